@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * Fault injection per route. A rule matches by method and path prefix (or `*` glob) and then
+ * delays, fails, rate-limits, drops the connection, or takes the route down for a while.
+ */
+export const FaultRuleInput = z
+  .object({
+    method: z.string().toUpperCase().optional(),
+    /** Path prefix, or a glob with `*` (e.g. "/v1/refunds*", "/services/data/*\/sobjects/Case*"). */
+    path: z.string().optional(),
+    kind: z.enum(['latency', 'error', 'outage', 'rate-limit', 'reset']),
+    latencyMs: z.number().int().min(0).max(120_000).optional(),
+    status: z.number().int().min(400).max(599).optional(),
+    /** System-specific error code for the body (e.g. UNABLE_TO_LOCK_ROW). */
+    errorCode: z.string().optional(),
+    message: z.string().optional(),
+    /** Probability a matching request is hit, 0..1 (default 1). */
+    rate: z.number().min(0).max(1).default(1),
+    /** For outage: how long the route stays down. */
+    durationMs: z.number().int().min(1).max(3_600_000).optional(),
+    retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
+    /** Fire at most this many times, then the rule is spent. */
+    count: z.number().int().min(1).optional(),
+  })
+  .strict();
+export type FaultRuleInput = z.infer<typeof FaultRuleInput>;
+
+export interface FaultRule extends FaultRuleInput {
+  id: string;
+  createdAt: number;
+  until?: number;
+  fired: number;
+}
+
+export type FaultAction =
+  | { kind: 'latency'; ms: number }
+  | { kind: 'error'; status: number; code?: string; message: string; retryAfterSeconds?: number }
+  | { kind: 'reset' };
+
+let nextId = 1;
+
+function matches(pattern: string | undefined, path: string): boolean {
+  if (!pattern) return true;
+  if (!pattern.includes('*')) return path.startsWith(pattern);
+  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}`);
+  return re.test(path);
+}
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  add(input: FaultRuleInput): FaultRule {
+    const now = Date.now();
+    const rule: FaultRule = {
+      ...input,
+      id: `fault-${nextId++}`,
+      createdAt: now,
+      fired: 0,
+      until: input.kind === 'outage' ? now + (input.durationMs ?? 30_000) : input.durationMs ? now + input.durationMs : undefined,
+    };
+    this.rules.push(rule);
+    return rule;
+  }
+
+  list(): FaultRule[] {
+    this.expire();
+    return [...this.rules];
+  }
+
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.id !== id);
+    return this.rules.length !== before;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** The actions to apply to this request, in order (latency first, then at most one failure). */
+  evaluate(method: string, path: string): FaultAction[] {
+    this.expire();
+    const actions: FaultAction[] = [];
+    for (const rule of this.rules) {
+      if (rule.method && rule.method !== method) continue;
+      if (!matches(rule.path, path)) continue;
+      if (rule.count !== undefined && rule.fired >= rule.count) continue;
+      if (this.random() >= rule.rate) continue;
+      const action = this.toAction(rule);
+      if (action.kind !== 'latency' && actions.some((a) => a.kind !== 'latency')) continue;
+      rule.fired += 1;
+      actions.push(action);
+    }
+    return actions.sort((a, b) => (a.kind === 'latency' ? -1 : 0) - (b.kind === 'latency' ? -1 : 0));
+  }
+
+  private toAction(rule: FaultRule): FaultAction {
+    switch (rule.kind) {
+      case 'latency':
+        return { kind: 'latency', ms: rule.latencyMs ?? 1000 };
+      case 'reset':
+        return { kind: 'reset' };
+      case 'rate-limit':
+        return {
+          kind: 'error',
+          status: rule.status ?? 429,
+          code: rule.errorCode,
+          message: rule.message ?? 'Too many requests',
+          retryAfterSeconds: rule.retryAfterSeconds ?? 1,
+        };
+      case 'outage':
+        return {
+          kind: 'error',
+          status: rule.status ?? 503,
+          code: rule.errorCode,
+          message: rule.message ?? 'Service unavailable (outage)',
+          retryAfterSeconds: rule.retryAfterSeconds,
+        };
+      case 'error':
+        return { kind: 'error', status: rule.status ?? 500, code: rule.errorCode, message: rule.message ?? 'Injected failure' };
+    }
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    this.rules = this.rules.filter((r) => (r.until === undefined || r.until > now) && (r.count === undefined || r.fired < r.count));
+  }
+}

@@ -1,0 +1,62 @@
+import { startSystem, type RunningSystem, type SystemDefinition } from './core/system';
+import { buildWorld, type World, type WorldOptions } from './seed/world';
+import { salesforce } from './systems/salesforce';
+import { erpCloud } from './systems/erp-cloud';
+import { erpLegacy } from './systems/erp-legacy';
+import { warehouse } from './systems/warehouse';
+import { payments } from './systems/payments';
+import { carrier } from './systems/carrier';
+
+export const systems = { salesforce, erpCloud, erpLegacy, warehouse, payments, carrier } as const;
+export type SandboxSystemKey = keyof typeof systems;
+
+export interface SandboxOptions {
+  host?: string;
+  /** Per-system port; 0 picks a free one (tests). Defaults: 4010, 4020, 4021, 4030, 4040, 4050. */
+  ports?: Partial<Record<SandboxSystemKey, number>>;
+  /** Folder for the state files; omitted = in memory. */
+  stateDir?: string;
+  world?: WorldOptions;
+  /** Where the ERP and warehouse send their webhooks (the orchestrator's event API). */
+  webhookUrl?: string;
+  webhookSecret?: string;
+  only?: SandboxSystemKey[];
+}
+
+export interface Sandbox {
+  systems: Partial<Record<SandboxSystemKey, RunningSystem>>;
+  urls: Partial<Record<SandboxSystemKey, string>>;
+  world: () => World;
+  close: () => Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  let cached: World | undefined;
+  const world = () => (cached ??= buildWorld(options.world));
+  const running: Sandbox['systems'] = {};
+  const keys = (options.only ?? (Object.keys(systems) as SandboxSystemKey[]));
+  try {
+    for (const key of keys) {
+      const def = systems[key] as SystemDefinition<unknown>;
+      running[key] = await startSystem(def, {
+        port: options.ports?.[key],
+        host: options.host,
+        stateDir: options.stateDir,
+        world,
+        options: { webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret },
+      });
+    }
+  } catch (err) {
+    await Promise.all(Object.values(running).map((s) => s?.close()));
+    throw err;
+  }
+  const urls = Object.fromEntries(Object.entries(running).map(([k, s]) => [k, s!.url])) as Sandbox['urls'];
+  return {
+    systems: running,
+    urls,
+    world,
+    close: async () => {
+      await Promise.all(Object.values(running).map((s) => s?.close()));
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { startSandbox, type SandboxSystemKey } from './index';
+
+/** `npm run sandbox`: the simulated enterprise alone, state kept in .state/sandbox. */
+const envPort = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+
+async function main(): Promise<void> {
+  const ports: Partial<Record<SandboxSystemKey, number>> = {
+    salesforce: envPort('SANDBOX_SALESFORCE_PORT'),
+    erpCloud: envPort('SANDBOX_ERP_CLOUD_PORT'),
+    erpLegacy: envPort('SANDBOX_ERP_LEGACY_PORT'),
+    warehouse: envPort('SANDBOX_WAREHOUSE_PORT'),
+    payments: envPort('SANDBOX_PAYMENTS_PORT'),
+    carrier: envPort('SANDBOX_CARRIER_PORT'),
+  };
+  const sandbox = await startSandbox({
+    host: process.env.SANDBOX_HOST ?? '127.0.0.1',
+    ports,
+    stateDir: resolve(process.env.SANDBOX_STATE_DIR ?? '.state/sandbox'),
+    webhookUrl: process.env.SANDBOX_WEBHOOK_URL,
+    webhookSecret: process.env.SANDBOX_WEBHOOK_SECRET,
+  });
+  for (const [name, url] of Object.entries(sandbox.urls)) console.log(`sandbox ${name.padEnd(10)} ${url}   (admin: ${url}/__sandbox/health)`);
+  const stop = async () => {
+    await sandbox.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  console.error(`sandbox failed to start: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+/**
+ * Environment → typed configuration, validated once at start-up. Defaults point at the local
+ * sandbox (`npm run sandbox`) with its development credentials, so `npm start` needs nothing set.
+ */
+const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+const url = z.string().url();
+const positiveInt = z.coerce.number().int().positive();
+
+export const ErpCapabilities = ['orders', 'inventory', 'reservations', 'replacementOrders', 'returnAuthorizations', 'pricing', 'creditMemos', 'ledger'] as const;
+export type ErpCapability = (typeof ErpCapabilities)[number];
+export type ErpTarget = 'cloud' | 'legacy';
+
+/** "creditMemos=legacy,ledger=legacy" → routing table; every capability not named goes to the cloud ERP. */
+export const ErpRoutingSchema = z.string().transform((text, ctx) => {
+  const routing = Object.fromEntries(ErpCapabilities.map((c) => [c, 'cloud'])) as Record<ErpCapability, ErpTarget>;
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [capability, target] = part.split('=').map((s) => s.trim());
+    if (!(ErpCapabilities as readonly string[]).includes(capability)) {
+      ctx.addIssue({ code: 'custom', message: `unknown ERP capability "${capability}" (known: ${ErpCapabilities.join(', ')})` });
+      return z.NEVER;
+    }
+    if (target !== 'cloud' && target !== 'legacy') {
+      ctx.addIssue({ code: 'custom', message: `ERP target for ${capability} must be cloud or legacy, got "${target}"` });
+      return z.NEVER;
+    }
+    routing[capability as ErpCapability] = target;
+  }
+  return routing;
+});
+
+export const ConfigSchema = z.object({
+  temporal: z.object({
+    /** Unset → the embedded dev server (see scripts/temporal-cli.ts). */
+    address: z.string().optional(),
+    namespace: z.string().default('default'),
+    tls: bool.default(false),
+    tlsCertPath: z.string().optional(),
+    tlsKeyPath: z.string().optional(),
+    tlsServerName: z.string().optional(),
+    apiKey: z.string().optional(),
+  }),
+  taskQueues: z.object({
+    orchestration: z.string().default('orchestration'),
+    salesforce: z.string().default('sys-salesforce'),
+    erp: z.string().default('sys-erp'),
+    warehouse: z.string().default('sys-warehouse'),
+    payments: z.string().default('sys-payments'),
+  }),
+  /** Activities per second the server lets each system's queue start, across all workers. */
+  rateLimits: z.object({
+    salesforce: z.coerce.number().positive().default(25),
+    erp: z.coerce.number().positive().default(50),
+    warehouse: z.coerce.number().positive().default(50),
+    payments: z.coerce.number().positive().default(20),
+  }),
+  salesforce: z.object({
+    loginUrl: url.default('http://127.0.0.1:4010'),
+    apiVersion: z.string().regex(/^\d+\.\d$/).default('62.0'),
+    grant: z.enum(['client_credentials', 'password']).default('client_credentials'),
+    clientId: z.string().default('retail-orchestrator'),
+    clientSecret: z.string().default('sandbox-client-secret'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+  }),
+  erp: z.object({
+    cloudUrl: url.default('http://127.0.0.1:4020'),
+    cloudApiKey: z.string().default('erp-sandbox-key'),
+    legacyUrl: url.default('http://127.0.0.1:4021'),
+    legacyUser: z.string().default('ORCH'),
+    legacyPassword: z.string().default('legacy-sandbox-password'),
+    routing: ErpRoutingSchema.prefault('creditMemos=legacy,ledger=legacy'),
+  }),
+  warehouse: z.object({ url: url.default('http://127.0.0.1:4030'), apiKey: z.string().default('wms-sandbox-key') }),
+  payments: z.object({ url: url.default('http://127.0.0.1:4040'), apiKey: z.string().default('sk_test_sandbox') }),
+  carrier: z.object({ url: url.default('http://127.0.0.1:4050'), apiKey: z.string().default('carrier-sandbox-key') }),
+  downstream: z.object({
+    timeoutMs: positiveInt.default(10_000),
+    breakerErrorPercent: z.coerce.number().min(1).max(100).default(50),
+    breakerVolume: positiveInt.default(10),
+    breakerResetMs: positiveInt.default(15_000),
+  }),
+  worker: z.object({
+    shutdownGraceMs: positiveInt.default(30_000),
+    maxCachedWorkflows: positiveInt.default(1000),
+    metricsPort: z.coerce.number().int().min(0).max(65535).default(9464),
+  }),
+  log: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info'), format: z.enum(['json', 'pretty']).optional() }),
+  stateDir: z.string().default('.state'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the environment; every variable is named here, once. */
+export function configFromEnv(env: Env = process.env): Config {
+  const input = {
+    temporal: {
+      address: env.TEMPORAL_ADDRESS || undefined,
+      namespace: env.TEMPORAL_NAMESPACE,
+      tls: env.TEMPORAL_TLS,
+      tlsCertPath: env.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: env.TEMPORAL_TLS_KEY_PATH,
+      tlsServerName: env.TEMPORAL_TLS_SERVER_NAME,
+      apiKey: env.TEMPORAL_API_KEY,
+    },
+    taskQueues: {
+      orchestration: env.TASK_QUEUE_ORCHESTRATION,
+      salesforce: env.TASK_QUEUE_SALESFORCE,
+      erp: env.TASK_QUEUE_ERP,
+      warehouse: env.TASK_QUEUE_WAREHOUSE,
+      payments: env.TASK_QUEUE_PAYMENTS,
+    },
+    rateLimits: {
+      salesforce: env.RATE_LIMIT_SALESFORCE,
+      erp: env.RATE_LIMIT_ERP,
+      warehouse: env.RATE_LIMIT_WAREHOUSE,
+      payments: env.RATE_LIMIT_PAYMENTS,
+    },
+    salesforce: {
+      loginUrl: env.SALESFORCE_LOGIN_URL,
+      apiVersion: env.SALESFORCE_API_VERSION,
+      grant: env.SALESFORCE_GRANT,
+      clientId: env.SALESFORCE_CLIENT_ID,
+      clientSecret: env.SALESFORCE_CLIENT_SECRET,
+      username: env.SALESFORCE_USERNAME,
+      password: env.SALESFORCE_PASSWORD,
+    },
+    erp: {
+      cloudUrl: env.ERP_CLOUD_URL,
+      cloudApiKey: env.ERP_CLOUD_API_KEY,
+      legacyUrl: env.ERP_LEGACY_URL,
+      legacyUser: env.ERP_LEGACY_USER,
+      legacyPassword: env.ERP_LEGACY_PASSWORD,
+      routing: env.ERP_ROUTING,
+    },
+    warehouse: { url: env.WAREHOUSE_URL, apiKey: env.WAREHOUSE_API_KEY },
+    payments: { url: env.PAYMENTS_URL, apiKey: env.PAYMENTS_API_KEY },
+    carrier: { url: env.CARRIER_URL, apiKey: env.CARRIER_API_KEY },
+    downstream: {
+      timeoutMs: env.DOWNSTREAM_TIMEOUT_MS,
+      breakerErrorPercent: env.BREAKER_ERROR_PERCENT,
+      breakerVolume: env.BREAKER_VOLUME,
+      breakerResetMs: env.BREAKER_RESET_MS,
+    },
+    worker: { shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS, maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS, metricsPort: env.WORKER_METRICS_PORT },
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    stateDir: env.RETAIL_STATE_DIR,
+  };
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** The configuration with secrets masked, for the start-up banner. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const mask = (v?: string) => (v ? `${v.slice(0, 2)}***` : undefined);
+  return {
+    ...config,
+    temporal: { ...config.temporal, apiKey: mask(config.temporal.apiKey) },
+    salesforce: { ...config.salesforce, clientSecret: mask(config.salesforce.clientSecret), password: mask(config.salesforce.password) },
+    erp: { ...config.erp, cloudApiKey: mask(config.erp.cloudApiKey), legacyPassword: mask(config.erp.legacyPassword) },
+    warehouse: { ...config.warehouse, apiKey: mask(config.warehouse.apiKey) },
+    payments: { ...config.payments, apiKey: mask(config.payments.apiKey) },
+    carrier: { ...config.carrier, apiKey: mask(config.carrier.apiKey) },
+  };
+}

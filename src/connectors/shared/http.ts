@@ -1,0 +1,69 @@
+import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import type { ZodType } from 'zod';
+import type { SystemName } from '../../domain/errors';
+import { SystemBreaker, type BreakerOptions } from './breaker';
+import { classifyAxiosError, parseResponse, type ErrorBodyReader } from './classify';
+
+export interface HttpSystemOptions {
+  system: SystemName;
+  baseUrl: string;
+  timeoutMs: number;
+  headers?: Record<string, string>;
+  breaker?: BreakerOptions;
+  readErrorBody: ErrorBodyReader;
+}
+
+export interface RequestSpec<T> extends Omit<AxiosRequestConfig, 'baseURL' | 'validateStatus'> {
+  operation: string;
+  schema: ZodType<T>;
+  /** Sent as the Idempotency-Key header (every mutating call must pass one). */
+  idempotencyKey?: string;
+}
+
+/**
+ * The HTTP plumbing every axios-based connector shares: one client per system, no proxy (the
+ * systems are addressed directly), every call through the system's circuit breaker, every
+ * failure classified, every response validated. No retries here: Temporal owns retrying.
+ */
+export class HttpSystem {
+  readonly client: AxiosInstance;
+  readonly breaker: SystemBreaker;
+
+  constructor(private readonly options: HttpSystemOptions) {
+    this.client = axios.create({
+      baseURL: options.baseUrl,
+      timeout: options.timeoutMs,
+      headers: { accept: 'application/json', ...options.headers },
+      proxy: false,
+    });
+    this.breaker = new SystemBreaker(options.system, options.breaker);
+  }
+
+  get system(): SystemName {
+    return this.options.system;
+  }
+
+  async request<T>({ operation, schema, idempotencyKey, headers, ...config }: RequestSpec<T>): Promise<T> {
+    const data = await this.raw(operation, {
+      ...config,
+      headers: { ...(headers as Record<string, string> | undefined), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+    });
+    return parseResponse(this.options.system, operation, schema, data);
+  }
+
+  /** A call whose body the caller parses itself (XML, CSV). */
+  async raw(operation: string, config: AxiosRequestConfig): Promise<unknown> {
+    return this.breaker.fire(operation, async () => {
+      try {
+        const response = await this.client.request(config);
+        return response.data;
+      } catch (err) {
+        throw classifyAxiosError(this.options.system, operation, err, this.options.readErrorBody);
+      }
+    });
+  }
+
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+}
