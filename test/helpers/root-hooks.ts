@@ -1,0 +1,2 @@
+// Root hooks: shared set-up for the whole run (the Temporal dev server is started here once).
+export const mochaHooks = {};

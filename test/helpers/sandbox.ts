@@ -1,0 +1,48 @@
+import { startSandbox, type Sandbox, type SandboxSystemKey } from '../../sandbox';
+import { configFromEnv, type Config } from '../../src/config';
+
+/** Starts sandbox systems in this process on free loopback ports, in memory, from the standard seed. */
+export async function startTestSandbox(only?: SandboxSystemKey[], extra: { webhookUrl?: string; webhookSecret?: string } = {}): Promise<Sandbox> {
+  return startSandbox({
+    host: '127.0.0.1',
+    ports: { salesforce: 0, erpCloud: 0, erpLegacy: 0, warehouse: 0, payments: 0, carrier: 0 },
+    only,
+    ...extra,
+  });
+}
+
+/** The product's configuration pointed at a test sandbox (plus any overrides, as environment variables). */
+export function configFor(sandbox: Sandbox, env: Record<string, string> = {}): Config {
+  const u = sandbox.urls;
+  return configFromEnv({
+    SALESFORCE_LOGIN_URL: u.salesforce,
+    ERP_CLOUD_URL: u.erpCloud,
+    ERP_LEGACY_URL: u.erpLegacy,
+    WAREHOUSE_URL: u.warehouse,
+    PAYMENTS_URL: u.payments,
+    CARRIER_URL: u.carrier,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+}
+
+/** Admin calls to one sandbox system (faults, ledger, reset) over HTTP, as a test would make them. */
+export function admin(baseUrl: string) {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${baseUrl}/__sandbox${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : undefined,
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!res.ok) throw new Error(`sandbox admin ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+  return {
+    fault: (rule: Record<string, unknown>) => call('POST', '/faults', rule),
+    clearFaults: () => call('DELETE', '/faults'),
+    ledger: async (query: Record<string, string> = {}) =>
+      (await call('GET', `/ledger?${new URLSearchParams(query).toString()}`)) as unknown as { count: number; entries: { kind: string; ref: string; idempotencyKey?: string; data?: Record<string, unknown> }[] },
+    requests: async (since = 0) => (await call('GET', `/requests?since=${since}`)) as unknown as { count: number; requests: { at: number; method: string; path: string; status: number }[] },
+    reset: () => call('POST', '/reset'),
+  };
+}
