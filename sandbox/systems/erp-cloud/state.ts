@@ -1,0 +1,147 @@
+import type { World, WorldOrderStatus } from '../../seed/world';
+
+/** The cloud ERP's records, in its own JSON shape (decimal strings, upper-case statuses). */
+export type CloudOrderStatus = 'CREATED' | 'ALLOCATED' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
+
+export interface CloudOrder {
+  orderNumber: string;
+  customerNumber: string;
+  storeId: string;
+  region: string;
+  salesChannel: string;
+  status: CloudOrderStatus;
+  placedAt: string;
+  updatedAt: string;
+  version: number;
+  currency: string;
+  lines: { lineNo: number; sku: string; qty: number; unitPrice: string }[];
+  totalAmount: string;
+  paymentReference?: string;
+  shipmentId?: string;
+  trackingNumber?: string;
+  carrier?: string;
+}
+
+export interface CloudProduct { sku: string; name: string; unitPrice: string; currency: string; returnable: boolean }
+export interface CloudStock { sku: string; warehouseId: string; onHand: number; reserved: number }
+export interface CloudReservation {
+  id: string;
+  warehouseId: string;
+  lines: { sku: string; qty: number }[];
+  orderNumber?: string;
+  caseNumber?: string;
+  status: 'ACTIVE' | 'RELEASED';
+  createdAt: string;
+  releasedAt?: string;
+}
+export interface CloudReplacementOrder {
+  id: string;
+  orderNumber: string;
+  originalOrderNumber: string;
+  warehouseId: string;
+  lines: { sku: string; qty: number }[];
+  reservationId?: string;
+  reason?: string;
+  status: 'OPEN' | 'CANCELLED';
+  createdAt: string;
+}
+export interface CloudReturnAuthorization {
+  id: string;
+  orderNumber: string;
+  caseNumber?: string;
+  lines: { sku: string; qty: number; reason?: string }[];
+  status: 'OPEN' | 'CANCELLED';
+  createdAt: string;
+}
+export interface CloudCreditMemo {
+  id: string;
+  customerNumber: string;
+  orderNumber: string;
+  amount: string;
+  currency: string;
+  reason: string;
+  reference?: string;
+  status: 'DRAFT' | 'POSTED' | 'VOID';
+  businessDate: string;
+  createdAt: string;
+  postedAt?: string;
+  voidedAt?: string;
+}
+export interface CloudLedgerEntry {
+  entryId: string;
+  account: string;
+  direction: 'DEBIT' | 'CREDIT';
+  amount: string;
+  currency: string;
+  reference: string;
+  businessDate: string;
+  postedAt: string;
+}
+
+export interface CloudErpState {
+  orders: Record<string, CloudOrder>;
+  products: Record<string, CloudProduct>;
+  stock: Record<string, CloudStock>;
+  warehouses: string[];
+  reservations: Record<string, CloudReservation>;
+  replacementOrders: Record<string, CloudReplacementOrder>;
+  returnAuthorizations: Record<string, CloudReturnAuthorization>;
+  creditMemos: Record<string, CloudCreditMemo>;
+  ledgerEntries: CloudLedgerEntry[];
+  counters: Record<string, number>;
+}
+
+export const stockKey = (sku: string, warehouseId: string) => `${sku}@${warehouseId}`;
+
+/** Minor units → the ERP's decimal string. */
+export const decimal = (minor: number) => `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, '0')}`;
+
+/** Decimal string → minor units (amounts are validated before they get here). */
+export const minor = (text: string) => {
+  const [whole, frac = ''] = text.replace('-', '').split('.');
+  const value = Number(whole) * 100 + Number(frac.padEnd(2, '0').slice(0, 2));
+  return text.startsWith('-') ? -value : value;
+};
+
+export const toCloudStatus = (status: WorldOrderStatus): CloudOrderStatus => status.toUpperCase() as CloudOrderStatus;
+
+export function seedCloudErp(world: World): CloudErpState {
+  const orders: Record<string, CloudOrder> = {};
+  for (const o of world.orders) {
+    orders[o.orderNumber] = {
+      orderNumber: o.orderNumber,
+      customerNumber: o.customerId,
+      storeId: o.storeId,
+      region: o.region,
+      salesChannel: o.channel.toUpperCase().replace('-', '_'),
+      status: toCloudStatus(o.status),
+      placedAt: o.placedAt,
+      updatedAt: o.placedAt,
+      version: 1,
+      currency: o.currency,
+      lines: o.lines.map((l) => ({ lineNo: l.lineNumber, sku: l.sku, qty: l.quantity, unitPrice: decimal(l.unitPrice) })),
+      totalAmount: decimal(o.total),
+      paymentReference: o.paymentId,
+      shipmentId: o.shipmentId,
+      trackingNumber: o.trackingNumber,
+      carrier: o.carrier,
+    };
+  }
+  return {
+    orders,
+    products: Object.fromEntries(world.products.map((p) => [p.sku, { sku: p.sku, name: p.name, unitPrice: decimal(p.unitPrice), currency: p.currency, returnable: p.returnable }])),
+    stock: Object.fromEntries(world.stock.map((s) => [stockKey(s.sku, s.warehouseId), { ...s }])),
+    warehouses: world.warehouses.map((w) => w.warehouseId),
+    reservations: {},
+    replacementOrders: {},
+    returnAuthorizations: {},
+    creditMemos: {},
+    ledgerEntries: [],
+    counters: {},
+  };
+}
+
+export function nextNumber(state: CloudErpState, series: string): number {
+  state.counters[series] = (state.counters[series] ?? 0) + 1;
+  return state.counters[series];
+}
