@@ -1,14 +1,14 @@
 import type { Config } from '../../config';
+import { breakerOptionsFromConfig } from '../shared/breaker';
 import { CarrierHttpConnector, type CarrierConnector } from './connector';
 
 export { CarrierHttpConnector, type CarrierConnector, type CarrierHttpOptions } from './connector';
 
 export function createCarrierConnector(config: Config): CarrierConnector {
-  const { timeoutMs, breakerErrorPercent, breakerVolume, breakerResetMs } = config.downstream;
   return new CarrierHttpConnector({
     baseUrl: config.carrier.url,
     apiKey: config.carrier.apiKey,
-    timeoutMs,
-    breaker: { errorThresholdPercentage: breakerErrorPercent, volumeThreshold: breakerVolume, resetTimeoutMs: breakerResetMs, rollingWindowMs: Math.max(10_000, breakerResetMs) },
+    timeoutMs: config.downstream.timeoutMs,
+    breaker: breakerOptionsFromConfig(config.downstream),
   });
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../../config';
-import type { BreakerOptions } from '../shared/breaker';
+import { breakerOptionsFromConfig } from '../shared/breaker';
 import { CloudErpAdapter } from './cloud-adapter';
 import { LegacyErpAdapter } from './legacy-adapter';
 import { RoutedErpConnector } from './routing';
@@ -17,12 +17,7 @@ export interface ErpConnectorOptions {
 
 /** The ERP connector the workers use: cloud and legacy adapters behind capability routing. */
 export function createErpConnector(config: Config, options: ErpConnectorOptions = {}): ErpConnector {
-  const breaker: BreakerOptions = {
-    errorThresholdPercentage: config.downstream.breakerErrorPercent,
-    volumeThreshold: config.downstream.breakerVolume,
-    resetTimeoutMs: config.downstream.breakerResetMs,
-    rollingWindowMs: 10_000,
-  };
+  const breaker = breakerOptionsFromConfig(config.downstream);
   const cloud = new CloudErpAdapter({ baseUrl: config.erp.cloudUrl, apiKey: config.erp.cloudApiKey, timeoutMs: config.downstream.timeoutMs, breaker, pageSize: options.pageSize });
   const legacy = new LegacyErpAdapter({
     baseUrl: config.erp.legacyUrl,

@@ -77,3 +77,13 @@ export class SystemBreaker {
     this.breaker.shutdown();
   }
 }
+
+/** The breaker settings of config.downstream; the window is never shorter than the cool-down. */
+export function breakerOptionsFromConfig(downstream: { breakerErrorPercent: number; breakerVolume: number; breakerResetMs: number }): BreakerOptions {
+  return {
+    errorThresholdPercentage: downstream.breakerErrorPercent,
+    volumeThreshold: downstream.breakerVolume,
+    resetTimeoutMs: downstream.breakerResetMs,
+    rollingWindowMs: Math.max(defaultBreakerOptions.rollingWindowMs, downstream.breakerResetMs),
+  };
+}
