@@ -1,0 +1,315 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SfError } from './errors';
+import { makeId } from './ids';
+import { Org, type Effect } from './records';
+import { read, snapshot, write, type Ctx } from './respond';
+import { describe, findObject, objectByPrefix, objectNames, type ObjectDef } from './schema';
+import { SoqlEngine, parseSoql } from './soql';
+import type { SalesforceState, SfRecord } from './state';
+
+type P = { version: string; type: string; id: string; field: string; value: string; locator: string };
+const MAX_COLLECTION = 200;
+const DEFAULT_BATCH = 2000;
+
+export const apiVersion = (request: FastifyRequest): string => {
+  const version = (request.params as Partial<P>).version ?? '';
+  if (!/^v\d+\.\d$/.test(version)) throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  return version.slice(1);
+};
+
+export const dataBase = (_ctx: Ctx, request: FastifyRequest): string => `/services/data/v${apiVersion(request)}`;
+
+function objectOf(type: string): ObjectDef {
+  const def = findObject(type);
+  if (!def) throw new SfError(404, 'NOT_FOUND', `The requested resource does not exist`);
+  return def;
+}
+
+const engine = (state: SalesforceState) => new SoqlEngine({ table: (o) => (state.records[o.name] ??= {}) });
+
+/** A whole record (or the requested fields) as the sObject Rows resource returns it. */
+function shapeRecord(state: SalesforceState, object: ObjectDef, record: SfRecord, base: string, fields?: string): Record<string, unknown> {
+  const select = fields ? fields.split(',').map((f) => f.trim()).filter(Boolean) : object.fields.map((f) => f.name);
+  return engine(state).shape(object, record, select, base);
+}
+
+/** Cursor ids carry the query-locator prefix 01g; the suffix after '-' is the next offset. */
+function storeCursor(state: SalesforceState, cursor: SalesforceState['cursors'][string]): string {
+  const now = Date.now();
+  const entries = Object.entries(state.cursors).filter(([, c]) => now - c.createdAt < 15 * 60_000);
+  state.cursors = Object.fromEntries(entries.slice(-99));
+  state.counters['01g'] = (state.counters['01g'] ?? 0) + 1;
+  const id = makeId('01g', state.counters['01g']);
+  state.cursors[id] = cursor;
+  return id;
+}
+
+function page(ctx: Ctx, request: FastifyRequest, cursorId: string, offset: number): Record<string, unknown> {
+  const state = ctx.store.data;
+  const cursor = state.cursors[cursorId];
+  if (!cursor) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+  const object = objectOf(cursor.object);
+  const base = dataBase(ctx, request);
+  const slice = cursor.ids.slice(offset, offset + cursor.batchSize);
+  const table = state.records[object.name] ?? {};
+  const eng = engine(state);
+  const records = slice.filter((id) => table[id]).map((id) => eng.shape(object, table[id], cursor.select, base));
+  const nextOffset = offset + slice.length;
+  const done = nextOffset >= cursor.ids.length;
+  if (done) delete state.cursors[cursorId];
+  return { totalSize: cursor.ids.length, done, ...(done ? {} : { nextRecordsUrl: `${base}/query/${cursorId}-${nextOffset}` }), records };
+}
+
+function batchSize(request: FastifyRequest): number {
+  const header = String(request.headers['sforce-query-options'] ?? '');
+  const match = /batchSize\s*=\s*(\d+)/i.exec(header);
+  if (!match) return DEFAULT_BATCH;
+  return Math.min(2000, Math.max(200, Number(match[1])));
+}
+
+interface CollectionRecord extends Record<string, unknown> {
+  attributes?: { type?: string };
+}
+interface CollectionBody {
+  allOrNone?: boolean;
+  records?: CollectionRecord[];
+}
+
+type ItemResult = { id?: string; success: boolean; errors: { statusCode: string; message: string; fields: string[] }[]; created?: boolean };
+
+/** sObject Collections: per-record results, or all rolled back when allOrNone and one fails. */
+function collection(ctx: Ctx, effects: Effect[], body: CollectionBody, apply: (record: CollectionRecord, itemEffects: Effect[]) => Omit<ItemResult, 'success' | 'errors'>): ItemResult[] {
+  const records = body.records;
+  if (!Array.isArray(records)) throw new SfError(400, 'JSON_PARSER_ERROR', 'records is required');
+  if (records.length > MAX_COLLECTION) throw new SfError(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`);
+  const restore = body.allOrNone ? snapshot(ctx.store.data) : undefined;
+  const pending: Effect[][] = [];
+  const results: ItemResult[] = records.map((record) => {
+    const itemEffects: Effect[] = [];
+    try {
+      const result = apply(record, itemEffects);
+      pending.push(itemEffects);
+      return { ...result, success: true, errors: [] };
+    } catch (err) {
+      if (!(err instanceof SfError)) throw err;
+      return { success: false, errors: [{ statusCode: err.errorCode, message: err.message, fields: err.fields }] };
+    }
+  });
+  if (restore && results.some((r) => !r.success)) {
+    restore();
+    return results.map((r) =>
+      r.success ? { id: undefined, success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }] } : r,
+    );
+  }
+  for (const e of pending) effects.push(...e);
+  return results;
+}
+
+function typeOf(record: CollectionRecord, fallback?: ObjectDef): ObjectDef {
+  const type = record.attributes?.type;
+  if (!type && fallback) return fallback;
+  if (!type) throw new SfError(400, 'INVALID_TYPE', 'attributes.type is required for each record');
+  const def = findObject(type);
+  if (!def) throw new SfError(400, 'INVALID_TYPE', `sObject type '${type}' is not supported.`);
+  return def;
+}
+
+export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
+  const state = () => ctx.store.data;
+  const prefix = '/services/data/:version';
+
+  app.get('/services/data', async (_request, reply) =>
+    reply.send(['58.0', '59.0', '60.0', '61.0', '62.0'].map((v) => ({ version: v, label: `v${v}`, url: `/services/data/v${v}` }))),
+  );
+
+  app.get(`${prefix}/limits`, async (request, reply) =>
+    read(reply, () => {
+      apiVersion(request);
+      const { used, max } = state().apiUsage;
+      return { status: 200, body: { DailyApiRequests: { Max: max, Remaining: Math.max(0, max - used) } } };
+    }),
+  );
+
+  app.get(`${prefix}/sobjects`, async (request, reply) =>
+    read(reply, () => {
+      const base = dataBase(ctx, request);
+      return { status: 200, body: { encoding: 'UTF-8', maxBatchSize: 200, sobjects: objectNames().map((n) => { const d = findObject(n)!; return { name: d.name, label: d.label, keyPrefix: d.keyPrefix, custom: d.name.endsWith('__c'), queryable: true, urls: { sobject: `${base}/sobjects/${d.name}` } }; }) } };
+    }),
+  );
+
+  app.get(`${prefix}/sobjects/:type/describe`, async (request, reply) =>
+    read(reply, () => ({ status: 200, body: describe(objectOf((request.params as P).type), dataBase(ctx, request)) })),
+  );
+
+  app.get(`${prefix}/sobjects/:type/:id`, async (request, reply) =>
+    read(reply, () => {
+      const { type, id } = request.params as P;
+      const object = objectOf(type);
+      const record = new Org(state()).get(object, id);
+      return { status: 200, body: shapeRecord(state(), object, record, dataBase(ctx, request), (request.query as { fields?: string }).fields) };
+    }),
+  );
+
+  app.get(`${prefix}/sobjects/:type/:field/:value`, async (request, reply) =>
+    read(reply, () => {
+      const { type, field, value } = request.params as P;
+      const object = objectOf(type);
+      const org = new Org(state());
+      const ext = org.externalIdField(object, field);
+      const matches = ext.name === 'Id' ? [org.get(object, value)] : org.findBy(object, ext, value);
+      if (matches.length === 0) throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+      const base = dataBase(ctx, request);
+      if (matches.length > 1) return { status: 300, body: matches.map((m) => `${base}/sobjects/${object.name}/${String(m.Id)}`) };
+      return { status: 200, body: shapeRecord(state(), object, matches[0], base, (request.query as { fields?: string }).fields) };
+    }),
+  );
+
+  app.post(`${prefix}/sobjects/:type`, async (request, reply) =>
+    write(ctx, request, reply, (org, effects) => {
+      apiVersion(request);
+      const object = objectOf((request.params as P).type);
+      const id = org.create(object, (request.body ?? {}) as Record<string, unknown>, effects);
+      return { status: 201, body: { id, success: true, errors: [] } };
+    }),
+  );
+
+  app.patch(`${prefix}/sobjects/:type/:id`, async (request, reply) =>
+    write(ctx, request, reply, (org, effects) => {
+      apiVersion(request);
+      const { type, id } = request.params as P;
+      org.update(objectOf(type), id, (request.body ?? {}) as Record<string, unknown>, effects);
+      return { status: 204, body: '' };
+    }),
+  );
+
+  app.patch(`${prefix}/sobjects/:type/:field/:value`, async (request, reply) =>
+    write(ctx, request, reply, (org, effects) => {
+      apiVersion(request);
+      const { type, field, value } = request.params as P;
+      const result = org.upsert(objectOf(type), field, value, (request.body ?? {}) as Record<string, unknown>, effects);
+      return { status: result.created ? 201 : 200, body: { id: result.id, success: true, errors: [], created: result.created } };
+    }),
+  );
+
+  app.delete(`${prefix}/sobjects/:type/:id`, async (request, reply) =>
+    write(ctx, request, reply, (org, effects) => {
+      apiVersion(request);
+      const { type, id } = request.params as P;
+      org.remove(objectOf(type), id, effects);
+      return { status: 204, body: '' };
+    }),
+  );
+
+  const runQuery = async (request: FastifyRequest, reply: Parameters<typeof read>[0]) =>
+    read(reply, () => {
+      const base = dataBase(ctx, request);
+      const q = (request.query as { q?: string }).q;
+      if (!q) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+      const eng = engine(state());
+      const parsed = parseSoql(q);
+      const result = eng.run(parsed);
+      if (parsed.count) return { status: 200, body: { totalSize: result.count, done: true, records: [] } };
+      const size = batchSize(request);
+      if (result.ids.length <= size) {
+        const table = state().records[result.object.name];
+        return { status: 200, body: { totalSize: result.ids.length, done: true, records: result.ids.map((id) => eng.shape(result.object, table[id], result.select, base)) } };
+      }
+      const cursorId = storeCursor(state(), { object: result.object.name, select: result.select, ids: result.ids, batchSize: size, createdAt: Date.now() });
+      ctx.store.changed();
+      return { status: 200, body: page(ctx, request, cursorId, 0) };
+    });
+  app.get(`${prefix}/query`, async (request, reply) => runQuery(request, reply));
+  app.get(`${prefix}/queryAll`, async (request, reply) => runQuery(request, reply));
+
+  app.get(`${prefix}/query/:locator`, async (request, reply) =>
+    read(reply, () => {
+      const match = /^([a-zA-Z0-9]{18})-(\d+)$/.exec((request.params as P).locator);
+      if (!match) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+      const body = page(ctx, request, match[1], Number(match[2]));
+      ctx.store.changed();
+      return { status: 200, body };
+    }),
+  );
+
+  // sObject Collections
+  app.post(`${prefix}/composite/sobjects`, async (request, reply) =>
+    write(ctx, request, reply, (org, effects) => {
+      apiVersion(request);
+      const results = collection(ctx, effects, request.body as CollectionBody, (record, e) => ({ id: org.create(typeOf(record), record, e) }));
+      return { status: 200, body: results };
+    }),
+  );
+
+  app.patch(`${prefix}/composite/sobjects`, async (request, reply) =>
+    write(ctx, request, reply, (org, effects) => {
+      apiVersion(request);
+      const results = collection(ctx, effects, request.body as CollectionBody, (record, e) => {
+        const { id, ...rest } = record;
+        if (typeof id !== 'string') throw new SfError(400, 'MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
+        return { id: org.update(typeOf(record), id, rest, e) };
+      });
+      return { status: 200, body: results };
+    }),
+  );
+
+  app.patch(`${prefix}/composite/sobjects/:type/:field`, async (request, reply) =>
+    write(ctx, request, reply, (org, effects) => {
+      apiVersion(request);
+      const { type, field } = request.params as P;
+      const object = objectOf(type);
+      const ext = org.externalIdField(object, field);
+      const results = collection(ctx, effects, request.body as CollectionBody, (record, e) => {
+        const value = Object.entries(record).find(([k]) => k.toLowerCase() === ext.name.toLowerCase())?.[1];
+        if (value === undefined || value === null || value === '') throw new SfError(400, 'MISSING_ARGUMENT', `${ext.name} not specified`, [ext.name]);
+        const result = org.upsert(typeOf(record, object), ext.name, String(value), record, e);
+        return { id: result.id, created: result.created };
+      });
+      return { status: 200, body: results };
+    }),
+  );
+
+  const retrieveMany = (request: FastifyRequest, ids: string[], fields: string[]) => {
+    const object = objectOf((request.params as P).type);
+    if (ids.length > 2000) throw new SfError(400, 'EXCEEDED_ID_LIMIT', 'too many ids');
+    const org = new Org(state());
+    const base = dataBase(ctx, request);
+    return ids.map((id) => {
+      try {
+        return engine(state()).shape(object, org.get(object, id), fields, base);
+      } catch (err) {
+        if (err instanceof SfError && err.errorCode === 'NOT_FOUND') return null;
+        throw err;
+      }
+    });
+  };
+  app.get(`${prefix}/composite/sobjects/:type`, async (request, reply) =>
+    read(reply, () => {
+      const q = request.query as { ids?: string; fields?: string };
+      return { status: 200, body: retrieveMany(request, (q.ids ?? '').split(',').filter(Boolean), (q.fields ?? 'Id').split(',')) };
+    }),
+  );
+  app.post(`${prefix}/composite/sobjects/:type`, async (request, reply) =>
+    read(reply, () => {
+      const body = (request.body ?? {}) as { ids?: string[]; fields?: string[] };
+      return { status: 200, body: retrieveMany(request, body.ids ?? [], body.fields ?? ['Id']) };
+    }),
+  );
+
+  app.delete(`${prefix}/composite/sobjects`, async (request, reply) =>
+    write(ctx, request, reply, (org, effects) => {
+      apiVersion(request);
+      const q = request.query as { ids?: string; allOrNone?: string };
+      const ids = (q.ids ?? '').split(',').filter(Boolean);
+      const body: CollectionBody = { allOrNone: q.allOrNone === 'true', records: ids.map((id) => ({ id })) };
+      const results = collection(ctx, effects, body, (record, e) => {
+        const id = String(record.id);
+        const object = objectByPrefix(id);
+        if (!object) throw new SfError(400, 'MALFORMED_ID', `malformed id ${id}`);
+        org.remove(object, id, e);
+        return { id };
+      });
+      return { status: 200, body: results };
+    }),
+  );
+
+}

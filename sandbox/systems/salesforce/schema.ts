@@ -1,0 +1,251 @@
+/**
+ * The org's metadata: which sObjects exist, their key prefixes and fields. Field names are
+ * matched case-insensitively, as Salesforce does, and always answered in their API spelling.
+ */
+export type FieldType = 'id' | 'string' | 'textarea' | 'picklist' | 'email' | 'phone' | 'double' | 'currency' | 'int' | 'boolean' | 'date' | 'datetime' | 'reference';
+
+export interface FieldDef {
+  name: string;
+  type: FieldType;
+  required?: boolean;
+  externalId?: boolean;
+  unique?: boolean;
+  createable?: boolean;
+  updateable?: boolean;
+  /** For references: the sObject pointed at and the relationship name used in SOQL and upserts. */
+  referenceTo?: string;
+  relationshipName?: string;
+  defaultValue?: string | number | boolean;
+  /** Long text areas cannot be filtered in SOQL WHERE clauses. */
+  filterable?: boolean;
+}
+
+export interface ObjectDef {
+  name: string;
+  label: string;
+  keyPrefix: string;
+  fields: FieldDef[];
+  /** Auto-number field and its display format (`{0}` is the zero-padded number). */
+  autoNumber?: { field: string; format: (n: number) => string };
+  /** Validation rules: a message when the record breaks one (FIELD_CUSTOM_VALIDATION_EXCEPTION). */
+  validate?: (record: Record<string, unknown>) => string | undefined;
+}
+
+const f = (name: string, type: FieldType, extra: Partial<FieldDef> = {}): FieldDef => ({ name, type, createable: true, updateable: true, ...extra });
+const ref = (name: string, referenceTo: string, relationshipName: string, extra: Partial<FieldDef> = {}): FieldDef =>
+  f(name, 'reference', { referenceTo, relationshipName, ...extra });
+
+const system = (): FieldDef[] => [
+  f('Id', 'id', { createable: false, updateable: false }),
+  f('CreatedDate', 'datetime', { createable: false, updateable: false }),
+  f('LastModifiedDate', 'datetime', { createable: false, updateable: false }),
+  f('SystemModstamp', 'datetime', { createable: false, updateable: false }),
+  f('IsDeleted', 'boolean', { createable: false, updateable: false }),
+];
+const owned = (): FieldDef[] => [f('OwnerId', 'reference', { referenceTo: 'User' })];
+
+const OBJECTS: ObjectDef[] = [
+  {
+    name: 'Account',
+    label: 'Account',
+    keyPrefix: '001',
+    fields: [
+      ...system(),
+      ...owned(),
+      f('Name', 'string', { required: true }),
+      f('Customer_Id__c', 'string', { externalId: true, unique: true }),
+      f('Segment__c', 'picklist'),
+      f('Region__c', 'picklist'),
+      f('Home_Store__c', 'string'),
+      f('Phone', 'phone'),
+      f('Type', 'picklist'),
+    ],
+  },
+  {
+    name: 'Contact',
+    label: 'Contact',
+    keyPrefix: '003',
+    fields: [
+      ...system(),
+      ...owned(),
+      f('FirstName', 'string'),
+      f('LastName', 'string', { required: true }),
+      f('Email', 'email'),
+      f('Phone', 'phone'),
+      ref('AccountId', 'Account', 'Account'),
+    ],
+  },
+  {
+    name: 'Case',
+    label: 'Case',
+    keyPrefix: '500',
+    autoNumber: { field: 'CaseNumber', format: (n) => String(n).padStart(8, '0') },
+    fields: [
+      ...system(),
+      ...owned(),
+      f('CaseNumber', 'string', { createable: false, updateable: false }),
+      f('Subject', 'string'),
+      f('Description', 'textarea', { filterable: false }),
+      f('Status', 'picklist', { defaultValue: 'New' }),
+      f('Reason', 'picklist'),
+      f('Origin', 'picklist'),
+      f('Priority', 'picklist', { defaultValue: 'Medium' }),
+      f('IsClosed', 'boolean', { createable: false, updateable: false }),
+      f('ClosedDate', 'datetime', { createable: false, updateable: false }),
+      f('Order_Number__c', 'string'),
+      f('Store_Id__c', 'string'),
+      f('Region__c', 'picklist'),
+      f('Resolution__c', 'picklist'),
+      ref('AccountId', 'Account', 'Account'),
+      ref('ContactId', 'Contact', 'Contact'),
+    ],
+  },
+  {
+    name: 'CaseComment',
+    label: 'Case Comment',
+    keyPrefix: '00a',
+    fields: [
+      ...system(),
+      ref('ParentId', 'Case', 'Parent', { required: true, updateable: false }),
+      f('CommentBody', 'textarea', { required: true, filterable: false }),
+      f('IsPublished', 'boolean', { defaultValue: false }),
+    ],
+  },
+  {
+    name: 'Order',
+    label: 'Order',
+    keyPrefix: '801',
+    fields: [
+      ...system(),
+      ...owned(),
+      f('OrderNumber', 'string', { createable: false, updateable: false }),
+      f('Order_Number__c', 'string', { externalId: true, unique: true }),
+      f('Status', 'picklist', { required: true }),
+      f('EffectiveDate', 'date', { required: true }),
+      ref('AccountId', 'Account', 'Account', { required: true }),
+      f('Store_Id__c', 'string'),
+      f('Region__c', 'picklist'),
+      f('Channel__c', 'picklist'),
+      f('TotalAmount', 'currency'),
+      f('CurrencyIsoCode', 'picklist'),
+      f('Shipment_Status__c', 'picklist'),
+      f('Tracking_Number__c', 'string'),
+      f('Carrier__c', 'string'),
+    ],
+    validate: (r) => (typeof r.TotalAmount === 'number' && r.TotalAmount < 0 ? 'Order total cannot be negative' : undefined),
+  },
+  {
+    name: 'OrderItem',
+    label: 'Order Product',
+    keyPrefix: '802',
+    fields: [
+      ...system(),
+      ref('OrderId', 'Order', 'Order', { required: true, updateable: false }),
+      ref('Product2Id', 'Product2', 'Product2'),
+      f('Line_Number__c', 'int'),
+      f('Quantity', 'double', { required: true }),
+      f('UnitPrice', 'currency', { required: true }),
+      f('TotalPrice', 'currency', { createable: false, updateable: false }),
+    ],
+  },
+  {
+    name: 'Product2',
+    label: 'Product',
+    keyPrefix: '01t',
+    fields: [
+      ...system(),
+      f('Name', 'string', { required: true }),
+      f('StockKeepingUnit', 'string', { externalId: true, unique: true }),
+      f('ProductCode', 'string'),
+      f('Family', 'picklist'),
+      f('IsActive', 'boolean', { defaultValue: true }),
+      f('Returnable__c', 'boolean', { defaultValue: true }),
+    ],
+  },
+  {
+    name: 'Task',
+    label: 'Task',
+    keyPrefix: '00T',
+    fields: [
+      ...system(),
+      ...owned(),
+      f('Subject', 'string', { required: true }),
+      f('Description', 'textarea', { filterable: false }),
+      ref('WhatId', 'Case', 'What'),
+      f('Status', 'picklist', { defaultValue: 'Not Started' }),
+      f('Priority', 'picklist', { defaultValue: 'Normal' }),
+      f('ActivityDate', 'date'),
+    ],
+  },
+  {
+    name: 'Customer_Adjustment__c',
+    label: 'Customer Adjustment',
+    keyPrefix: 'a0B',
+    autoNumber: { field: 'Name', format: (n) => `ADJ-${String(n).padStart(6, '0')}` },
+    fields: [
+      ...system(),
+      ...owned(),
+      f('Name', 'string', { createable: false, updateable: false }),
+      f('External_Id__c', 'string', { required: true, externalId: true, unique: true }),
+      ref('Case__c', 'Case', 'Case__r'),
+      f('Order_Number__c', 'string'),
+      f('Amount__c', 'currency', { required: true }),
+      f('CurrencyIsoCode', 'picklist', { defaultValue: 'USD' }),
+      f('Type__c', 'picklist', { required: true }),
+      f('Status__c', 'picklist', { defaultValue: 'Pending' }),
+      f('Business_Date__c', 'date', { required: true }),
+      f('Refund_Id__c', 'string'),
+      f('Credit_Memo_Id__c', 'string'),
+    ],
+    validate: (r) => (typeof r.Amount__c === 'number' && r.Amount__c <= 0 ? 'Adjustment amount must be greater than zero' : undefined),
+  },
+];
+
+const byName = new Map(OBJECTS.map((o) => [o.name.toLowerCase(), o]));
+const fieldMaps = new Map(OBJECTS.map((o) => [o.name, new Map(o.fields.map((fd) => [fd.name.toLowerCase(), fd]))]));
+
+export const objectNames = (): string[] => OBJECTS.map((o) => o.name);
+
+export function findObject(name: string): ObjectDef | undefined {
+  return byName.get(name.toLowerCase());
+}
+
+export function findField(object: ObjectDef, name: string): FieldDef | undefined {
+  return fieldMaps.get(object.name)!.get(name.toLowerCase());
+}
+
+export function findRelationship(object: ObjectDef, relationshipName: string): FieldDef | undefined {
+  const lower = relationshipName.toLowerCase();
+  return object.fields.find((fd) => fd.relationshipName?.toLowerCase() === lower);
+}
+
+export function objectByPrefix(id: string): ObjectDef | undefined {
+  return OBJECTS.find((o) => id.startsWith(o.keyPrefix));
+}
+
+/** The describe payload jsforce's `describe()` reads (a trimmed DescribeSObjectResult). */
+export function describe(object: ObjectDef, baseUrl: string): Record<string, unknown> {
+  return {
+    name: object.name,
+    label: object.label,
+    keyPrefix: object.keyPrefix,
+    custom: object.name.endsWith('__c'),
+    createable: true,
+    updateable: true,
+    queryable: true,
+    urls: { sobject: `${baseUrl}/sobjects/${object.name}`, describe: `${baseUrl}/sobjects/${object.name}/describe` },
+    fields: object.fields.map((fd) => ({
+      name: fd.name,
+      type: fd.type,
+      externalId: !!fd.externalId,
+      unique: !!fd.unique,
+      nillable: !fd.required,
+      createable: fd.createable !== false,
+      updateable: fd.updateable !== false,
+      filterable: fd.filterable !== false,
+      referenceTo: fd.referenceTo ? [fd.referenceTo] : [],
+      relationshipName: fd.relationshipName ?? null,
+      defaultValue: fd.defaultValue ?? null,
+    })),
+  };
+}

@@ -1,0 +1,90 @@
+import { NonRetryableDownstreamError, RetryableDownstreamError, isDownstreamError, type DownstreamError, type NonRetryableType } from '../../domain/errors';
+import { classifyStatus, parseRetryAfter } from '../shared/classify';
+import type { CallTrace } from './transport';
+
+const SYSTEM = 'salesforce' as const;
+
+/** Salesforce errorCodes that mean "the request is wrong": retrying cannot help. */
+const VALIDATION = new Set([
+  'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+  'REQUIRED_FIELD_MISSING',
+  'INVALID_FIELD',
+  'INVALID_FIELD_FOR_INSERT_UPDATE',
+  'INVALID_TYPE',
+  'INVALID_TYPE_ON_FIELD_IN_RECORD',
+  'MALFORMED_ID',
+  'MALFORMED_QUERY',
+  'INVALID_QUERY_FILTER_OPERATOR',
+  'INVALID_QUERY_LOCATOR',
+  'INVALID_CROSS_REFERENCE_KEY',
+  'FIELD_INTEGRITY_EXCEPTION',
+  'STRING_TOO_LONG',
+  'JSON_PARSER_ERROR',
+  'MISSING_ARGUMENT',
+  'NUMBER_OUTSIDE_VALID_RANGE',
+  'EXCEEDED_ID_LIMIT',
+  'INVALIDJOB',
+  'INVALIDBATCH',
+  'INVALIDJOBSTATE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'MULTIPLE_CHOICES',
+]);
+const NOT_FOUND = new Set(['NOT_FOUND', 'ENTITY_IS_DELETED']);
+const ACCESS = new Set(['INSUFFICIENT_ACCESS', 'INSUFFICIENT_ACCESS_OR_READONLY', 'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY', 'INVALID_SESSION_ID', 'API_DISABLED_FOR_ORG', 'INVALID_AUTH_HEADER', 'invalid_client', 'invalid_grant', 'unsupported_grant_type']);
+const BUSINESS = new Set(['DUPLICATE_VALUE', 'DUPLICATES_DETECTED', 'ENTITY_IS_LOCKED', 'CANNOT_EXECUTE_FLOW_TRIGGER']);
+const UNAVAILABLE = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION', 'SERVICE_UNAVAILABLE']);
+const TIMEOUT = new Set(['REQUEST_RUNNING_TOO_LONG', 'QUERY_TIMEOUT']);
+const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** Concurrent long-running requests clear within seconds; the rolling 24 h request quota does not. */
+export const CONCURRENT_LIMIT_DELAY_MS = 2_000;
+export const DAILY_LIMIT_DELAY_MS = 15 * 60_000;
+const RATE_LIMIT_DELAY_MS = 5_000;
+
+interface JsforceError {
+  name?: string;
+  message?: string;
+  errorCode?: string;
+  code?: string;
+  type?: string;
+}
+
+/**
+ * jsforce failure → typed downstream error, by Salesforce errorCode first (jsforce drops the HTTP
+ * status), then by the status and Retry-After the transport saw, then by network error code.
+ */
+export function classifySalesforceError(operation: string, err: unknown, trace: CallTrace | undefined): DownstreamError {
+  if (isDownstreamError(err)) return err;
+  if (trace?.grantError) return trace.grantError;
+  const e = (err ?? {}) as JsforceError;
+  const status = trace?.lastResponse?.status;
+  const retryAfterMs = parseRetryAfter(trace?.lastResponse?.headers?.['retry-after']);
+  const message = e.message ?? String(err);
+  const code = e.errorCode ?? e.code ?? e.name;
+  const init = { system: SYSTEM, operation, status, code, message, cause: err };
+  const nonRetryable = (type: NonRetryableType) => new NonRetryableDownstreamError(type, init);
+
+  // Network and timeouts first: a reset leaves a stale lastResponse from an earlier exchange.
+  if (e.name === 'AbortError' || e.type === 'aborted' || e.code === 'ETIMEDOUT' || e.type === 'request-timeout') {
+    return new RetryableDownstreamError('TimeoutError', { ...init, code: e.code ?? 'TIMEOUT' });
+  }
+  if (e.name === 'FetchError' || (e.code && NETWORK.has(e.code))) {
+    return new RetryableDownstreamError('DownstreamUnavailableError', { ...init, code: e.code ?? 'NETWORK' });
+  }
+
+  if (code === 'REQUEST_LIMIT_EXCEEDED') {
+    const delay = /TotalRequests/i.test(message) ? DAILY_LIMIT_DELAY_MS : /Concurrent/i.test(message) ? CONCURRENT_LIMIT_DELAY_MS : RATE_LIMIT_DELAY_MS;
+    return new RetryableDownstreamError('RateLimitedError', { ...init, retryAfterMs: retryAfterMs ?? delay });
+  }
+  if (status === 429 || status === 420) return new RetryableDownstreamError('RateLimitedError', { ...init, retryAfterMs: retryAfterMs ?? RATE_LIMIT_DELAY_MS });
+  if (code && UNAVAILABLE.has(code)) return new RetryableDownstreamError('DownstreamUnavailableError', { ...init, retryAfterMs });
+  if (code && TIMEOUT.has(code)) return new RetryableDownstreamError('TimeoutError', { ...init, retryAfterMs });
+  if (code && NOT_FOUND.has(code)) return nonRetryable('NotFoundError');
+  if (code && VALIDATION.has(code)) return nonRetryable('ValidationError');
+  if (code && ACCESS.has(code)) return nonRetryable('AuthorizationError');
+  if (code && BUSINESS.has(code)) return nonRetryable('BusinessRejectionError');
+  if (status !== undefined && status >= 400) return classifyStatus(SYSTEM, operation, status, { code, message }, retryAfterMs);
+  const httpStatus = /^ERROR_HTTP_(\d{3})$/.exec(code ?? '');
+  if (httpStatus) return classifyStatus(SYSTEM, operation, Number(httpStatus[1]), { code, message }, retryAfterMs);
+  return new RetryableDownstreamError('DownstreamUnavailableError', init);
+}

@@ -1,0 +1,325 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection, OAuth2, type TokenResponse } from 'jsforce';
+import type { ZodType } from 'zod';
+import { AdjustmentInputSchema, BusinessDateSchema, type Adjustment, type AdjustmentInput } from '../../domain/adjustment';
+import { CaseUpdateSchema, type Case, type CaseCommentResult, type CaseResolution, type CaseStatus, type CaseUpdate, type EscalationTaskResult } from '../../domain/case';
+import type { Customer } from '../../domain/customer';
+import { NonRetryableDownstreamError, RetryableDownstreamError } from '../../domain/errors';
+import { SystemBreaker, type BreakerOptions } from '../shared/breaker';
+import { parseResponse } from '../shared/classify';
+import { classifySalesforceError } from './classify';
+import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment, toCase, toCustomer } from './mapping';
+import { OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertResult } from './order-status';
+import { DirectTransport, callTrace } from './transport';
+import {
+  AccountRecordSchema,
+  AdjustmentRecordSchema,
+  BulkFailedRowSchema,
+  BulkSuccessRowSchema,
+  CaseRecordSchema,
+  CommentRecordSchema,
+  ContactRecordSchema,
+  IngestJobInfoSchema,
+  SaveResultSchema,
+  TaskRecordSchema,
+  UpsertResultSchema,
+  queryResult,
+} from './wire';
+
+const SYSTEM = 'salesforce' as const;
+
+export interface SalesforceConnectorOptions {
+  loginUrl: string;
+  apiVersion: string;
+  grant: 'client_credentials' | 'password';
+  clientId: string;
+  clientSecret: string;
+  username?: string;
+  password?: string;
+  timeoutMs: number;
+  breaker?: BreakerOptions;
+}
+
+export interface BulkOptions {
+  pollIntervalMs?: number;
+  timeoutMs?: number;
+  /** Called after every poll (activities heartbeat here). */
+  onProgress?: (job: { jobId: string; state: string; processed: number }) => void;
+}
+
+const CASE_FIELDS = 'Id, CaseNumber, Subject, Status, Reason, Origin, Order_Number__c, Store_Id__c, Region__c, Resolution__c, AccountId, ContactId, CreatedDate, Account.Customer_Id__c, Account.Segment__c';
+const ADJUSTMENT_FIELDS = 'Id, Name, External_Id__c, Case__c, Order_Number__c, Amount__c, CurrencyIsoCode, Type__c, Status__c, Business_Date__c, Refund_Id__c, Credit_Memo_Id__c';
+
+/** A SOQL string literal. */
+const soqlString = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * CaseComment and Task have no external id field, so a retried create would duplicate them. The
+ * body carries a short marker derived from the idempotency key; before inserting, the record's
+ * siblings are read and a body with the marker means an earlier attempt already wrote it.
+ * (Long text areas cannot be filtered in SOQL, so the match happens here, not in WHERE.)
+ */
+export const idempotencyMarker = (key: string): string => `[ro:${createHash('sha256').update(key).digest('hex').slice(0, 16)}]`;
+
+/**
+ * The front office, in retail terms, through jsforce: cases, customers, adjustments, order status.
+ * Every call goes through the Salesforce circuit breaker and comes back validated and classified;
+ * nothing here retries (Temporal does), except jsforce's one re-run after refreshing a session.
+ */
+export class SalesforceConnector {
+  readonly breaker: SystemBreaker;
+  private readonly conn: Connection;
+  private readonly oauth2: OAuth2;
+  private signingIn: Promise<void> | undefined;
+
+  constructor(private readonly options: SalesforceConnectorOptions) {
+    const transport = new DirectTransport(options.timeoutMs);
+    this.breaker = new SystemBreaker(SYSTEM, options.breaker);
+    this.oauth2 = new OAuth2({ loginUrl: options.loginUrl, clientId: options.clientId, clientSecret: options.clientSecret });
+    this.oauth2._transport = transport;
+    this.conn = new Connection({
+      oauth2: this.oauth2,
+      instanceUrl: options.loginUrl,
+      version: options.apiVersion,
+      // Client credentials give no refresh token: an expired session re-runs the grant.
+      refreshFn: (conn, callback) => {
+        const trace = callTrace.getStore();
+        this.grant().then(
+          (token) => {
+            conn.instanceUrl = token.instance_url;
+            callback(null, token.access_token, token);
+          },
+          (err: unknown) => {
+            if (trace) trace.grantError = classifySalesforceError('refreshSession', err, trace);
+            callback(err as Error);
+          },
+        );
+      },
+    });
+    this.conn._transport = transport;
+  }
+
+  /** The org's API usage as of the last response (Sforce-Limit-Info). */
+  limitInfo(): { used: number; limit: number } | undefined {
+    return this.conn.limitInfo.apiUsage;
+  }
+
+  async getCaseByNumber(caseNumber: string): Promise<Case> {
+    return this.call('getCaseByNumber', async (conn) => {
+      const result = this.parse('getCaseByNumber', queryResult(CaseRecordSchema), await conn.query(`SELECT ${CASE_FIELDS} FROM Case WHERE CaseNumber = ${soqlString(caseNumber)} LIMIT 1`));
+      const record = result.records[0];
+      if (!record) throw this.notFound('getCaseByNumber', `no case with number ${caseNumber}`);
+      return toCase(record);
+    });
+  }
+
+  async getCustomer(customerId: string): Promise<Customer> {
+    return this.call('getCustomer', async (conn) => {
+      const accounts = this.parse('getCustomer', queryResult(AccountRecordSchema), await conn.query(`SELECT Id, Name, Customer_Id__c, Segment__c, Region__c, Home_Store__c, Phone FROM Account WHERE Customer_Id__c = ${soqlString(customerId)} LIMIT 1`));
+      const account = accounts.records[0];
+      if (!account) throw this.notFound('getCustomer', `no customer ${customerId}`);
+      const contacts = this.parse('getCustomer', queryResult(ContactRecordSchema), await conn.query(`SELECT Id, Email, Phone FROM Contact WHERE AccountId = ${soqlString(account.Id)} ORDER BY CreatedDate LIMIT 1`));
+      return toCustomer(account, contacts.records[0]);
+    });
+  }
+
+  /** Status and/or resolution; an update by id is naturally idempotent, the key makes a replay exact. */
+  async updateCase(caseId: string, update: CaseUpdate, idempotencyKey?: string): Promise<void> {
+    this.assertId('updateCase', caseId, '500');
+    const fields = fromCaseUpdate(this.input('updateCase', CaseUpdateSchema, update));
+    await this.call('updateCase', async (conn) => {
+      await conn.sobject('Case').update({ Id: caseId, ...fields }, { headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {} });
+    });
+  }
+
+  async updateCaseStatus(caseId: string, status: CaseStatus, idempotencyKey?: string): Promise<void> {
+    return this.updateCase(caseId, { status }, idempotencyKey);
+  }
+
+  async recordCaseResolution(caseId: string, resolution: CaseResolution, status?: CaseStatus, idempotencyKey?: string): Promise<void> {
+    return this.updateCase(caseId, { resolution, ...(status ? { status } : {}) }, idempotencyKey);
+  }
+
+  /** A milestone note on the case, written once per idempotency key (see idempotencyMarker). */
+  async addCaseComment(caseId: string, text: string, idempotencyKey: string): Promise<CaseCommentResult> {
+    this.assertId('addCaseComment', caseId, '500');
+    const marker = idempotencyMarker(idempotencyKey);
+    const existing = await this.queryAll('findCaseComment', CommentRecordSchema, `SELECT Id, CommentBody FROM CaseComment WHERE ParentId = ${soqlString(caseId)}`);
+    const earlier = existing.find((c) => c.CommentBody?.includes(marker));
+    if (earlier) return { commentId: earlier.Id, created: false };
+    return this.call('addCaseComment', async (conn) => {
+      const saved = this.parse('addCaseComment', SaveResultSchema, await conn.sobject('CaseComment').create({ ParentId: caseId, CommentBody: `${text}\n\n${marker}`, IsPublished: false }));
+      return { commentId: saved.id, created: true };
+    });
+  }
+
+  /** A follow-up task on the case for a human, created once per idempotency key. */
+  async createEscalationTask(caseId: string, subject: string, idempotencyKey: string, details: { description?: string; priority?: 'High' | 'Normal' | 'Low'; dueDate?: string } = {}): Promise<EscalationTaskResult> {
+    this.assertId('createEscalationTask', caseId, '500');
+    const marker = idempotencyMarker(idempotencyKey);
+    const existing = await this.queryAll('findEscalationTask', TaskRecordSchema, `SELECT Id, Description FROM Task WHERE WhatId = ${soqlString(caseId)}`);
+    const earlier = existing.find((t) => t.Description?.includes(marker));
+    if (earlier) return { taskId: earlier.Id, created: false };
+    return this.call('createEscalationTask', async (conn) => {
+      const saved = this.parse(
+        'createEscalationTask',
+        SaveResultSchema,
+        await conn.sobject('Task').create({
+          Subject: subject,
+          WhatId: caseId,
+          Status: 'Not Started',
+          Priority: details.priority ?? 'High',
+          ActivityDate: details.dueDate ?? new Date().toISOString().slice(0, 10),
+          Description: `${details.description ?? subject}\n\n${marker}`,
+        }),
+      );
+      return { taskId: saved.id, created: true };
+    });
+  }
+
+  /** Upsert by External_Id__c = the adjustment's idempotency key, so a retry updates instead of booking twice. */
+  async upsertAdjustment(adjustment: AdjustmentInput): Promise<{ recordId: string; created: boolean }> {
+    const input = this.input('upsertAdjustment', AdjustmentInputSchema, adjustment);
+    if (input.caseId) this.assertId('upsertAdjustment', input.caseId, '500');
+    return this.call('upsertAdjustment', async (conn) => {
+      // jsforce puts the external id into the URL path unencoded.
+      const record = { External_Id__c: encodeURIComponent(input.externalId), ...fromAdjustment(input) };
+      const result = this.parse('upsertAdjustment', UpsertResultSchema, await conn.sobject('Customer_Adjustment__c').upsert(record, 'External_Id__c'));
+      return { recordId: result.id, created: result.created };
+    });
+  }
+
+  /** Every adjustment booked on a business date, following query locators across pages. */
+  async listAdjustments(businessDate: string): Promise<Adjustment[]> {
+    const date = this.input('listAdjustments', BusinessDateSchema, businessDate);
+    const records = await this.queryAll('listAdjustments', AdjustmentRecordSchema, `SELECT ${ADJUSTMENT_FIELDS} FROM Customer_Adjustment__c WHERE Business_Date__c = ${date} ORDER BY External_Id__c`);
+    return records.map((r) => {
+      try {
+        return toAdjustment(r);
+      } catch (err) {
+        throw new NonRetryableDownstreamError('ValidationError', { system: SYSTEM, operation: 'listAdjustments', code: 'INVALID_RESPONSE', message: (err as Error).message });
+      }
+    });
+  }
+
+  async upsertOrderStatus(update: OrderStatusUpdate): Promise<OrderUpsertResult> {
+    const input = this.input('upsertOrderStatus', OrderStatusUpdateSchema, update);
+    return this.call('upsertOrderStatus', async (conn) => {
+      const record = { Order_Number__c: encodeURIComponent(input.orderNumber), ...fromOrderStatus(input) };
+      const result = this.parse('upsertOrderStatus', UpsertResultSchema, await conn.sobject('Order').upsert(record, 'Order_Number__c'));
+      return { orderId: result.id, created: result.created };
+    });
+  }
+
+  /**
+   * Many order updates through one Bulk API 2.0 upsert job: open, upload CSV, close, poll until
+   * the job completes (reporting progress), then read per-record results.
+   */
+  async upsertOrdersBulk(updates: OrderStatusUpdate[], options: BulkOptions = {}): Promise<BulkOrderUpsertResult> {
+    const rows = updates.map((u) => this.input('upsertOrdersBulk', OrderStatusUpdateSchema, u));
+    const job = this.conn.bulk2.createJob({ object: 'Order', operation: 'upsert', externalIdFieldName: 'Order_Number__c', lineEnding: 'LF' });
+    await this.call('openOrderBulkJob', () => job.open());
+    await this.call('uploadOrderBulkJob', () => job.uploadData(orderCsv(rows)));
+    await this.call('closeOrderBulkJob', () => job.close());
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+    for (;;) {
+      const info = this.parse('pollOrderBulkJob', IngestJobInfoSchema, await this.call('pollOrderBulkJob', () => job.check()));
+      options.onProgress?.({ jobId: info.id, state: info.state, processed: info.numberRecordsProcessed ?? 0 });
+      if (info.state === 'JobComplete') break;
+      if (info.state === 'Failed' || info.state === 'Aborted') {
+        throw new NonRetryableDownstreamError('ValidationError', { system: SYSTEM, operation: 'upsertOrdersBulk', code: `BULK_JOB_${info.state.toUpperCase()}`, message: info.errorMessage ?? `bulk job ${info.id} ${info.state}`, details: { jobId: info.id } });
+      }
+      if (Date.now() > deadline) {
+        throw new RetryableDownstreamError('TimeoutError', { system: SYSTEM, operation: 'upsertOrdersBulk', code: 'BULK_JOB_TIMEOUT', message: `bulk job ${info.id} still ${info.state}`, details: { jobId: info.id } });
+      }
+      await sleep(options.pollIntervalMs ?? 500);
+    }
+    const successful = this.parse('orderBulkResults', BulkSuccessRowSchema.array(), await this.call('orderBulkResults', () => job.getSuccessfulResults()));
+    const failed = this.parse('orderBulkResults', BulkFailedRowSchema.array(), await this.call('orderBulkResults', () => job.getFailedResults()));
+    return {
+      jobId: job.id,
+      created: successful.filter((r) => r.sf__Created === 'true').length,
+      updated: successful.filter((r) => r.sf__Created === 'false').length,
+      failed: failed.length,
+      failures: failed.map((r) => {
+        const [errorCode = 'UNKNOWN', ...rest] = r.sf__Error.split(':');
+        return { orderNumber: r.Order_Number__c, errorCode, message: rest.join(':').replace(/:[^:]*--\s*$/, '').trim() };
+      }),
+    };
+  }
+
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+
+  /** One downstream call: breaker, session, and every failure classified. */
+  private call<T>(operation: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    return this.breaker.fire(operation, () =>
+      callTrace.run({}, async () => {
+        try {
+          await this.signIn();
+          return await fn(this.conn);
+        } catch (err) {
+          throw classifySalesforceError(operation, err, callTrace.getStore());
+        }
+      }),
+    );
+  }
+
+  /** All records of a query: the first page, then each nextRecordsUrl until done. */
+  private async queryAll<T>(operation: string, schema: ZodType<T>, soql: string): Promise<T[]> {
+    const pageSchema = queryResult(schema);
+    let page = this.parse(operation, pageSchema, await this.call(operation, (conn) => conn.query(soql).then((r) => r)));
+    const records = [...page.records];
+    while (!page.done && page.nextRecordsUrl) {
+      const locator = page.nextRecordsUrl;
+      page = this.parse(operation, pageSchema, await this.call(operation, (conn) => conn.queryMore(locator).then((r) => r)));
+      records.push(...page.records);
+    }
+    return records as T[];
+  }
+
+  private async signIn(): Promise<void> {
+    if (this.conn.accessToken) return;
+    this.signingIn ??= this.grant()
+      .then((token) => {
+        this.conn.accessToken = token.access_token;
+        this.conn.instanceUrl = token.instance_url;
+      })
+      .finally(() => {
+        this.signingIn = undefined;
+      });
+    await this.signingIn;
+  }
+
+  private async grant(): Promise<TokenResponse> {
+    if (this.options.grant === 'password') {
+      if (!this.options.username || !this.options.password) {
+        throw new NonRetryableDownstreamError('ConfigurationError', { system: SYSTEM, operation: 'signIn', code: 'MISSING_CREDENTIALS', message: 'the password grant needs SALESFORCE_USERNAME and SALESFORCE_PASSWORD' });
+      }
+      return this.oauth2.authenticate(this.options.username, this.options.password);
+    }
+    return this.oauth2.requestToken({ grant_type: 'client_credentials' });
+  }
+
+  private parse<T>(operation: string, schema: ZodType<T>, data: unknown): T {
+    return parseResponse(SYSTEM, operation, schema, data);
+  }
+
+  private input<T>(operation: string, schema: ZodType<T>, value: unknown): T {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    throw new NonRetryableDownstreamError('ValidationError', { system: SYSTEM, operation, code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'} ${i.message}`).join('; ') });
+  }
+
+  private assertId(operation: string, id: string, keyPrefix: string): void {
+    if (!/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id) || !id.startsWith(keyPrefix)) {
+      throw new NonRetryableDownstreamError('ValidationError', { system: SYSTEM, operation, code: 'MALFORMED_ID', message: `not a Salesforce id with prefix ${keyPrefix}: ${id}` });
+    }
+  }
+
+  private notFound(operation: string, message: string): NonRetryableDownstreamError {
+    return new NonRetryableDownstreamError('NotFoundError', { system: SYSTEM, operation, code: 'NOT_FOUND', status: 404, message });
+  }
+}

@@ -1,0 +1,342 @@
+import assert from 'node:assert/strict';
+import type { Sandbox } from '../../sandbox';
+import { admin, startTestSandbox } from '../helpers/sandbox';
+
+type Json = Record<string, unknown>;
+interface SfResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+describe('sandbox: Salesforce REST surface', function () {
+  this.timeout(20_000);
+  let sandbox: Sandbox;
+  let url: string;
+  let token: string;
+  let sfAdmin: ReturnType<typeof admin>;
+  const data = () => `${url}/services/data/v62.0`;
+
+  const grant = (form: Record<string, string>) =>
+    fetch(`${url}/services/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+
+  async function call<T = Json>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<SfResponse<T>> {
+    const res = await fetch(path.startsWith('http') ? path : `${data()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const type = res.headers.get('content-type') ?? '';
+    return { status: res.status, headers: res.headers, body: (type.startsWith('application/json') && text ? JSON.parse(text) : text) as T };
+  }
+  const query = (soql: string, headers: Record<string, string> = {}) => call<{ totalSize: number; done: boolean; nextRecordsUrl?: string; records: Json[] }>('GET', `/query?q=${encodeURIComponent(soql)}`, undefined, headers);
+  const errorCode = (res: SfResponse) => (res.body as { errorCode: string }[])[0]?.errorCode;
+
+  before(async () => {
+    sandbox = await startTestSandbox(['salesforce']);
+    url = sandbox.urls.salesforce!;
+    sfAdmin = admin(url);
+    const res = await grant({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' });
+    token = ((await res.json()) as { access_token: string }).access_token;
+  });
+  afterEach(async () => {
+    await sfAdmin.clearFaults();
+  });
+  after(async () => {
+    await sandbox?.close();
+  });
+
+  describe('OAuth and sessions', () => {
+    it('issues tokens for the client credentials and password grants, in the shape jsforce needs', async () => {
+      const cc = await grant({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' });
+      assert.equal(cc.status, 200);
+      assert.equal(cc.headers.get('content-type'), 'application/json;charset=UTF-8');
+      const body = (await cc.json()) as Record<string, string>;
+      assert.equal(body.instance_url, url);
+      assert.equal(body.token_type, 'Bearer');
+      assert.match(body.id, new RegExp(`^${url}/id/00D[a-zA-Z0-9]{15}/005[a-zA-Z0-9]{15}$`));
+      assert.ok(body.access_token && body.signature && /^\d+$/.test(body.issued_at));
+      const pw = await grant({ grant_type: 'password', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret', username: 'integration@retail.example', password: 'sandbox-password' });
+      assert.equal(pw.status, 200);
+    });
+
+    it('refuses wrong client credentials (invalid_client) and wrong user passwords (invalid_grant) with 400', async () => {
+      const badClient = await grant({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'nope' });
+      assert.equal(badClient.status, 400);
+      assert.equal(((await badClient.json()) as Json).error, 'invalid_client');
+      const badUser = await grant({ grant_type: 'password', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret', username: 'integration@retail.example', password: 'wrong' });
+      assert.equal(badUser.status, 400);
+      assert.equal(((await badUser.json()) as Json).error, 'invalid_grant');
+    });
+
+    it('answers 401 INVALID_SESSION_ID without a token, with an unknown one, and after the admin expires all tokens', async () => {
+      const none = await fetch(`${data()}/sobjects`);
+      assert.equal(none.status, 401);
+      assert.deepEqual(await none.json(), [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+      const saved = token;
+      token = 'bogus';
+      assert.equal((await call('GET', '/sobjects')).status, 401);
+      token = saved;
+      assert.equal((await call('GET', '/sobjects')).status, 200);
+      const fresh = (await (await grant({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' })).json()) as { access_token: string };
+      await fetch(`${url}/__sandbox/salesforce/expire-tokens`, { method: 'POST' });
+      assert.equal(errorCode(await call('GET', '/sobjects')), 'INVALID_SESSION_ID');
+      token = fresh.access_token;
+      assert.equal((await call('GET', '/sobjects')).status, 401, 'tokens issued before the expiry are all gone');
+      token = ((await (await grant({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' })).json()) as { access_token: string }).access_token;
+    });
+
+    it('counts API usage in Sforce-Limit-Info', async () => {
+      const a = await call('GET', '/limits');
+      const b = await call('GET', '/limits');
+      const used = (h: Headers) => Number(/api-usage=(\d+)\/100000/.exec(h.get('sforce-limit-info') ?? '')?.[1]);
+      assert.equal(used(b.headers), used(a.headers) + 1);
+    });
+  });
+
+  describe('sObject rows', () => {
+    it('creates (201), retrieves with fields=, updates (204) and deletes records, each in the ledger', async () => {
+      const caseId = (await query("SELECT Id FROM Case WHERE CaseNumber = '00010001'")).body.records[0].Id as string;
+      const created = await call<{ id: string; success: boolean; errors: unknown[] }>('POST', '/sobjects/Task', { Subject: 'Call the customer', WhatId: caseId });
+      assert.equal(created.status, 201);
+      assert.match(created.body.id, /^00T[a-zA-Z0-9]{15}$/);
+      assert.deepEqual({ success: created.body.success, errors: created.body.errors }, { success: true, errors: [] });
+      const got = await call<Json>('GET', `/sobjects/Task/${created.body.id}?fields=Subject,Status,Priority`);
+      assert.deepEqual({ Subject: got.body.Subject, Status: got.body.Status, Priority: got.body.Priority }, { Subject: 'Call the customer', Status: 'Not Started', Priority: 'Normal' });
+      assert.equal(got.body.WhatId, undefined, 'only the requested fields');
+      assert.equal((await call('PATCH', `/sobjects/Task/${created.body.id}`, { Status: 'Completed' })).status, 204);
+      assert.equal((await call('DELETE', `/sobjects/Task/${created.body.id}`)).status, 204);
+      assert.equal(errorCode(await call('GET', `/sobjects/Task/${created.body.id}`)), 'NOT_FOUND');
+      const kinds = (await sfAdmin.ledger({ ref: created.body.id })).entries.map((e) => e.kind);
+      assert.deepEqual(kinds, ['Task.created', 'Task.updated', 'Task.deleted']);
+    });
+
+    it('upserts by external id: 201 created, then 200 updated, and reads by external id', async () => {
+      const record = { Amount__c: 19.99, CurrencyIsoCode: 'GBP', Type__c: 'Refund', Business_Date__c: '2026-02-01' };
+      const first = await call<Json>('PATCH', '/sobjects/Customer_Adjustment__c/External_Id__c/refund:case-9:adjustment', record);
+      assert.equal(first.status, 201);
+      assert.equal(first.body.created, true);
+      const second = await call<Json>('PATCH', '/sobjects/Customer_Adjustment__c/External_Id__c/refund:case-9:adjustment', { ...record, Status__c: 'Posted' });
+      assert.equal(second.status, 200);
+      assert.deepEqual(second.body, { id: first.body.id, success: true, errors: [], created: false });
+      const byExt = await call<Json>('GET', '/sobjects/Customer_Adjustment__c/External_Id__c/refund:case-9:adjustment');
+      assert.equal(byExt.body.Id, first.body.id);
+      assert.equal(byExt.body.Status__c, 'Posted');
+      assert.match(String(byExt.body.Name), /^ADJ-\d{6}$/);
+      assert.equal((await sfAdmin.ledger({ key: 'refund:case-9:adjustment', kind: 'Customer_Adjustment__c.created' })).count, 1);
+    });
+
+    it('answers Salesforce error codes: REQUIRED_FIELD_MISSING, INVALID_FIELD, DUPLICATE_VALUE, MALFORMED_ID, validation rules', async () => {
+      const missing = await call<{ errorCode: string; fields: string[] }[]>('POST', '/sobjects/Customer_Adjustment__c', { External_Id__c: 'x:1' });
+      assert.equal(missing.status, 400);
+      assert.equal(missing.headers.get('content-type'), 'application/json;charset=UTF-8');
+      assert.equal(missing.body[0].errorCode, 'REQUIRED_FIELD_MISSING');
+      assert.deepEqual(missing.body[0].fields.sort(), ['Amount__c', 'Business_Date__c', 'Type__c']);
+      assert.equal(errorCode(await call('POST', '/sobjects/Task', { Subject: 'x', Colour__c: 'red' })), 'INVALID_FIELD');
+      const adj = { External_Id__c: 'dup:1', Amount__c: 1, Type__c: 'Refund', Business_Date__c: '2026-02-01' };
+      assert.equal((await call('POST', '/sobjects/Customer_Adjustment__c', adj)).status, 201);
+      assert.equal(errorCode(await call('POST', '/sobjects/Customer_Adjustment__c', adj)), 'DUPLICATE_VALUE');
+      assert.equal(errorCode(await call('GET', '/sobjects/Case/not-an-id')), 'MALFORMED_ID');
+      assert.equal(errorCode(await call('POST', '/sobjects/Customer_Adjustment__c', { ...adj, External_Id__c: 'neg:1', Amount__c: -5 })), 'FIELD_CUSTOM_VALIDATION_EXCEPTION');
+      assert.equal(errorCode(await call('POST', '/sobjects/Case', { Subject: 'x', CaseNumber: '1' })), 'INVALID_FIELD_FOR_INSERT_UPDATE');
+      assert.equal((await call('GET', '/sobjects/Nope/001000000000000AAA')).status, 404);
+    });
+
+    it('replays a create sent with the same Idempotency-Key', async () => {
+      const headers = { 'idempotency-key': 'escalate:case-1:task' };
+      const a = await call<Json>('POST', '/sobjects/Task', { Subject: 'Escalate' }, headers);
+      const b = await call<Json>('POST', '/sobjects/Task', { Subject: 'Escalate' }, headers);
+      assert.equal(a.body.id, b.body.id);
+      assert.equal(b.headers.get('idempotent-replayed'), 'true');
+      assert.equal((await sfAdmin.ledger({ kind: 'Task.created', key: 'escalate:case-1:task' })).count, 1);
+    });
+  });
+
+  describe('SOQL', () => {
+    const world = () => sandbox.world();
+
+    it('filters with =, IN, AND, OR and parentheses exactly as the world says', async () => {
+      const expected = world().orders.filter((o) => o.region === 'UK' && (o.status === 'shipped' || o.status === 'delivered')).length;
+      const res = await query("SELECT Id, Order_Number__c FROM Order WHERE Region__c = 'UK' AND (Status = 'Shipped' OR Status = 'Delivered')");
+      assert.equal(res.body.totalSize, expected);
+      const inList = await query("SELECT Id FROM Order WHERE Region__c = 'UK' AND Status IN ('Shipped', 'Delivered')");
+      assert.equal(inList.body.totalSize, expected);
+      const notIn = await query("SELECT Id FROM Order WHERE Region__c = 'UK' AND Status NOT IN ('Shipped', 'Delivered')");
+      assert.equal(notIn.body.totalSize, world().orders.filter((o) => o.region === 'UK').length - expected);
+    });
+
+    it('compares numbers, dates and nulls, and matches LIKE case-insensitively', async () => {
+      const big = world().orders.filter((o) => o.total >= 30000).length;
+      assert.equal((await query('SELECT COUNT() FROM Order WHERE TotalAmount >= 300')).body.totalSize, big);
+      const cutoff = world().orders[0].placedAt.slice(0, 10);
+      const after = world().orders.filter((o) => o.placedAt.slice(0, 10) > cutoff).length;
+      assert.equal((await query(`SELECT Id FROM Order WHERE EffectiveDate > ${cutoff}`)).body.totalSize, after);
+      const untracked = world().orders.filter((o) => !o.trackingNumber).length;
+      assert.equal((await query('SELECT Id FROM Order WHERE Tracking_Number__c = null')).body.totalSize, untracked);
+      const like = await query("SELECT Id, Subject FROM Case WHERE Subject LIKE '%where is my ORDER%'");
+      assert.equal(like.body.totalSize, world().cases.filter((c) => c.reason === 'delayed-shipment').length);
+    });
+
+    it('orders, limits and offsets, and nests parent relationship fields', async () => {
+      const sorted = [...world().orders].sort((a, b) => b.total - a.total);
+      const res = await query('SELECT Order_Number__c, TotalAmount, Account.Customer_Id__c FROM Order ORDER BY TotalAmount DESC LIMIT 3 OFFSET 1');
+      assert.equal(res.body.records.length, 3);
+      assert.deepEqual(res.body.records.map((r) => r.TotalAmount), sorted.slice(1, 4).map((o) => o.total / 100));
+      const first = res.body.records[0] as { Order_Number__c: string; Account: { Customer_Id__c: string; attributes: { type: string } } };
+      assert.equal(first.Account.attributes.type, 'Account');
+      assert.equal(first.Account.Customer_Id__c, world().orders.find((o) => o.orderNumber === first.Order_Number__c)!.customerId);
+      assert.deepEqual(Object.keys(res.body.records[0]).sort(), ['Account', 'Order_Number__c', 'TotalAmount', 'attributes']);
+    });
+
+    it('rejects malformed queries, unknown fields and objects, quoted dates and filters on long text', async () => {
+      const cases: [string, string][] = [
+        ['SELECT FROM Case', 'MALFORMED_QUERY'],
+        ['SELECT Id Case', 'MALFORMED_QUERY'],
+        ["SELECT Id FROM Case WHERE Status = 'New", 'MALFORMED_QUERY'],
+        ['SELECT Id FROM Case WHERE Status', 'MALFORMED_QUERY'],
+        ['SELECT Id FROM Case LIMIT ten', 'MALFORMED_QUERY'],
+        ['SELECT Id, Colour__c FROM Case', 'INVALID_FIELD'],
+        ['SELECT Id FROM Case ORDER BY Nope', 'INVALID_FIELD'],
+        ['SELECT Id FROM Cases', 'INVALID_TYPE'],
+        ["SELECT Id FROM Customer_Adjustment__c WHERE Business_Date__c = '2026-01-01'", 'INVALID_FIELD'],
+        ["SELECT Id FROM CaseComment WHERE CommentBody = 'x'", 'INVALID_FIELD'],
+      ];
+      for (const [soql, code] of cases) {
+        const res = await query(soql);
+        assert.equal(res.status, 400, soql);
+        assert.equal(errorCode(res), code, soql);
+      }
+    });
+
+    it('pages past 2,000 records with nextRecordsUrl, honouring Sforce-Query-Options batchSize', async () => {
+      const seeded = await fetch(`${url}/__sandbox/salesforce/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ object: 'Product2', count: 2_100, fields: { Family: 'Seeded' } }) });
+      assert.equal(seeded.status, 201);
+      const first = await query("SELECT Id, StockKeepingUnit FROM Product2 WHERE Family = 'Seeded'");
+      assert.equal(first.body.totalSize, 2_100);
+      assert.equal(first.body.records.length, 2_000);
+      assert.equal(first.body.done, false);
+      assert.match(first.body.nextRecordsUrl!, /^\/services\/data\/v62\.0\/query\/01g[a-zA-Z0-9]{15}-2000$/);
+      const second = await call<{ done: boolean; records: Json[] }>('GET', `${url}${first.body.nextRecordsUrl}`);
+      assert.equal(second.body.done, true);
+      assert.equal(second.body.records.length, 100);
+
+      const ids = new Set<string>();
+      let page = await query("SELECT Id FROM Product2 WHERE Family = 'Seeded'", { 'sforce-query-options': 'batchSize=500' });
+      let pages = 1;
+      page.body.records.forEach((r) => ids.add(r.Id as string));
+      while (!page.body.done) {
+        page = await call('GET', `${url}${page.body.nextRecordsUrl}`);
+        page.body.records.forEach((r) => ids.add(r.Id as string));
+        pages += 1;
+      }
+      assert.equal(pages, 5);
+      assert.equal(ids.size, 2_100);
+      assert.equal(errorCode(await call('GET', '/query/01g000000000000AAA-2000')), 'INVALID_QUERY_LOCATOR');
+    });
+  });
+
+  describe('sObject Collections', () => {
+    it('creates per record, or rolls everything back with allOrNone', async () => {
+      const mixed = await call<{ success: boolean; id?: string; errors: { statusCode: string }[] }[]>('POST', '/composite/sobjects', {
+        allOrNone: false,
+        records: [{ attributes: { type: 'Task' }, Subject: 'ok' }, { attributes: { type: 'Task' } }],
+      });
+      assert.equal(mixed.status, 200);
+      assert.equal(mixed.body[0].success, true);
+      assert.equal(mixed.body[1].errors[0].statusCode, 'REQUIRED_FIELD_MISSING');
+      const before = (await sfAdmin.ledger({ kind: 'Task.created' })).count;
+      const rolledBack = await call<{ success: boolean; errors: { statusCode: string }[] }[]>('POST', '/composite/sobjects', {
+        allOrNone: true,
+        records: [{ attributes: { type: 'Task' }, Subject: 'kept?' }, { attributes: { type: 'Task' } }],
+      });
+      assert.deepEqual(rolledBack.body.map((r) => r.errors[0].statusCode), ['ALL_OR_NONE_OPERATION_ROLLED_BACK', 'REQUIRED_FIELD_MISSING']);
+      assert.equal((await sfAdmin.ledger({ kind: 'Task.created' })).count, before);
+      assert.equal((await query("SELECT COUNT() FROM Task WHERE Subject = 'kept?'")).body.totalSize, 0);
+      const tooMany = await call('POST', '/composite/sobjects', { records: Array.from({ length: 201 }, () => ({ attributes: { type: 'Task' }, Subject: 'x' })) });
+      assert.equal(errorCode(tooMany), 'EXCEEDED_ID_LIMIT');
+    });
+
+    it('upserts a collection by external id with created flags', async () => {
+      const body = { allOrNone: false, records: ['coll:1', 'coll:2'].map((k) => ({ attributes: { type: 'Customer_Adjustment__c' }, External_Id__c: k, Amount__c: 5, Type__c: 'Goodwill Credit', Business_Date__c: '2026-02-02' })) };
+      const first = await call<{ created: boolean }[]>('PATCH', '/composite/sobjects/Customer_Adjustment__c/External_Id__c', body);
+      const second = await call<{ created: boolean }[]>('PATCH', '/composite/sobjects/Customer_Adjustment__c/External_Id__c', body);
+      assert.deepEqual(first.body.map((r) => r.created), [true, true]);
+      assert.deepEqual(second.body.map((r) => r.created), [false, false]);
+    });
+  });
+
+  describe('Bulk API 2.0 ingest', () => {
+    async function runJob(object: string, operation: string, csv: string, externalIdFieldName?: string) {
+      const job = await call<{ id: string; state: string }>('POST', '/jobs/ingest', { object, operation, externalIdFieldName, contentType: 'CSV', lineEnding: 'LF' });
+      assert.equal(job.body.state, 'Open');
+      assert.equal((await call('PUT', `/jobs/ingest/${job.body.id}/batches`, csv)).status, 201);
+      assert.equal((await call<{ state: string }>('PATCH', `/jobs/ingest/${job.body.id}`, { state: 'UploadComplete' })).body.state, 'UploadComplete');
+      const states: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const info = await call<{ state: string; numberRecordsProcessed: number; numberRecordsFailed: number }>('GET', `/jobs/ingest/${job.body.id}`);
+        states.push(info.body.state);
+        if (['JobComplete', 'Failed', 'Aborted'].includes(info.body.state)) return { id: job.body.id, states, info: info.body };
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail('job did not finish');
+    }
+
+    it('upserts orders from CSV, moving UploadComplete → InProgress → JobComplete, with CSV results', async () => {
+      const csv = ['Order_Number__c,Status,Shipment_Status__c,EffectiveDate,Account.Customer_Id__c', 'SO-100004,Delivered,delivered,,', '"SO-BULK-X1",Draft,,2026-03-01,C-000002', 'SO-BULK-X2,Draft,,,'].join('\n');
+      const { id, states, info } = await runJob('Order', 'upsert', csv, 'Order_Number__c');
+      assert.deepEqual([...new Set(states)], ['UploadComplete', 'InProgress', 'JobComplete']);
+      assert.equal(info.numberRecordsProcessed, 3);
+      assert.equal(info.numberRecordsFailed, 1);
+      const ok = await call<string>('GET', `/jobs/ingest/${id}/successfulResults`);
+      assert.match(ok.headers.get('content-type') ?? '', /^text\/csv/);
+      const lines = ok.body.trim().split('\n');
+      assert.equal(lines[0], '"sf__Id","sf__Created","Order_Number__c","Status","Shipment_Status__c","EffectiveDate","Account.Customer_Id__c"');
+      assert.ok(lines.some((l) => /^"801\w{15}","false","SO-100004"/.test(l)));
+      assert.ok(lines.some((l) => /^"801\w{15}","true","SO-BULK-X1"/.test(l)));
+      const failed = await call<string>('GET', `/jobs/ingest/${id}/failedResults`);
+      assert.match(failed.body, /"","REQUIRED_FIELD_MISSING:Required fields are missing: \[EffectiveDate, AccountId\][^"]*","SO-BULK-X2"/);
+      assert.equal((await sfAdmin.ledger({ kind: 'Order.created', key: 'SO-BULK-X1' })).count, 1);
+    });
+
+    it('fails the whole job on an unknown column, and refuses results before completion', async () => {
+      const job = await call<{ id: string }>('POST', '/jobs/ingest', { object: 'Order', operation: 'insert' });
+      assert.equal(errorCode(await call('GET', `/jobs/ingest/${job.body.id}/successfulResults`)), 'INVALIDJOBSTATE');
+      const { info } = await runJob('Order', 'insert', 'Order_Number__c,Colour__c\nSO-C1,red\n');
+      assert.equal(info.state, 'Failed');
+      assert.equal(errorCode(await call('POST', '/jobs/ingest', { object: 'Nope', operation: 'insert' })), 'INVALIDJOB');
+      assert.equal(errorCode(await call('POST', '/jobs/ingest', { object: 'Order', operation: 'upsert', externalIdFieldName: 'Status' })), 'INVALIDJOB');
+    });
+  });
+
+  describe('faults in the Salesforce dialect', () => {
+    it('writes injected errors as [{ message, errorCode }] and rate limits with Retry-After', async () => {
+      await sfAdmin.fault({ kind: 'error', status: 400, errorCode: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access to this record', path: '/services/data/*/sobjects/Case', count: 1 });
+      const locked = await call('PATCH', '/sobjects/Case/500000000000001AAA', { Status: 'Working' });
+      assert.equal(locked.status, 400);
+      assert.equal(locked.headers.get('content-type'), 'application/json;charset=UTF-8');
+      assert.equal(errorCode(locked), 'UNABLE_TO_LOCK_ROW');
+      await sfAdmin.fault({ kind: 'rate-limit', retryAfterSeconds: 7, count: 1 });
+      const limited = await call('GET', '/limits');
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get('retry-after'), '7');
+      assert.equal(errorCode(limited), 'REQUEST_LIMIT_EXCEEDED');
+      await sfAdmin.fault({ kind: 'outage', durationMs: 1_000 });
+      assert.equal(errorCode(await call('GET', '/limits')), 'SERVER_UNAVAILABLE');
+    });
+
+    it('enforces the daily request limit as 403 REQUEST_LIMIT_EXCEEDED (TotalRequests)', async () => {
+      const setUsage = (body: Json) => fetch(`${url}/__sandbox/salesforce/api-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ used: number; max: number }>);
+      const usage = await setUsage({});
+      await setUsage({ max: usage.used });
+      try {
+        const res = await call<{ message: string; errorCode: string }[]>('GET', '/limits');
+        assert.equal(res.status, 403);
+        assert.equal(res.body[0].errorCode, 'REQUEST_LIMIT_EXCEEDED');
+        assert.match(res.body[0].message, /TotalRequests/);
+      } finally {
+        await setUsage({ max: usage.max });
+      }
+    });
+  });
+});
