@@ -1,4 +1,5 @@
 import type { Config } from '../../config';
+import { breakerOptionsFromConfig } from '../shared/breaker';
 import { SalesforceConnector } from './connector';
 
 export { SalesforceConnector, idempotencyMarker, type BulkOptions, type SalesforceConnectorOptions } from './connector';
@@ -16,11 +17,6 @@ export function createSalesforceConnector(config: Config): SalesforceConnector {
     username: config.salesforce.username,
     password: config.salesforce.password,
     timeoutMs: config.downstream.timeoutMs,
-    breaker: {
-      errorThresholdPercentage: config.downstream.breakerErrorPercent,
-      volumeThreshold: config.downstream.breakerVolume,
-      resetTimeoutMs: config.downstream.breakerResetMs,
-      rollingWindowMs: 10_000,
-    },
+    breaker: breakerOptionsFromConfig(config.downstream),
   });
 }
