@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CaseReasonSchema, type CaseReason } from './case';
 import type { Money } from './money';
 
 /** A Temporal-style duration string ("90 seconds", "24 hours", "500ms"). */
@@ -8,8 +9,6 @@ export const DurationTextSchema = z
 
 const MinorUnits = z.number().int().nonnegative();
 
-export const CaseReasonSchema = z.enum(['delayed-shipment', 'not-received', 'damaged-item', 'wrong-item', 'other']);
-export type CaseReason = z.infer<typeof CaseReasonSchema>;
 
 /**
  * The rules a retailer sets for resolving service cases. Amounts are minor units in the order's
