@@ -1,5 +1,6 @@
 'use strict';
 // Mocha's spec output, then one closing line CI reads: "tests: N passed, N failed[, N skipped]".
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- mocha loads reporters as CommonJS
 const Mocha = require('mocha');
 
 const { EVENT_RUN_END, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING, EVENT_HOOK_END } = Mocha.Runner.constants;

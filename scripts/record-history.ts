@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { startSandbox } from '../sandbox';
+import { buildWorld } from '../sandbox/seed/world';
+import { buildActivities } from '../src/activities';
+import { configFromEnv, type Config } from '../src/config';
+import { createWorkers } from '../src/workers/workers';
+import { systemCheck } from '../src/workflows';
+import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, teardownTestEnv } from '../test/helpers/temporal';
+import { historyToJson } from '../test/replay/history-json';
+import { projectRoot } from './temporal-cli';
+
+/**
+ * Records a real run of a workflow type into test/replay/histories/<type>.json, for the replay
+ * test. Run it after a deliberate, compatible change or a new workflow type, and commit the file:
+ *   tsx scripts/record-history.ts [systemCheck ...]
+ * Uses an in-memory dev server and an in-process sandbox with the real connectors and workers.
+ */
+interface Recording {
+  workflowId: string;
+  /** Starts the workflow and waits for it to close. */
+  run: (client: Client, config: Config) => Promise<void>;
+}
+
+const recorders: Record<string, () => Recording> = {
+  systemCheck: () => {
+    const world = buildWorld();
+    const kase = world.cases[0];
+    const order = world.orders.find((o) => o.orderNumber === kase.orderNumber)!;
+    const shipment = world.shipments.find((s) => s.orderNumber === order.orderNumber) ?? world.shipments[0];
+    const workflowId = 'system-check/recorded';
+    return {
+      workflowId,
+      run: async (client, config) => {
+        const { salesforce, erp, warehouse, payments } = config.taskQueues;
+        await client.workflow.execute(systemCheck, {
+          taskQueue: config.taskQueues.orchestration,
+          workflowId,
+          args: [{ caseNumber: kase.caseNumber, orderNumber: order.orderNumber, paymentId: order.paymentId, trackingNumber: shipment.trackingNumber, taskQueues: { salesforce, erp, warehouse, payments } }],
+        });
+      },
+    };
+  },
+};
+
+async function record(type: string): Promise<void> {
+  const recorder = recorders[type];
+  if (!recorder) throw new Error(`no recorder for workflow type "${type}" (known: ${Object.keys(recorders).join(', ')})`);
+  const sandbox = await startSandbox({ host: '127.0.0.1', ports: { salesforce: 0, erpCloud: 0, erpLegacy: 0, warehouse: 0, payments: 0, carrier: 0 } });
+  const u = sandbox.urls;
+  const config = configFromEnv({
+    ...isolatedQueueEnv('record'),
+    SALESFORCE_LOGIN_URL: u.salesforce,
+    ERP_CLOUD_URL: u.erpCloud,
+    ERP_LEGACY_URL: u.erpLegacy,
+    WAREHOUSE_URL: u.warehouse,
+    PAYMENTS_URL: u.payments,
+    CARRIER_URL: u.carrier,
+    LOG_LEVEL: 'warn',
+  });
+  const activities = buildActivities(config);
+  try {
+    const env = await getTestEnv();
+    const workers = await createWorkers(config, { connection: env.nativeConnection, workflowBundle: await getWorkflowBundle(), activities });
+    const { workflowId, run } = recorder();
+    await runWorkersUntil(workers, () => run(env.client, config));
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const file = join(projectRoot, 'test', 'replay', 'histories', `${type}.json`);
+    writeFileSync(file, `${JSON.stringify({ workflowType: type, workflowId, history: historyToJson(history) }, null, 2)}\n`);
+    console.log(`recorded ${history.events?.length} events of ${type} (${workflowId}) → ${file}`);
+  } finally {
+    activities.close();
+    await sandbox.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const types = process.argv.slice(2);
+  try {
+    for (const type of types.length ? types : Object.keys(recorders)) await record(type);
+  } finally {
+    await teardownTestEnv();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,40 @@
+import type { Config } from '../config';
+import { createSalesforceConnector } from '../connectors/salesforce';
+import { createErpConnector } from '../connectors/erp';
+import { createWarehouseConnector } from '../connectors/warehouse';
+import { createCarrierConnector } from '../connectors/carrier';
+import { createPaymentsConnector } from '../connectors/payments';
+import { createSalesforceActivities, type SalesforceActivities } from './salesforce';
+import { createErpActivities, type ErpActivities } from './erp';
+import { createWarehouseActivities, type WarehouseActivities } from './warehouse';
+import { createPaymentsActivities, type PaymentsActivities } from './payments';
+
+export type { SalesforceActivities, ErpActivities, WarehouseActivities, PaymentsActivities };
+
+/** The activities of each system task queue; the warehouse queue also carries the carrier's. */
+export interface SystemActivities {
+  salesforce: SalesforceActivities;
+  erp: ErpActivities;
+  warehouse: WarehouseActivities;
+  payments: PaymentsActivities;
+  /** Releases the connectors (sessions, keep-alive sockets, breaker timers) once the workers drained. */
+  close: () => void;
+}
+
+/** Builds every connector from the config and the activity maps over them, one per system queue. */
+export function buildActivities(config: Config): SystemActivities {
+  const salesforce = createSalesforceConnector(config);
+  const erp = createErpConnector(config);
+  const warehouse = createWarehouseConnector(config);
+  const carrier = createCarrierConnector(config);
+  const payments = createPaymentsConnector(config);
+  return {
+    salesforce: createSalesforceActivities(salesforce),
+    erp: createErpActivities(erp),
+    warehouse: createWarehouseActivities(warehouse, carrier),
+    payments: createPaymentsActivities(payments),
+    close: () => {
+      for (const connector of [salesforce, erp, warehouse, carrier, payments]) connector.shutdown();
+    },
+  };
+}

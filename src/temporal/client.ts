@@ -1,0 +1,9 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config';
+import { connectionOptions } from './connection-options';
+
+/** A client for starters (HTTP API, retailctl, scripts); close it with `client.connection.close()`. */
+export async function createClient(config: Config): Promise<Client> {
+  const connection = await Connection.connect(await connectionOptions(config));
+  return new Client({ connection, namespace: config.temporal.namespace });
+}

@@ -1,0 +1,54 @@
+import { DefaultLogger } from '@temporalio/worker';
+import { buildActivities } from '../activities';
+import { configFromEnv, describeConfig } from '../config';
+import { createLogger } from '../observability/logger';
+import { createWorkerConnection } from '../temporal/worker-connection';
+import { bundleWorkflows } from './bundle';
+import { installRuntime } from './runtime';
+import { createWorkers, runWorkers, shutdownWorkers } from './workers';
+
+/** `npm run worker`: every task queue of this deployment in one process, drained on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const config = configFromEnv();
+  const logger = createLogger({ level: config.log.level, format: config.log.format, context: { component: 'worker' } });
+  logger.info('configuration', { config: describeConfig(config) });
+  const runtime = installRuntime(config, logger);
+
+  const activities = buildActivities(config);
+  const connection = await createWorkerConnection(config);
+  // Only the bundler's warnings: its webpack statistics say nothing to an operator.
+  const workflowBundle = await bundleWorkflows(new DefaultLogger('WARN', (entry) => runtime.logger.log(entry.level, entry.message, entry.meta)));
+  const workers = await createWorkers(config, { connection, workflowBundle, activities });
+
+  let stopping = false;
+  const drain = (signal: NodeJS.Signals) => {
+    // Ctrl-C may arrive twice (terminal and parent); the first one already started the drain.
+    if (stopping) return;
+    stopping = true;
+    logger.info('draining workers', { signal, graceMs: config.worker.shutdownGraceMs });
+    shutdownWorkers(workers);
+  };
+  process.on('SIGINT', drain);
+  process.on('SIGTERM', drain);
+
+  logger.info('worker ready', {
+    namespace: config.temporal.namespace,
+    taskQueues: Object.values(config.taskQueues),
+    metrics: config.worker.metricsPort > 0 ? `http://127.0.0.1:${config.worker.metricsPort}/metrics` : 'off',
+  });
+  try {
+    await runWorkers(workers, logger);
+  } finally {
+    activities.close();
+    await connection.close();
+  }
+  logger.info('worker stopped');
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,62 @@
+import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Config } from '../config';
+import type { Logger } from '../observability/logger';
+
+export type SystemQueue = 'salesforce' | 'erp' | 'warehouse' | 'payments';
+export const systemQueues: SystemQueue[] = ['salesforce', 'erp', 'warehouse', 'payments'];
+
+export interface WorkerSetOptions {
+  connection: NativeConnection;
+  workflowBundle: WorkflowBundleWithSourceMap;
+  /** The activity map served on each system's queue (real connectors in production, fakes in tests). */
+  activities: Record<SystemQueue, object>;
+}
+
+/**
+ * One Worker per task queue: the orchestration queue runs workflows only; each sys-* queue runs one
+ * system's activities under the server-enforced rate limit, so a burst queues durably instead of
+ * overwhelming that system.
+ */
+export async function createWorkers(config: Config, { connection, workflowBundle, activities }: WorkerSetOptions): Promise<Worker[]> {
+  const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: config.worker.shutdownGraceMs };
+  const orchestration = await Worker.create({
+    ...common,
+    taskQueue: config.taskQueues.orchestration,
+    workflowBundle,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+  });
+  const systems = await Promise.all(
+    systemQueues.map((system) =>
+      Worker.create({
+        ...common,
+        taskQueue: config.taskQueues[system],
+        activities: activities[system],
+        maxTaskQueueActivitiesPerSecond: config.rateLimits[system],
+      }),
+    ),
+  );
+  return [orchestration, ...systems];
+}
+
+/** Asks every running worker to drain: no new tasks, in-flight ones get the grace time to finish. */
+export function shutdownWorkers(workers: Worker[]): void {
+  for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+}
+
+/**
+ * Runs the workers until all have stopped. If one fails, the others are drained too, and the first
+ * failure is rethrown once everything has stopped.
+ */
+export async function runWorkers(workers: Worker[], logger: Logger): Promise<void> {
+  const results = await Promise.allSettled(
+    workers.map((worker) =>
+      worker.run().catch((err: unknown) => {
+        logger.error('worker failed; draining the others', { taskQueue: worker.options.taskQueue, error: (err as Error).message });
+        shutdownWorkers(workers);
+        throw err;
+      }),
+    ),
+  );
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}
