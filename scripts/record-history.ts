@@ -8,7 +8,7 @@ import { configFromEnv, type Config } from '../src/config';
 import { createWorkers } from '../src/workers/workers';
 import { systemCheck } from '../src/workflows';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, teardownTestEnv } from '../test/helpers/temporal';
-import { historyToJson } from '../test/replay/history-json';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { projectRoot } from './temporal-cli';
 
 /**
@@ -67,7 +67,7 @@ async function record(type: string): Promise<void> {
     await runWorkersUntil(workers, () => run(env.client, config));
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     const file = join(projectRoot, 'test', 'replay', 'histories', `${type}.json`);
-    writeFileSync(file, `${JSON.stringify({ workflowType: type, workflowId, history: historyToJson(history) }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ workflowType: type, workflowId, history: JSON.parse(historyToJSON(history)) }, null, 2)}\n`);
     console.log(`recorded ${history.events?.length} events of ${type} (${workflowId}) → ${file}`);
   } finally {
     activities.close();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import * as workflows from '../../src/workflows';
 import { getWorkflowBundle } from '../helpers/temporal';
-import { historyFromJson } from './history-json';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 
 /**
  * Every stored history must replay against today's workflow code: a change that would break
@@ -35,7 +35,7 @@ describe('replay of stored histories', function () {
   for (const { file, workflowType, workflowId, history } of stored) {
     it(`replays ${file} (${workflowType})`, async () => {
       const workflowBundle = await getWorkflowBundle();
-      await Worker.runReplayHistory({ workflowBundle }, historyFromJson(history), workflowId);
+      await Worker.runReplayHistory({ workflowBundle }, historyFromJSON(history), workflowId);
     });
   }
 });
