@@ -1,15 +1,13 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
 import { startSandbox } from '../sandbox';
-import { buildWorld } from '../sandbox/seed/world';
 import { buildActivities } from '../src/activities';
-import { configFromEnv, type Config } from '../src/config';
+import { configFromEnv } from '../src/config';
 import { createWorkers } from '../src/workers/workers';
-import { systemCheck } from '../src/workflows';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, teardownTestEnv } from '../test/helpers/temporal';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { projectRoot } from './temporal-cli';
+import type { Recording } from './recorders/recording';
 
 /**
  * Records a real run of a workflow type into test/replay/histories/<type>.json, for the replay
@@ -17,32 +15,13 @@ import { projectRoot } from './temporal-cli';
  *   tsx scripts/record-history.ts [systemCheck ...]
  * Uses an in-memory dev server and an in-process sandbox with the real connectors and workers.
  */
-interface Recording {
-  workflowId: string;
-  /** Starts the workflow and waits for it to close. */
-  run: (client: Client, config: Config) => Promise<void>;
-}
-
-const recorders: Record<string, () => Recording> = {
-  systemCheck: () => {
-    const world = buildWorld();
-    const kase = world.cases[0];
-    const order = world.orders.find((o) => o.orderNumber === kase.orderNumber)!;
-    const shipment = world.shipments.find((s) => s.orderNumber === order.orderNumber) ?? world.shipments[0];
-    const workflowId = 'system-check/recorded';
-    return {
-      workflowId,
-      run: async (client, config) => {
-        const { salesforce, erp, warehouse, payments } = config.taskQueues;
-        await client.workflow.execute(systemCheck, {
-          taskQueue: config.taskQueues.orchestration,
-          workflowId,
-          args: [{ caseNumber: kase.caseNumber, orderNumber: order.orderNumber, paymentId: order.paymentId, trackingNumber: shipment.trackingNumber, taskQueues: { salesforce, erp, warehouse, payments } }],
-        });
-      },
-    };
-  },
-};
+// One recorder per workflow type, in scripts/recorders/<type>.ts, so each workflow's author adds a file.
+const recorders: Record<string, () => Recording> = Object.fromEntries(
+  readdirSync(join(__dirname, 'recorders'))
+    .filter((f) => f.endsWith('.ts') && f !== 'recording.ts')
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    .map((f) => [f.replace(/\.ts$/, ''), (require(join(__dirname, 'recorders', f)) as { recorder: () => Recording }).recorder]),
+);
 
 async function record(type: string): Promise<void> {
   const recorder = recorders[type];
@@ -64,7 +43,7 @@ async function record(type: string): Promise<void> {
     const env = await getTestEnv();
     const workers = await createWorkers(config, { connection: env.nativeConnection, workflowBundle: await getWorkflowBundle(), activities });
     const { workflowId, run } = recorder();
-    await runWorkersUntil(workers, () => run(env.client, config));
+    await runWorkersUntil(workers, () => run(env.client, config, sandbox));
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     const file = join(projectRoot, 'test', 'replay', 'histories', `${type}.json`);
     writeFileSync(file, `${JSON.stringify({ workflowType: type, workflowId, history: JSON.parse(historyToJSON(history)) }, null, 2)}\n`);
