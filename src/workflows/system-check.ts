@@ -3,23 +3,11 @@ import type { SalesforceActivities } from '../activities/salesforce';
 import type { ErpActivities } from '../activities/erp';
 import type { WarehouseActivities } from '../activities/warehouse';
 import type { PaymentsActivities } from '../activities/payments';
+import { resolveQueues, type SystemQueues } from './lib/queues';
 
 /** Post-deploy connectivity check: one read on every system queue, in parallel, through the real workers. */
 
-export interface SystemQueues {
-  salesforce: string;
-  erp: string;
-  warehouse: string;
-  payments: string;
-}
-
-/** The standard queue names (src/config defaults); pass `taskQueues` when a deployment renamed them. */
-export const defaultSystemQueues: SystemQueues = {
-  salesforce: 'sys-salesforce',
-  erp: 'sys-erp',
-  warehouse: 'sys-warehouse',
-  payments: 'sys-payments',
-};
+export type { SystemQueues } from './lib/queues';
 
 export interface SystemCheckInput {
   caseNumber: string;
@@ -57,7 +45,7 @@ const checkOptions = {
 } as const;
 
 export async function systemCheck(input: SystemCheckInput): Promise<SystemCheckReport> {
-  const queues = { ...defaultSystemQueues, ...input.taskQueues };
+  const queues = resolveQueues(input.taskQueues);
   const salesforce = proxyActivities<SalesforceActivities>({ ...checkOptions, taskQueue: queues.salesforce });
   const erp = proxyActivities<ErpActivities>({ ...checkOptions, taskQueue: queues.erp });
   const warehouse = proxyActivities<WarehouseActivities>({ ...checkOptions, taskQueue: queues.warehouse });
