@@ -8,7 +8,8 @@ import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, t
 export function proxyWithAlert<A extends object>(options: ActivityOptions, alertAfterAttempts: number): { bounded: ActivityInterfaceFor<A>; patient: ActivityInterfaceFor<A> } {
   return {
     bounded: proxyActivities<A>({ ...options, retry: { ...options.retry, maximumAttempts: alertAfterAttempts } }),
-    patient: proxyActivities<A>({ ...options, retry: { ...options.retry, maximumAttempts: 0 } }),
+    // Infinity, not 0: the SDK refuses 0 ("must be a positive integer") and drops Infinity, which the server reads as unlimited.
+    patient: proxyActivities<A>({ ...options, retry: { ...options.retry, maximumAttempts: Number.POSITIVE_INFINITY } }),
   };
 }
 
