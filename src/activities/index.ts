@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { loadResolutionPolicy, type ResolutionPolicySource } from '../config/policy';
 import { createSalesforceConnector } from '../connectors/salesforce';
 import { createErpConnector } from '../connectors/erp';
 import { createWarehouseConnector } from '../connectors/warehouse';
@@ -8,8 +9,9 @@ import { createSalesforceActivities, type SalesforceActivities } from './salesfo
 import { createErpActivities, type ErpActivities } from './erp';
 import { createWarehouseActivities, type WarehouseActivities } from './warehouse';
 import { createPaymentsActivities, type PaymentsActivities } from './payments';
+import { createPolicyActivities, type PolicyActivities } from './policy';
 
-export type { SalesforceActivities, ErpActivities, WarehouseActivities, PaymentsActivities };
+export type { SalesforceActivities, ErpActivities, WarehouseActivities, PaymentsActivities, PolicyActivities };
 
 /** The activities of each system task queue; the warehouse queue also carries the carrier's. */
 export interface SystemActivities {
@@ -17,12 +19,18 @@ export interface SystemActivities {
   erp: ErpActivities;
   warehouse: WarehouseActivities;
   payments: PaymentsActivities;
+  /** Local activities of the orchestration worker (the resolution policy). */
+  orchestration: PolicyActivities;
   /** Releases the connectors (sessions, keep-alive sockets, breaker timers) once the workers drained. */
   close: () => void;
 }
 
-/** Builds every connector from the config and the activity maps over them, one per system queue. */
-export function buildActivities(config: Config): SystemActivities {
+/**
+ * Builds every connector from the config and the activity maps over them, one per system queue.
+ * The resolution policy is loaded (and validated) here unless given: RESOLUTION_POLICY_FILE / RESOLUTION_POLICY.
+ */
+export function buildActivities(config: Config, options: { policy?: ResolutionPolicySource } = {}): SystemActivities {
+  const policy = options.policy ?? loadResolutionPolicy();
   const salesforce = createSalesforceConnector(config);
   const erp = createErpConnector(config);
   const warehouse = createWarehouseConnector(config);
@@ -33,6 +41,7 @@ export function buildActivities(config: Config): SystemActivities {
     erp: createErpActivities(erp),
     warehouse: createWarehouseActivities(warehouse, carrier),
     payments: createPaymentsActivities(payments),
+    orchestration: createPolicyActivities(policy),
     close: () => {
       for (const connector of [salesforce, erp, warehouse, carrier, payments]) connector.shutdown();
     },

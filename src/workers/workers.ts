@@ -9,11 +9,14 @@ export interface WorkerSetOptions {
   connection: NativeConnection;
   workflowBundle: WorkflowBundleWithSourceMap;
   /** The activity map served on each system's queue (real connectors in production, fakes in tests). */
-  activities: Record<SystemQueue, object>;
+  activities: Record<SystemQueue, object> & {
+    /** Local activities the workflows call on the orchestration worker itself (the resolution policy). */
+    orchestration?: object;
+  };
 }
 
 /**
- * One Worker per task queue: the orchestration queue runs workflows only; each sys-* queue runs one
+ * One Worker per task queue: the orchestration queue runs workflows (and their local activities); each sys-* queue runs one
  * system's activities under the server-enforced rate limit, so a burst queues durably instead of
  * overwhelming that system.
  */
@@ -23,6 +26,7 @@ export async function createWorkers(config: Config, { connection, workflowBundle
     ...common,
     taskQueue: config.taskQueues.orchestration,
     workflowBundle,
+    activities: activities.orchestration,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
   });
   const systems = await Promise.all(

@@ -1,0 +1,31 @@
+import { chooseResolution } from '../../src/client';
+import { caseResolution } from '../../src/workflows';
+import { caseResolutionStateQuery } from '../../src/workflows/case-resolution';
+import { workflowIds } from '../../src/workflows/lib/case-context';
+import type { Recording } from './recording';
+
+/**
+ * A delayed-shipment case: the policy has no rule for it, so the run gathers the facts, waits for the
+ * agent's choice (the chooseResolution update), runs the refund child for one line and closes the Case.
+ */
+export const recorder = (): Recording => {
+  const caseNumber = '00010005';
+  const workflowId = workflowIds.caseResolution(caseNumber);
+  return {
+    workflowId,
+    run: async (client, config) => {
+      const { salesforce, erp, warehouse, payments } = config.taskQueues;
+      const handle = await client.workflow.start(caseResolution, {
+        taskQueue: config.taskQueues.orchestration,
+        workflowId,
+        args: [{ caseNumber, policy: { approvalThreshold: { default: 10_000_000 } }, taskQueues: { salesforce, erp, warehouse, payments } }],
+      });
+      for (;;) {
+        if ((await handle.query(caseResolutionStateQuery)).stage === 'awaiting-agent') break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await chooseResolution(client, caseNumber, { resolution: 'refund', agent: 'recorder', lines: [{ lineNumber: 10, quantity: 1 }] });
+      await handle.result();
+    },
+  };
+};

@@ -1,0 +1,122 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { SearchAttributePair, Workflow } from '@temporalio/common';
+import type { ResolutionPolicyInput } from '../domain/policy';
+import type { caseResolution } from '../workflows/case-resolution';
+import { caseSearchAttributes, workflowIds, type CaseContext } from '../workflows/lib/case-context';
+import type { SystemQueues } from '../workflows/lib/queues';
+import type { refund, RefundInput } from '../workflows/refund';
+import type { replacement, ReplacementInput } from '../workflows/replacement';
+import { CaseNumber, Channel, CustomerId, CustomerSegment, OrderNumber, Region, Stage, StoreId } from '../workflows/search-attributes';
+import { describeIfExists } from './handles';
+
+export interface StartedProcess {
+  workflowId: string;
+  runId: string;
+  /** True when this call started nothing: the case already has this process, running or closed. */
+  existing: boolean;
+  /** RUNNING, or the closed execution's status (COMPLETED, FAILED, CANCELLED, TERMINATED, ...). */
+  status: string;
+}
+
+export interface StartCaseResolutionOptions {
+  caseNumber: string;
+  /** The orchestration task queue (config.taskQueues.orchestration). */
+  taskQueue: string;
+  policy?: ResolutionPolicyInput;
+  taskQueues?: Partial<SystemQueues>;
+  /** What the caller already knows about the case, for the search attributes at start (the workflow adds the rest). */
+  known?: Partial<Omit<CaseContext, 'caseNumber' | 'caseId'>>;
+}
+
+export interface StartChildProcessOptions<I> {
+  taskQueue: string;
+  input: I;
+}
+
+/**
+ * Starts the case's resolution (case-resolution/{caseNumber}) unless it exists: a running one is
+ * returned as it is, and a closed one is never started again (existing: true, its status).
+ */
+export async function startCaseResolution(client: Client, options: StartCaseResolutionOptions): Promise<StartedProcess> {
+  const { caseNumber, known = {} } = options;
+  return startOnce<typeof caseResolution>(client, 'caseResolution', {
+    workflowId: workflowIds.caseResolution(caseNumber),
+    taskQueue: options.taskQueue,
+    args: [{ caseNumber, policy: options.policy, taskQueues: options.taskQueues }],
+    typedSearchAttributes: knownSearchAttributes(caseNumber, known),
+    staticSummary: `Resolve case ${caseNumber}${known.orderNumber ? ` (order ${known.orderNumber})` : ''}`,
+  });
+}
+
+/** Starts refund/{caseNumber} once per case: a case never gets a second refund after a closed one. */
+export async function startRefund(client: Client, options: StartChildProcessOptions<RefundInput>): Promise<StartedProcess> {
+  const ctx = options.input.case;
+  return startOnce<typeof refund>(client, 'refund', {
+    workflowId: workflowIds.refund(ctx.caseNumber),
+    taskQueue: options.taskQueue,
+    args: [options.input],
+    typedSearchAttributes: caseSearchAttributes(ctx, 'starting'),
+    staticSummary: `Refund for case ${ctx.caseNumber} (order ${ctx.orderNumber})`,
+  });
+}
+
+/** Starts replacement/{caseNumber} once per case. */
+export async function startReplacement(client: Client, options: StartChildProcessOptions<ReplacementInput>): Promise<StartedProcess> {
+  const ctx = options.input.case;
+  return startOnce<typeof replacement>(client, 'replacement', {
+    workflowId: workflowIds.replacement(ctx.caseNumber),
+    taskQueue: options.taskQueue,
+    args: [options.input],
+    typedSearchAttributes: caseSearchAttributes(ctx, 'starting'),
+    staticSummary: `Replacement for case ${ctx.caseNumber} (order ${ctx.orderNumber}) from ${options.input.warehouseId}`,
+  });
+}
+
+interface StartRequest<A extends unknown[]> {
+  workflowId: string;
+  taskQueue: string;
+  args: A;
+  typedSearchAttributes: SearchAttributePair[];
+  staticSummary: string;
+}
+
+/**
+ * Idempotent start. The server decides under concurrency (USE_EXISTING: a second start joins the
+ * running run; REJECT_DUPLICATE: no new run after a closed one); the describe beforehand only tells
+ * the caller whether this call was the one that started it.
+ */
+async function startOnce<W extends Workflow>(client: Client, type: string, request: StartRequest<Parameters<W>>): Promise<StartedProcess> {
+  const before = await describeIfExists(client, request.workflowId);
+  if (before) return { workflowId: request.workflowId, runId: before.runId, existing: true, status: before.status.name };
+  try {
+    const handle = await client.workflow.start(type, {
+      ...request,
+      args: request.args as unknown[],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    return { workflowId: request.workflowId, runId: handle.firstExecutionRunId, existing: false, status: 'RUNNING' };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // Closed between our describe and our start: report that run instead of starting another.
+    const closed = await client.workflow.getHandle(request.workflowId).describe();
+    return { workflowId: request.workflowId, runId: closed.runId, existing: true, status: closed.status.name };
+  }
+}
+
+function knownSearchAttributes(caseNumber: string, known: StartCaseResolutionOptions['known'] & object): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [
+    { key: CaseNumber, value: caseNumber },
+    { key: Stage, value: 'starting' },
+  ];
+  const add = (key: SearchAttributePair['key'], value: string | undefined) => {
+    if (value) pairs.push({ key, value } as SearchAttributePair);
+  };
+  add(OrderNumber, known.orderNumber);
+  add(CustomerId, known.customerId);
+  add(StoreId, known.storeId);
+  add(Region, known.region);
+  add(CustomerSegment, known.segment);
+  add(Channel, known.channel);
+  return pairs;
+}

@@ -1,0 +1,58 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { CaseFacts } from './facts';
+
+/** The service agent's decision when the policy cannot make it (the `chooseResolution` update). */
+export interface AgentChoice {
+  resolution: 'refund' | 'replacement';
+  agent: string;
+  /** Part of the order only; omitted = every line in full. */
+  lines?: { lineNumber: number; quantity: number }[];
+  note?: string;
+}
+
+export interface AgentChoiceAccepted {
+  accepted: true;
+  resolution: AgentChoice['resolution'];
+  warehouseId?: string;
+}
+
+/** Failure types of a rejected choice (clients branch on these, never on the message). */
+export const ChoiceRejections = {
+  notAwaiting: 'NotAwaitingChoiceError',
+  invalid: 'InvalidChoiceError',
+  noStock: 'NoStockForReplacementError',
+} as const;
+
+const reject = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+
+/**
+ * The update's validator: runs before the choice enters the history, so a rejected choice leaves
+ * no trace and the agent can try again. Throws an ApplicationFailure whose type names the reason.
+ */
+export function validateAgentChoice(choice: AgentChoice, awaiting: boolean, facts: CaseFacts | undefined): void {
+  if (!awaiting || !facts) throw reject(ChoiceRejections.notAwaiting, 'this case is not waiting for an agent\'s choice');
+  if (choice?.resolution !== 'refund' && choice?.resolution !== 'replacement') throw reject(ChoiceRejections.invalid, 'resolution must be "refund" or "replacement"');
+  if (typeof choice.agent !== 'string' || !choice.agent.trim()) throw reject(ChoiceRejections.invalid, 'agent is required');
+  if (choice.lines !== undefined) {
+    if (!Array.isArray(choice.lines) || choice.lines.length === 0) throw reject(ChoiceRejections.invalid, 'lines, when given, name at least one order line');
+    const seen = new Set<number>();
+    for (const line of choice.lines) {
+      const ordered = facts.order.lines.find((l) => l.lineNumber === line?.lineNumber);
+      if (!ordered) throw reject(ChoiceRejections.invalid, `order ${facts.order.orderNumber} has no line ${line?.lineNumber}`);
+      if (seen.has(line.lineNumber)) throw reject(ChoiceRejections.invalid, `line ${line.lineNumber} is named twice`);
+      seen.add(line.lineNumber);
+      if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > ordered.quantity) {
+        throw reject(ChoiceRejections.invalid, `line ${line.lineNumber}: quantity must be 1..${ordered.quantity}`);
+      }
+    }
+  }
+  if (choice.resolution === 'replacement' && facts.stock.status !== 'available') {
+    throw reject(ChoiceRejections.noStock, 'no warehouse holds every line of the order: a replacement cannot be shipped');
+  }
+}
+
+/** The order lines the choice covers, with their SKUs (every line in full when none were named). */
+export function chosenLines(facts: CaseFacts, lines?: AgentChoice['lines']): { lineNumber: number; sku: string; quantity: number }[] {
+  if (!lines) return facts.order.lines.map(({ lineNumber, sku, quantity }) => ({ lineNumber, sku, quantity }));
+  return lines.map((l) => ({ lineNumber: l.lineNumber, sku: facts.order.lines.find((o) => o.lineNumber === l.lineNumber)!.sku, quantity: l.quantity }));
+}
