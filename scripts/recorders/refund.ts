@@ -1,0 +1,49 @@
+import type { SalesforceState } from '../../sandbox/systems/salesforce/state';
+import { approveRefundUpdate, refundStateQuery, type refund } from '../../src/workflows/refund';
+import type { Recording } from './recording';
+
+/**
+ * A refund with every kind of step: return authorization, a supervisor's approval through the update
+ * (the policy makes every refund need one), credit memo, the payment refund, and the retriable tail.
+ */
+export const recorder = (): Recording => {
+  const workflowId = 'refund/recorded';
+  return {
+    workflowId,
+    run: async (client, config, sandbox) => {
+      const world = sandbox.world();
+      const returnable = (sku: string) => world.products.find((p) => p.sku === sku)!.returnable;
+      const kase = world.cases.find((c) => {
+        const order = world.orders.find((o) => o.orderNumber === c.orderNumber)!;
+        return order.lines.every((l) => returnable(l.sku)) && world.payments.find((p) => p.paymentId === order.paymentId)!.method === 'card';
+      })!;
+      const order = world.orders.find((o) => o.orderNumber === kase.orderNumber)!;
+      const customer = world.customers.find((c) => c.customerId === order.customerId)!;
+      const sf = sandbox.systems.salesforce!.ctx.store.data as SalesforceState;
+      const caseId = Object.values(sf.records.Case).find((r) => r.CaseNumber === kase.caseNumber)!.Id as string;
+      const { salesforce, erp, warehouse, payments } = config.taskQueues;
+
+      const handle = await client.workflow.start<typeof refund>('refund', {
+        taskQueue: config.taskQueues.orchestration,
+        workflowId,
+        args: [
+          {
+            case: { caseId, caseNumber: kase.caseNumber, orderNumber: order.orderNumber, customerId: order.customerId, storeId: order.storeId, region: order.region, segment: customer.segment, channel: order.channel },
+            reason: 'wrong-item',
+            returnRequired: true,
+            lines: [{ lineNumber: order.lines[0].lineNumber, quantity: 1 }],
+            policy: { approvalThreshold: { default: 0 }, autoApproveUpTo: {} },
+            taskQueues: { salesforce, erp, warehouse, payments },
+          },
+        ],
+      });
+      for (;;) {
+        const state = await handle.query(refundStateQuery).catch(() => undefined);
+        if (state?.stage === 'awaiting-approval') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await handle.executeUpdate(approveRefundUpdate, { args: [{ decision: 'approve', approver: 'recorder', note: 'recorded for the replay test' }] });
+      await handle.result();
+    },
+  };
+};

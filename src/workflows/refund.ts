@@ -1,0 +1,237 @@
+import { ApplicationFailure, CancellationScope, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { AdjustmentInput } from '../domain/adjustment';
+import type { DraftCreditMemoRequest } from '../domain/credit-memo';
+import { idempotencyKey } from '../domain/idempotency';
+import { formatMoney, money } from '../domain/money';
+import { refundNeedsApproval, ResolutionPolicySchema } from '../domain/policy';
+import { createAlerter } from './lib/alerts';
+import { failureType, untilSucceeded } from './lib/persistent';
+import { resolveQueues } from './lib/queues';
+import { Saga } from './lib/saga';
+import { enterStage } from './lib/stage';
+import { refundLinesOf } from './refund/amount';
+import { ApprovalDesk } from './refund/approval';
+import { refundStateQuery, type RefundApprovalOutcome, type RefundInput, type RefundResult, type RefundStage, type RefundState, type RefundStatus } from './refund/definitions';
+import { refundSystems, run, type ProxyKind } from './refund/systems';
+import { isRejection, undoableSteps } from './refund/undoable';
+
+export * from './refund/definitions';
+
+/**
+ * refund/{caseNumber}: gives a customer their money back for a case, as a saga.
+ *   compensatable: read the order → return authorization (goods come back) → approval above the
+ *                  threshold (escalates, then the policy's default) → draft ERP credit memo
+ *   pivot:         payment refund (one per idempotency key, whatever retries or crashes happen)
+ *   retriable:     post the credit memo → Customer_Adjustment__c in Salesforce → the Case
+ * A failure or a cancel before the pivot undoes what was done (newest first) and notes it on the Case;
+ * a rejected approval ends with status 'rejected', a cancel with status 'cancelled' (the execution
+ * completes: the result says what was undone), a failure fails the workflow with its type. After the
+ * pivot nothing is undone: the remaining steps retry until they succeed, alerting meanwhile, and a
+ * cancel is recorded but does not stop them.
+ */
+export async function refund(input: RefundInput): Promise<RefundResult> {
+  const { workflowId } = workflowInfo();
+  const key = (step: string) => idempotencyKey(workflowId, step);
+  const kase = input.case;
+  const policy = ResolutionPolicySchema.parse(input.policy ?? {});
+  const queues = resolveQueues(input.taskQueues);
+  const { erp, payments, salesforce } = refundSystems(queues, policy.alertAfterAttempts);
+
+  const state: RefundState = { stage: 'preparing', compensationsPending: [], compensated: [], cancelRequested: false, alerts: [] };
+  const alert = createAlerter({ caseId: kase.caseId, salesforceQueue: queues.salesforce, alerts: state.alerts });
+  const saga = new Saga({ onStuck: (step, err) => alert(`undo ${step}`, err), retryPause: '10 seconds' });
+  const undoable = undoableSteps(saga, alert);
+  const desk = new ApprovalDesk(() => state.amount);
+  let approval: RefundApprovalOutcome | undefined;
+  setHandler(refundStateQuery, () => ({
+    ...state,
+    compensationsPending: saga.pending,
+    approval: approval && { ...approval, awaiting: desk.awaiting, escalated: desk.escalated },
+  }));
+  CancellationScope.current().cancelRequested.catch(() => {
+    state.cancelRequested = true;
+  });
+
+  const stage = (next: RefundStage, details?: string) => {
+    state.stage = next;
+    enterStage(next, details);
+  };
+  /** A step that must not stop the refund: retried until it succeeds (alerting meanwhile); a rejection is alerted and skipped. */
+  const mustTry = async <T>(step: string, call: (proxy: ProxyKind) => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await untilSucceeded(step, call, alert);
+    } catch (err) {
+      if (!isRejection(err)) throw err;
+      await alert(step, err);
+      return undefined;
+    }
+  };
+  const noteOnCase = (step: string, text: string) =>
+    mustTry(step, (p) => run(`Note on case ${kase.caseNumber}: ${step.replace('comment:', '')}`, salesforce[p].addSalesforceCaseComment, { caseId: kase.caseId, text, idempotencyKey: key(step) }));
+  const result = (status: RefundStatus): RefundResult => ({
+    status,
+    amount: state.amount ?? money(0, 'XXX'),
+    refundId: state.refundId,
+    creditMemoId: state.creditMemoId,
+    returnAuthorizationId: state.returnAuthorizationId,
+    adjustmentId: state.adjustmentId,
+    approval,
+    compensated: state.compensated,
+    alerts: state.alerts,
+    ...(status === 'refunded' && state.cancelRequested ? { cancelRequestedAfterPivot: true } : {}),
+  });
+
+  /** Before the pivot: undoes what was done, notes it on the Case, and ends cancelled, rejected or failed. */
+  const undoAndEnd = (reason: unknown, rejectedBy?: string): Promise<RefundResult> =>
+    CancellationScope.nonCancellable(async () => {
+      const cancelled = isCancellation(reason);
+      desk.close();
+      stage('compensating', saga.pending.join(', ') || 'nothing to undo');
+      state.compensated = await saga.compensate();
+      const undone = state.compensated.length ? `undone: ${state.compensated.join(', ')}` : 'nothing needed undoing';
+      if (rejectedBy) {
+        await noteOnCase('comment:rejected', `Refund of ${formatMoney(state.amount!)} rejected by ${rejectedBy}; ${undone}.`);
+        stage('rejected', rejectedBy);
+        return result('rejected');
+      }
+      if (cancelled) {
+        await noteOnCase('comment:cancelled', `Refund cancelled before the payment was refunded; ${undone}. The case is back with the agent.`);
+        await mustTry('case-cancelled', (p) => run('Hand the case back to the agent', salesforce[p].updateSalesforceCase, { caseId: kase.caseId, update: { status: 'Working' }, idempotencyKey: key('case-cancelled') }));
+        stage('cancelled');
+        return result('cancelled');
+      }
+      await noteOnCase('comment:failed', `Refund failed (${failureType(reason) ?? 'error'}); no money was refunded; ${undone}.`);
+      stage('failed', failureType(reason));
+      throw reason;
+    });
+
+  let prepared: Awaited<ReturnType<typeof beforeThePivot>>;
+  try {
+    prepared = await beforeThePivot();
+  } catch (err) {
+    return undoAndEnd(err);
+  }
+  if (prepared.rejectedBy !== undefined) return undoAndEnd(undefined, prepared.rejectedBy);
+  return afterThePivot(prepared);
+
+  async function beforeThePivot() {
+    stage('preparing', `case ${kase.caseNumber}, order ${kase.orderNumber}`);
+    const order = await untilSucceeded('get-order', (p) => run(`Read order ${kase.orderNumber}`, erp[p].getOrder, kase.orderNumber), alert);
+    const { lines, amount } = refundLinesOf(order, input.lines);
+    const paymentId = input.paymentId ?? order.paymentId;
+    if (!paymentId) throw ApplicationFailure.create({ type: 'ValidationError', message: `order ${order.orderNumber} has no payment to refund`, nonRetryable: true });
+    Object.assign(state, { amount, lines, paymentId });
+    await noteOnCase('comment:started', `Refund of ${formatMoney(amount)} started for order ${order.orderNumber} (lines ${lines.map((l) => `${l.lineNumber}: ${l.quantity} × ${l.sku}`).join(', ')}).`);
+
+    if (input.returnRequired) {
+      const items = lines.reduce((n, l) => n + l.quantity, 0);
+      stage('authorizing-return', `${items} item(s) back${input.warehouseId ? ` to ${input.warehouseId}` : ''}`);
+      const request = { orderNumber: order.orderNumber, caseNumber: kase.caseNumber, lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, reason: input.reason })) };
+      const authorization = await undoable({
+        step: 'return-authorization',
+        summary: `Open return authorization for ${items} item(s) of ${order.orderNumber}`,
+        create: (p, summary) => run(summary, erp[p].createReturnAuthorization, request, key('return-authorization')),
+        undoSummary: 'Cancel return authorization',
+        undo: (ra, summary) => run(summary, erp.bounded.cancelReturnAuthorization, ra.returnAuthorizationId, key('cancel-return-authorization')),
+      });
+      state.returnAuthorizationId = authorization.returnAuthorizationId;
+    }
+
+    if (refundNeedsApproval(amount, kase.segment, policy)) {
+      approval = { required: true, decidedBy: 'supervisor' };
+      approval = await supervisorApproval(amount);
+      if (approval.decision === 'reject') return { rejectedBy: approval.approver ?? `the policy default (no decision within ${policy.approvalTimeout} + ${policy.escalationTimeout})` } as const;
+    } else {
+      desk.close();
+      approval = { required: false, decision: 'approve', decidedBy: 'auto' };
+    }
+
+    stage('drafting-credit-memo', formatMoney(amount));
+    const businessDate = new Date().toISOString().slice(0, 10);
+    const memoRequest: DraftCreditMemoRequest = { customerId: order.customerId, orderNumber: order.orderNumber, amount, reason: `refund: ${input.reason}`, businessDate, reference: kase.caseNumber };
+    const memo = await undoable({
+      step: 'credit-memo',
+      summary: `Draft credit memo ${formatMoney(amount)}`,
+      create: (p, summary) => run(summary, erp[p].draftCreditMemo, memoRequest, key('credit-memo')),
+      undoSummary: 'Void credit memo',
+      undo: (cm, summary) => run(summary, erp.bounded.voidCreditMemo, cm.creditMemoId, key('void-credit-memo')),
+    });
+    state.creditMemoId = memo.creditMemoId;
+
+    // The pivot. Not cancellable once sent: only the same key's answer can tell whether money left.
+    stage('refunding-payment', `${formatMoney(amount)} to ${paymentId}`);
+    const metadata = { caseNumber: kase.caseNumber, orderNumber: order.orderNumber, creditMemoId: memo.creditMemoId, workflowId };
+    const paid = await CancellationScope.nonCancellable(() =>
+      untilSucceeded('payment-refund', (p) => run(`Refund ${formatMoney(amount)} to payment ${paymentId}`, payments[p].refundPayment, { paymentId, amount, reason: 'requested_by_customer', idempotencyKey: key('payment-refund'), metadata }), alert),
+    );
+    saga.pivot();
+    state.refundId = paid.refundId;
+    return { rejectedBy: undefined, order, amount, memo, paid, businessDate };
+  }
+
+  async function supervisorApproval(amount: RefundResult['amount']): Promise<RefundApprovalOutcome> {
+    stage('awaiting-approval', `${formatMoney(amount)} needs a supervisor's approval`);
+    desk.awaiting = true;
+    let decided = await desk.waitFor(policy.approvalTimeout as Duration);
+    if (!decided) {
+      desk.escalated = true;
+      stage('approval-escalated', `no decision within ${policy.approvalTimeout}`);
+      const due = new Date(Date.now() + msToNumber(policy.escalationTimeout as Duration)).toISOString().slice(0, 10);
+      const subject = `Approve or reject the refund of ${formatMoney(amount)} on case ${kase.caseNumber}`;
+      await mustTry('approval-escalation', (p) =>
+        run('Escalate the approval to a supervisor', salesforce[p].createSalesforceEscalationTask, {
+          caseId: kase.caseId,
+          subject,
+          idempotencyKey: key('approval-escalation'),
+          description: `${subject}. Without a decision by ${due} the policy default applies: ${policy.defaultOnApprovalTimeout}.`,
+          priority: 'High',
+          dueDate: due,
+        }),
+      );
+      await mustTry('case-escalated', (p) => run('Mark the case escalated', salesforce[p].updateSalesforceCase, { caseId: kase.caseId, update: { status: 'Escalated' }, idempotencyKey: key('case-escalated') }));
+      await noteOnCase('comment:escalated', `Refund of ${formatMoney(amount)} waited ${policy.approvalTimeout} for approval; escalated to a supervisor. After ${policy.escalationTimeout} more the default applies: ${policy.defaultOnApprovalTimeout}.`);
+      decided = await desk.waitFor(policy.escalationTimeout as Duration);
+    }
+    desk.close();
+    const outcome: RefundApprovalOutcome = desk.decision
+      ? { required: true, decision: desk.decision.decision, approver: desk.decision.approver, decidedBy: 'supervisor' }
+      : { required: true, decision: policy.defaultOnApprovalTimeout, decidedBy: 'policy-default' };
+    log.info('refund approval decided', { ...outcome, afterEscalation: desk.escalated, decided });
+    return outcome;
+  }
+
+  async function afterThePivot({ order, amount, memo, paid, businessDate }: Exclude<typeof prepared, { rejectedBy: string }>): Promise<RefundResult> {
+    // Money has left: every remaining step completes, a cancel notwithstanding.
+    return CancellationScope.nonCancellable(async () => {
+      stage('posting-credit-memo', memo.creditMemoId);
+      const posted = await mustTry('post-credit-memo', (p) => run(`Post credit memo ${memo.creditMemoId}`, erp[p].postCreditMemo, memo.creditMemoId, key('post-credit-memo')));
+
+      stage('recording-adjustment', paid.refundId);
+      const adjustment: AdjustmentInput = {
+        externalId: key('adjustment'),
+        caseId: kase.caseId,
+        orderNumber: order.orderNumber,
+        amount,
+        type: 'refund',
+        status: posted ? 'posted' : 'pending',
+        businessDate,
+        refundId: paid.refundId,
+        creditMemoId: memo.creditMemoId,
+      };
+      const recorded = await mustTry('adjustment', (p) => run(`Record the refund adjustment ${formatMoney(amount)} in Salesforce`, salesforce[p].upsertSalesforceAdjustment, adjustment));
+      state.adjustmentId = recorded?.recordId;
+
+      stage('updating-case', 'resolution: refund');
+      await noteOnCase('comment:refunded', `Refunded ${formatMoney(amount)} to the customer's payment (refund ${paid.refundId}, credit memo ${memo.creditMemoId}).`);
+      await mustTry('case-resolution', (p) => run('Set the case resolution: refund', salesforce[p].updateSalesforceCase, { caseId: kase.caseId, update: { resolution: 'refund' }, idempotencyKey: key('case-resolution') }));
+      if (state.cancelRequested) {
+        log.warn('cancel requested after the payment refund; the refund was completed', { refundId: paid.refundId });
+        await noteOnCase('comment:cancel-after-pivot', `A cancel was requested after the payment was refunded (refund ${paid.refundId}); money cannot be recalled, so the refund was completed.`);
+      }
+      stage('refunded', formatMoney(amount));
+      return result('refunded');
+    });
+  }
+}

@@ -1,0 +1,101 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CaseReason } from '../../domain/case';
+import type { Money } from '../../domain/money';
+import type { ResolutionPolicyInput } from '../../domain/policy';
+import type { Alert } from '../lib/alerts';
+import type { CaseContext } from '../lib/case-context';
+import type { SystemQueues } from '../lib/queues';
+
+/** What the case-resolution workflow (or a starter) hands to refund/{caseNumber}. */
+export interface RefundInput {
+  case: CaseContext;
+  reason: CaseReason;
+  /** Partial (line-level) refund; default: every line of the order, full quantity. */
+  lines?: { lineNumber: number; quantity: number }[];
+  /** Goods come back: a return authorization is opened first (to this warehouse, default the store's). */
+  returnRequired: boolean;
+  warehouseId?: string;
+  /** Known by the caller already; fetched from the ERP when absent. */
+  paymentId?: string;
+  /** Overrides merged over defaultResolutionPolicy (ResolutionPolicySchema.parse). */
+  policy?: ResolutionPolicyInput;
+  taskQueues?: Partial<SystemQueues>;
+}
+
+export type RefundStatus = 'refunded' | 'rejected' | 'cancelled';
+
+export interface RefundApprovalOutcome {
+  required: boolean;
+  decision?: 'approve' | 'reject';
+  approver?: string;
+  decidedBy: 'supervisor' | 'policy-default' | 'auto';
+}
+
+export interface RefundResult {
+  status: RefundStatus;
+  amount: Money;
+  refundId?: string;
+  creditMemoId?: string;
+  returnAuthorizationId?: string;
+  adjustmentId?: string;
+  approval?: RefundApprovalOutcome;
+  /** Steps undone, in the order they were undone. */
+  compensated: string[];
+  alerts: Alert[];
+  /** A cancel arrived after the payment refund (the pivot): it was recorded and the refund completed anyway. */
+  cancelRequestedAfterPivot?: boolean;
+}
+
+/** A supervisor's decision on a refund above the approval threshold. */
+export interface RefundApproval {
+  decision: 'approve' | 'reject';
+  approver: string;
+  note?: string;
+}
+
+export interface RefundApprovalResult {
+  decision: 'approve' | 'reject';
+  approver: string;
+  amount: Money;
+  decidedAt: string;
+}
+
+export type RefundStage =
+  | 'preparing'
+  | 'authorizing-return'
+  | 'awaiting-approval'
+  | 'approval-escalated'
+  | 'drafting-credit-memo'
+  | 'refunding-payment'
+  | 'posting-credit-memo'
+  | 'recording-adjustment'
+  | 'updating-case'
+  | 'compensating'
+  | 'refunded'
+  | 'rejected'
+  | 'cancelled'
+  | 'failed';
+
+/** What getRefundState answers: where the refund is, what it has done so far and what would be undone. */
+export interface RefundState {
+  stage: RefundStage;
+  amount?: Money;
+  paymentId?: string;
+  lines?: { lineNumber: number; sku: string; quantity: number }[];
+  approval?: RefundApprovalOutcome & { awaiting: boolean; escalated: boolean };
+  returnAuthorizationId?: string;
+  creditMemoId?: string;
+  refundId?: string;
+  adjustmentId?: string;
+  /** Steps that would be undone if the refund failed or were cancelled now (empty after the pivot). */
+  compensationsPending: string[];
+  compensated: string[];
+  cancelRequested: boolean;
+  alerts: Alert[];
+}
+
+/** Approve or reject a refund that waits for approval; the validator rejects calls at any other time and malformed input. */
+export const approveRefundUpdate = defineUpdate<RefundApprovalResult, [RefundApproval]>('approveRefund');
+/** The same decision for callers that cannot wait for an answer (a Salesforce Flow's fire-and-forget). */
+export const refundApprovalSignal = defineSignal<[RefundApproval]>('refundApproval');
+export const refundStateQuery = defineQuery<RefundState>('getRefundState');

@@ -1,0 +1,31 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { ErpActivities } from '../../activities/erp';
+import type { PaymentsActivities } from '../../activities/payments';
+import type { SalesforceActivities } from '../../activities/salesforce';
+import { proxyWithAlert } from '../lib/persistent';
+import type { SystemQueues } from '../lib/queues';
+
+export type ProxyKind = 'bounded' | 'patient';
+
+// Every call heartbeats every 2 s (activities/failures.ts): a killed worker's call is retried after
+// the heartbeat timeout, in seconds. Retry-After and an open breaker's cool-down override the backoff.
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+
+const erpOptions = (taskQueue: string): ActivityOptions => ({ taskQueue, startToCloseTimeout: '30 seconds', heartbeatTimeout: '10 seconds', retry });
+// The pivot: the card network may take a while; the idempotency key makes a retry after a lost answer safe.
+const paymentsOptions = (taskQueue: string): ActivityOptions => ({ taskQueue, startToCloseTimeout: '60 seconds', heartbeatTimeout: '10 seconds', retry });
+const salesforceOptions = (taskQueue: string): ActivityOptions => ({ taskQueue, startToCloseTimeout: '30 seconds', heartbeatTimeout: '10 seconds', retry });
+
+/** The three systems a refund touches, each as a bounded proxy (gives up to raise the alert) and a patient one. */
+export function refundSystems(queues: SystemQueues, alertAfterAttempts: number) {
+  return {
+    erp: proxyWithAlert<ErpActivities>(erpOptions(queues.erp), alertAfterAttempts),
+    payments: proxyWithAlert<PaymentsActivities>(paymentsOptions(queues.payments), alertAfterAttempts),
+    salesforce: proxyWithAlert<SalesforceActivities>(salesforceOptions(queues.salesforce), alertAfterAttempts),
+  };
+}
+
+/** Calls an activity with a summary, so the Web UI's trace reads as business steps ("Draft credit memo 12.00 USD"). */
+export function run<A extends unknown[], R>(summary: string, activity: { executeWithOptions(options: ActivityOptions, args: A): Promise<R> }, ...args: A): Promise<R> {
+  return activity.executeWithOptions({ summary }, args);
+}

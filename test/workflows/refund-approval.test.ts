@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { approveRefundUpdate, refundApprovalSignal, refundStateQuery, type RefundApproval } from '../../src/workflows/refund';
+import { testEnvTimeoutMs } from '../helpers/temporal';
+import { alwaysApproval, effects, paidByCard, pickCase, refundFixture, returnable, sharedEnv, waitForStage, type RefundFixture } from './refund-harness';
+
+/** Refunds above the approval threshold: the update (validated), the signal, and the timeout that escalates and then applies the default. */
+describe('refund workflow: approval', function () {
+  this.timeout(60_000);
+  let fx: RefundFixture;
+
+  before(async function () {
+    this.timeout(testEnvTimeoutMs);
+    await sharedEnv();
+  });
+  beforeEach(async () => {
+    fx = await refundFixture();
+  });
+  afterEach(async () => {
+    await fx?.close();
+  });
+
+  const urls = () => fx.sandbox.urls;
+  const rejectedUpdate = async (promise: Promise<unknown>) =>
+    promise.then(
+      () => assert.fail('the update should have been rejected'),
+      (err: unknown) => assert.ok(err instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(err)}`),
+    );
+
+  it('waits for approval; the validator refuses malformed decisions (the refund keeps waiting); an approve update completes it', async () => {
+    const { ctx, order } = pickCase(fx.sandbox, paidByCard);
+    const result = await fx.withWorkers(async () => {
+      const handle = await fx.start({ case: ctx, reason: 'not-received', returnRequired: false, policy: alwaysApproval });
+      await waitForStage(handle, 'awaiting-approval');
+      const waiting = await handle.query(refundStateQuery);
+      assert.deepEqual(waiting.amount, { amount: order.total, currency: order.currency });
+      assert.equal(waiting.approval?.awaiting, true);
+      assert.deepEqual(waiting.compensationsPending, []);
+
+      await rejectedUpdate(handle.executeUpdate(approveRefundUpdate, { args: [{ decision: 'approve', approver: '  ' }] }));
+      await rejectedUpdate(handle.executeUpdate(approveRefundUpdate, { args: [{ decision: 'maybe', approver: 'sup-1' } as unknown as RefundApproval] }));
+      assert.equal((await handle.query(refundStateQuery)).stage, 'awaiting-approval');
+
+      const answer = await handle.executeUpdate(approveRefundUpdate, { args: [{ decision: 'approve', approver: 'sup-1', note: 'customer is right' }] });
+      assert.equal(answer.decision, 'approve');
+      assert.equal(answer.approver, 'sup-1');
+      assert.deepEqual(answer.amount, { amount: order.total, currency: order.currency });
+      return handle.result();
+    });
+
+    assert.equal(result.status, 'refunded');
+    assert.deepEqual(result.approval, { required: true, decision: 'approve', approver: 'sup-1', decidedBy: 'supervisor' });
+    assert.equal((await effects(urls().payments, 'refund.created')).length, 1);
+    assert.equal((await effects(urls().salesforce, 'Task.created')).length, 0, 'no escalation');
+  });
+
+  it('a reject signal (fire-and-forget) ends the refund as rejected and undoes the return authorization', async () => {
+    const { ctx } = pickCase(fx.sandbox, (o, w) => paidByCard(o, w) && returnable(o, w));
+    const result = await fx.withWorkers(async () => {
+      const handle = await fx.start({ case: ctx, reason: 'wrong-item', returnRequired: true, policy: alwaysApproval });
+      await waitForStage(handle, 'awaiting-approval');
+      assert.deepEqual((await handle.query(refundStateQuery)).compensationsPending, ['return-authorization']);
+      await handle.signal(refundApprovalSignal, { decision: 'reject', approver: 'sup-2', note: 'outside policy' });
+      return handle.result();
+    });
+
+    assert.equal(result.status, 'rejected');
+    assert.deepEqual(result.approval, { required: true, decision: 'reject', approver: 'sup-2', decidedBy: 'supervisor' });
+    assert.deepEqual(result.compensated, ['return-authorization']);
+    assert.equal(result.refundId, undefined);
+    assert.equal(result.creditMemoId, undefined);
+    const created = await effects(urls().erpCloud, 'returnAuthorization.created');
+    const cancelled = await effects(urls().erpCloud, 'returnAuthorization.cancelled');
+    assert.equal(created.length, 1);
+    assert.deepEqual(
+      cancelled.map((e) => e.ref),
+      created.map((e) => e.ref),
+    );
+    assert.equal((await effects(urls().payments, 'refund.created')).length, 0);
+    assert.equal((await effects(urls().erpLegacy, 'creditMemo.drafted')).length, 0);
+    const comments = await effects(urls().salesforce, 'CaseComment.created');
+    assert.ok(comments.some((c) => String(c.data?.CommentBody).includes('rejected by sup-2')));
+  });
+
+  it('without a decision it escalates (a supervisor task, the Case escalated), then applies the policy default', async () => {
+    const { ctx } = pickCase(fx.sandbox, paidByCard);
+    const policy = { ...alwaysApproval, approvalTimeout: '2 seconds', escalationTimeout: '2 seconds', defaultOnApprovalTimeout: 'approve' as const };
+    const result = await fx.withWorkers(async () => {
+      const handle = await fx.start({ case: ctx, reason: 'not-received', returnRequired: false, policy });
+      await waitForStage(handle, 'approval-escalated');
+      assert.equal((await handle.query(refundStateQuery)).approval?.escalated, true);
+      return handle.result();
+    });
+
+    assert.equal(result.status, 'refunded');
+    assert.deepEqual(result.approval, { required: true, decision: 'approve', decidedBy: 'policy-default' });
+    const tasks = await effects(urls().salesforce, 'Task.created');
+    assert.equal(tasks.length, 1);
+    assert.equal(tasks[0].data?.WhatId, ctx.caseId);
+    assert.equal(tasks[0].data?.Priority, 'High');
+    const escalated = (await effects(urls().salesforce, 'Case.updated')).filter((u) => u.ref === ctx.caseId && u.data?.Status === 'Escalated');
+    assert.equal(escalated.length, 1);
+    assert.equal((await effects(urls().payments, 'refund.created')).length, 1);
+  });
+});
