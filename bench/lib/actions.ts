@@ -1,0 +1,53 @@
+import { temporal } from '@temporalio/proto';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+const T = temporal.api.enums.v1.EventType;
+
+/**
+ * Billable actions in one workflow history, as Temporal Cloud counts them: the start, every
+ * activity attempt (retries count), timers, signals, updates, search-attribute and memo upserts,
+ * child workflow starts (2 each), and local activities (1 per workflow task that ran any).
+ */
+export function billableActions(events: HistoryEvent[]): { total: number; byKind: Record<string, number> } {
+  const byKind: Record<string, number> = {};
+  const add = (kind: string, n = 1) => (byKind[kind] = (byKind[kind] ?? 0) + n);
+  let localActivitiesThisTask = false;
+  for (const event of events) {
+    switch (event.eventType) {
+      case T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+        add('workflow start');
+        break;
+      case T.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+        add('activity attempt', event.activityTaskStartedEventAttributes?.attempt ?? 1);
+        break;
+      case T.EVENT_TYPE_TIMER_STARTED:
+        add('timer');
+        break;
+      case T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+        add('signal');
+        break;
+      case T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+        add('update');
+        break;
+      case T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+        add('search attribute upsert');
+        break;
+      case T.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
+        add('memo upsert');
+        break;
+      case T.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+        add('child workflow', 2);
+        break;
+      case T.EVENT_TYPE_MARKER_RECORDED:
+        if (!localActivitiesThisTask) add('local activities (per workflow task)');
+        localActivitiesThisTask = true;
+        break;
+      case T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+        localActivitiesThisTask = false;
+        break;
+      default:
+        break;
+    }
+  }
+  return { total: Object.values(byKind).reduce((a, b) => a + b, 0), byKind };
+}
