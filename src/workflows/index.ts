@@ -1,2 +1,5 @@
 // Every workflow the orchestration worker runs; the bundle is built from this file.
 export { systemCheck } from './system-check';
+export { refund } from './refund';
+export { replacement } from './replacement';
+export { caseResolution } from './case-resolution';
