@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Sandbox } from '../../sandbox';
 import { createErpConnector, type ErpConnector } from '../../src/connectors/erp';
-import { isDownstreamError, type DownstreamError } from '../../src/domain/errors';
+import type { DownstreamError } from '../../src/domain/errors';
 import { money } from '../../src/domain/money';
 import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
-
-/** Awaits a call that must fail and returns its classified error. */
-async function failure(call: Promise<unknown>): Promise<DownstreamError> {
-  try {
-    await call;
-  } catch (err) {
-    assert.ok(isDownstreamError(err), `expected a classified downstream error, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
-}
+import { failure } from '../helpers/failures';
 
 const retryAfterOf = (err: DownstreamError) => ('retryAfterMs' in err ? err.retryAfterMs : undefined);
 

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Sandbox } from '../../sandbox';
 import { createPaymentsConnector, type PaymentsConnector } from '../../src/connectors/payments';
-import { isDownstreamError, RetryableDownstreamError, type DownstreamError } from '../../src/domain/errors';
+import { RetryableDownstreamError } from '../../src/domain/errors';
 import { money } from '../../src/domain/money';
 import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
-
-/** Runs a call that must fail and returns its classified error. */
-async function failure(call: () => Promise<unknown>): Promise<DownstreamError> {
-  try {
-    await call();
-  } catch (err) {
-    assert.ok(isDownstreamError(err), `expected a classified downstream error, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
-}
+import { failure } from '../helpers/failures';
 
 describe('payments connector over HTTP', () => {
   let sandbox: Sandbox;

@@ -5,20 +5,10 @@ import { createSalesforceActivities } from '../../src/activities/salesforce';
 import { createSalesforceConnector, type SalesforceConnector } from '../../src/connectors/salesforce';
 import { DAILY_LIMIT_DELAY_MS, CONCURRENT_LIMIT_DELAY_MS } from '../../src/connectors/salesforce/classify';
 import type { AdjustmentInput } from '../../src/domain/adjustment';
-import { NonRetryableDownstreamError, RetryableDownstreamError, type DownstreamError } from '../../src/domain/errors';
+import { RetryableDownstreamError } from '../../src/domain/errors';
 import type { Sandbox } from '../../sandbox';
 import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
-
-/** The failure a call rejects with, so assertions read type, retryability and delay, never message text. */
-async function failure(promise: Promise<unknown>): Promise<DownstreamError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof NonRetryableDownstreamError || err instanceof RetryableDownstreamError, `expected a classified error, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
-}
+import { failure } from '../helpers/failures';
 
 describe('Salesforce connector (jsforce against the sandbox over HTTP)', function () {
   this.timeout(20_000);

@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Sandbox } from '../../sandbox';
 import { createWarehouseConnector, type WarehouseConnector } from '../../src/connectors/warehouse';
-import { isDownstreamError, type DownstreamError, type RetryableDownstreamError } from '../../src/domain/errors';
+import type { RetryableDownstreamError } from '../../src/domain/errors';
 import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
-
-async function failure(call: () => Promise<unknown>): Promise<DownstreamError> {
-  try {
-    await call();
-  } catch (err) {
-    assert.ok(isDownstreamError(err), `expected a classified downstream error, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
-}
+import { failure } from '../helpers/failures';
 
 describe('warehouse connector over HTTP', () => {
   let sandbox: Sandbox;
