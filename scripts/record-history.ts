@@ -1,9 +1,8 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox } from '../sandbox';
 import { buildActivities } from '../src/activities';
-import { configFromEnv } from '../src/config';
 import { createWorkers } from '../src/workers/workers';
+import { configFor, startTestSandbox } from '../test/helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, teardownTestEnv } from '../test/helpers/temporal';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { projectRoot } from './temporal-cli';
@@ -26,18 +25,8 @@ const recorders: Record<string, () => Recording> = Object.fromEntries(
 async function record(type: string): Promise<void> {
   const recorder = recorders[type];
   if (!recorder) throw new Error(`no recorder for workflow type "${type}" (known: ${Object.keys(recorders).join(', ')})`);
-  const sandbox = await startSandbox({ host: '127.0.0.1', ports: { salesforce: 0, erpCloud: 0, erpLegacy: 0, warehouse: 0, payments: 0, carrier: 0 } });
-  const u = sandbox.urls;
-  const config = configFromEnv({
-    ...isolatedQueueEnv('record'),
-    SALESFORCE_LOGIN_URL: u.salesforce,
-    ERP_CLOUD_URL: u.erpCloud,
-    ERP_LEGACY_URL: u.erpLegacy,
-    WAREHOUSE_URL: u.warehouse,
-    PAYMENTS_URL: u.payments,
-    CARRIER_URL: u.carrier,
-    LOG_LEVEL: 'warn',
-  });
+  const sandbox = await startTestSandbox();
+  const config = configFor(sandbox, isolatedQueueEnv('record'));
   const activities = buildActivities(config);
   try {
     const env = await getTestEnv();

@@ -1,17 +1,16 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type Worker as WorkerType } from '@temporalio/worker';
-import { startSandbox, type Sandbox } from '../../sandbox';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Worker, type Worker as WorkerType } from '@temporalio/worker';
+import type { Sandbox } from '../../sandbox';
 import type { WorldOptions } from '../../sandbox/seed/world';
-import { resolveTemporalBinary } from '../../scripts/temporal-cli';
-import { dynamicConfigArgs, sqlitePragmaArgs } from '../../temporal-config/dev-server';
-import { searchAttributes } from '../../temporal-config/search-attributes';
 import { buildActivities, type SystemActivities } from '../../src/activities';
-import { configFromEnv, type Config } from '../../src/config';
+import type { Config } from '../../src/config';
+import { configFor, startTestSandbox } from '../../test/helpers/sandbox';
+import { getTestEnv, teardownTestEnv } from '../../test/helpers/temporal';
 import { bundleWorkflows } from '../../src/workers/bundle';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 
 /**
- * One measuring ground: a dev server from the project's CLI (or TEMPORAL_ADDRESS), the sandbox in
+ * One measuring ground (the test harness's): a dev server from the project's CLI (or TEMPORAL_ADDRESS), the sandbox in
  * this process, the production workers with real connectors, and a baseline worker that runs the
  * bare workflow with no-op activities on the same server.
  */
@@ -24,33 +23,14 @@ export interface BenchEnvironment {
 }
 
 export async function startBenchEnvironment(options: { world?: WorldOptions; env?: Record<string, string> } = {}): Promise<BenchEnvironment> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const env = process.env.TEMPORAL_ADDRESS
-    ? await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEMPORAL_ADDRESS, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' })
-    : await TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: { type: 'existing-path', path: await resolveTemporalBinary({ log: (l) => console.error(`[temporal-cli] ${l}`) }) },
-          ip: '127.0.0.1',
-          ui: false,
-          searchAttributes,
-          extraArgs: [...sqlitePragmaArgs(), ...dynamicConfigArgs(), '--log-level', 'error'],
-        },
-      });
-  const sandbox = await startSandbox({ host: '127.0.0.1', ports: { salesforce: 0, erpCloud: 0, erpLegacy: 0, warehouse: 0, payments: 0, carrier: 0 }, world: options.world });
+  const [env, sandbox] = await Promise.all([getTestEnv(), startTestSandbox(undefined, {}, options.world)]);
   const run = `${process.pid}-${Date.now().toString(36)}`;
-  const u = sandbox.urls;
-  const config = configFromEnv({
+  const config = configFor(sandbox, {
     TASK_QUEUE_ORCHESTRATION: `bench-${run}-orchestration`,
     TASK_QUEUE_SALESFORCE: `bench-${run}-sys-salesforce`,
     TASK_QUEUE_ERP: `bench-${run}-sys-erp`,
     TASK_QUEUE_WAREHOUSE: `bench-${run}-sys-warehouse`,
     TASK_QUEUE_PAYMENTS: `bench-${run}-sys-payments`,
-    SALESFORCE_LOGIN_URL: u.salesforce!,
-    ERP_CLOUD_URL: u.erpCloud!,
-    ERP_LEGACY_URL: u.erpLegacy!,
-    WAREHOUSE_URL: u.warehouse!,
-    PAYMENTS_URL: u.payments!,
-    CARRIER_URL: u.carrier!,
     LOG_LEVEL: 'error',
     ...options.env,
   });
@@ -76,7 +56,7 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
       await running;
       activities.close();
       await sandbox.close();
-      await env.teardown();
+      await teardownTestEnv();
     },
   };
 }
