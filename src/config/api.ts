@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * HTTP API settings (src/starters/http), validated once at start-up like the rest of the config.
+ * Keys are kept as sha256 hashes only: a leaked config file does not leak a usable key.
+ */
+export const ApiScopes = ['start', 'signal', 'read', 'events'] as const;
+export const ApiScopeSchema = z.enum(ApiScopes);
+export type ApiScope = z.infer<typeof ApiScopeSchema>;
+
+export const ApiKeySchema = z.strictObject({
+  /** Who holds the key (logs, rate-limit bucket, idempotency scope). */
+  name: z.string().min(1).max(64),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'hex sha256 of the key').transform((h) => h.toLowerCase()),
+  scopes: z.array(ApiScopeSchema).min(1),
+});
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const ApiConfigSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(3000),
+  keys: z.array(ApiKeySchema).default([]),
+  /** Request bodies above this answer 413. */
+  bodyLimitBytes: positiveInt.default(64 * 1024),
+  /** Requests per key (or per address without a key) in each window. */
+  rateLimitMax: positiveInt.default(600),
+  rateLimitWindowMs: positiveInt.default(60_000),
+  /** Updates (approval, decision) wait for the workflow's answer this long; Flow callouts give up at 120 s. */
+  updateTimeoutMs: positiveInt.default(30_000),
+  /** /readyz gives Temporal this long to answer. */
+  readyTimeoutMs: positiveInt.default(2_000),
+  /** How long an Idempotency-Key is remembered (Stripe keeps them 24 h). */
+  idempotencyTtlMs: positiveInt.default(24 * 60 * 60 * 1000),
+  /** The externally visible base URL, advertised as the spec's server. */
+  publicUrl: z.string().url().optional(),
+});
+export type ApiConfig = z.infer<typeof ApiConfigSchema>;
+export type ApiConfigInput = z.input<typeof ApiConfigSchema>;
+
+/** The sha256 (hex) a key is configured by: `node -e "console.log(require('crypto').createHash('sha256').update(KEY).digest('hex'))"`. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+type Env = Record<string, string | undefined>;
+
+/** API_HOST, API_PORT, RETAIL_API_KEYS (JSON), RETAIL_API_KEY (every scope), API_* limits. */
+export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
+  let keys: unknown = [];
+  if (env.RETAIL_API_KEYS?.trim()) {
+    try {
+      keys = JSON.parse(env.RETAIL_API_KEYS);
+    } catch {
+      throw new Error('invalid configuration: RETAIL_API_KEYS is not JSON (expected [{"name":"…","sha256":"…","scopes":["start","read"]}])');
+    }
+  }
+  if (env.RETAIL_API_KEY && Array.isArray(keys)) keys = [...keys, { name: 'env', sha256: hashApiKey(env.RETAIL_API_KEY), scopes: [...ApiScopes] }];
+  const parsed = ApiConfigSchema.safeParse({
+    host: env.API_HOST || undefined,
+    port: env.API_PORT || undefined,
+    keys,
+    bodyLimitBytes: env.API_BODY_LIMIT_BYTES || undefined,
+    rateLimitMax: env.API_RATE_LIMIT_MAX || undefined,
+    rateLimitWindowMs: env.API_RATE_LIMIT_WINDOW_MS || undefined,
+    updateTimeoutMs: env.API_UPDATE_TIMEOUT_MS || undefined,
+    readyTimeoutMs: env.API_READY_TIMEOUT_MS || undefined,
+    idempotencyTtlMs: env.API_IDEMPOTENCY_TTL_MS || undefined,
+    publicUrl: env.API_PUBLIC_URL || undefined,
+  });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${['api', ...i.path].join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** The API settings from defaults plus overrides (tests and embedding). */
+export function apiConfig(input: ApiConfigInput = {}): ApiConfig {
+  return ApiConfigSchema.parse(input);
+}

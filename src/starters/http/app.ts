@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ApiConfig } from '../../config/api';
+import type { Config } from '../../config';
+import { createLogger, type Logger } from '../../observability/logger';
+import { installAuth } from './auth';
+import { installMetrics } from './metrics';
+import { mountOperation, openApiDocument } from './operations';
+import { Problem, sendProblem, toProblem } from './problems';
+import type { RouteDeps } from './routes/deps';
+import { mountHealth } from './routes/health';
+import { orderOperations } from './routes/orders';
+import { processOperations } from './routes/processes';
+import { startOperations } from './routes/starts';
+import { OrderOverviewSchema } from '../../services/order-overview';
+
+export interface AppDeps {
+  client: Client;
+  config: Config;
+  api: ApiConfig;
+  overview?: (orderNumber: string) => Promise<unknown>;
+  logger?: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The HTTP API that Salesforce Flows, Apex and operators call (not listening: main.ts or a test does).
+ * Request lifecycle: request id → caller identified → rate limit per caller → scope (401/403) → body
+ * (capped) → zod → the process client functions → a small flat answer, or application/problem+json.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const logger = deps.logger ?? createLogger({ level: deps.config.log.level, format: deps.config.log.format, context: { component: 'api' } });
+  const routeDeps: RouteDeps = { ...deps, logger };
+  const app = Fastify({
+    logger: false,
+    bodyLimit: deps.api.bodyLimitBytes,
+    // Callers' ids are echoed when sane, so a Flow's or a proxy's id follows the request through our logs.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Workflow ids contain '/', sent encoded as one segment: allow long ones.
+    routerOptions: { maxParamLength: 512 },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler((err, request, reply) => {
+    const problem = toProblem(err);
+    // Unexpected failures with their stack; deliberate 5xx answers (Temporal down, not ready) as a warning.
+    if (problem.status >= 500 && problem !== err) logger.error('request failed', { requestId: request.id, method: request.method, url: request.url, status: problem.status, error: err instanceof Error ? err.stack : String(err) });
+    else if (problem.status >= 500) logger.warn('request not served', { requestId: request.id, url: request.url, status: problem.status, type: problem.slug });
+    return sendProblem(request, reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new Problem(404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`)));
+
+  installAuth(app, deps.api.keys);
+  const metrics = installMetrics(app);
+  await app.register(fastifyRateLimit, {
+    max: deps.api.rateLimitMax,
+    timeWindow: deps.api.rateLimitWindowMs,
+    // Per API key, so one busy Flow cannot starve the others; callers without a valid key share per address.
+    keyGenerator: (request) => (request.principal ? `key:${request.principal.name}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) => new Problem(429, 'rate-limited', 'Too many requests', `rate limit of ${context.max} requests exceeded; retry after ${context.after}`),
+  });
+
+  const operations = [...startOperations(routeDeps), ...processOperations(routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema)];
+  const spec = openApiDocument(operations, deps.api);
+  await app.register(fastifySwagger, { mode: 'static', specification: { document: spec as never } });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  mountHealth(app, routeDeps, metrics, spec);
+  for (const op of operations) mountOperation(app, op);
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    const quiet = route === '/healthz' || route === '/readyz' || route === '/metrics' || route?.startsWith('/docs');
+    logger.log(quiet ? 'debug' : 'info', 'request', {
+      requestId: request.id,
+      method: request.method,
+      route: route ?? 'unmatched',
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      caller: request.principal?.name,
+    });
+  });
+  return app;
+}

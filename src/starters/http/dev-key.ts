@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+
+/**
+ * The development API key: made once for a loopback-only API with no key configured, kept in the
+ * ignored state folder so every `npm start` (and retailctl) uses the same one.
+ */
+export function developmentKeyPath(stateDir: string): string {
+  return join(stateDir, 'api', 'dev-key');
+}
+
+/** The stored development key, or undefined when none was made yet. */
+export function readDevelopmentKey(stateDir: string): string | undefined {
+  try {
+    const key = readFileSync(developmentKeyPath(stateDir), 'utf8').trim();
+    return key || undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The stored key, or a new one written with mode 0600; `created` says which. */
+export function ensureDevelopmentKey(stateDir: string): { key: string; created: boolean; path: string } {
+  const path = developmentKeyPath(stateDir);
+  const existing = readDevelopmentKey(stateDir);
+  if (existing) return { key: existing, created: false, path };
+  mkdirSync(join(stateDir, 'api'), { recursive: true, mode: 0o700 });
+  const key = `rk_dev_${randomBytes(24).toString('base64url')}`;
+  try {
+    // 'wx': two starts racing keep the first key rather than overwrite each other.
+    writeFileSync(path, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { key: readDevelopmentKey(stateDir)!, created: false, path };
+    throw err;
+  }
+  chmodSync(path, 0o600);
+  return { key, created: true, path };
+}
+
+/** Only a loopback listener may run on a generated key: nobody else can reach it. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '[::1]';
+}

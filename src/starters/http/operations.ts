@@ -1,0 +1,114 @@
+import { OpenApiGeneratorV3, OpenAPIRegistry, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiConfig, ApiScope } from '../../config/api';
+import { API_KEY_HEADER } from './auth';
+import { parseInput, PROBLEM_CONTENT_TYPE } from './problems';
+import { ProblemSchema } from './schemas/common';
+import { z } from './schemas/zod';
+
+type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+/**
+ * One API operation, declared once: the Fastify route and its OpenAPI entry are both made from it,
+ * so the spec Salesforce imports cannot drift from what the server accepts.
+ */
+export interface Operation<P extends z.ZodObject | undefined = z.ZodObject | undefined, B extends z.ZodType | undefined = z.ZodType | undefined, R extends z.ZodType = z.ZodType> {
+  operationId: string;
+  method: 'get' | 'post';
+  /** OpenAPI path template, e.g. /v1/processes/{workflowId}. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  scope: ApiScope;
+  params?: P;
+  body?: B;
+  /** Accepts the Idempotency-Key header. */
+  idempotencyHeader?: boolean;
+  success: { status: 200 | 202; description: string; schema: R };
+  /** The problem statuses this operation can answer besides the common ones (400, 401, 403, 429, 500). */
+  problems?: number[];
+  handle(input: { params: Parsed<P>; body: Parsed<B>; request: FastifyRequest; reply: FastifyReply }): Promise<z.input<R>>;
+}
+
+/** Keeps the operation's generic types (a plain object literal would widen them). */
+export function operation<P extends z.ZodObject | undefined, B extends z.ZodType | undefined, R extends z.ZodType>(op: Operation<P, B, R>): Operation<P, B, R> {
+  return op;
+}
+
+export function mountOperation(app: FastifyInstance, op: Operation): void {
+  app.route({
+    method: op.method.toUpperCase() as 'GET' | 'POST',
+    url: op.path.replace(/\{(\w+)\}/g, ':$1'),
+    config: { scope: op.scope },
+    handler: async (request, reply) => {
+      const params = op.params ? parseInput(op.params, request.params, 'path') : undefined;
+      const body = op.body ? parseInput(op.body, request.body, 'body') : undefined;
+      const result = await op.handle({ params, body, request, reply });
+      // The response is parsed too: only the documented fields leave the API.
+      return reply.code(op.success.status).send(op.success.schema.parse(result));
+    },
+  });
+}
+
+export const SECURITY_SCHEME = 'ApiKey';
+
+const problemDescriptions: Record<number, string> = {
+  400: 'Invalid request (field errors in `errors`)',
+  401: 'No API key, or an unknown one',
+  403: 'The API key lacks the operation\'s scope',
+  404: 'No such process or resource',
+  409: 'Conflict: the process is closed, or the idempotency key was used with another request',
+  413: 'Request body too large',
+  422: 'The process refused the request (`reason` names why)',
+  429: 'Rate limit exceeded (see Retry-After)',
+  500: 'Unexpected error (quote requestId)',
+  501: 'Not available in this deployment',
+  503: 'Temporal or a downstream system unavailable',
+  504: 'The process did not answer in time',
+};
+const commonProblems = [400, 401, 403, 429, 500, 503];
+
+/** The OpenAPI 3.0 document of the operations: named component schemas, operationIds, the API-key scheme. */
+export function openApiDocument(operations: Operation[], api: ApiConfig): ReturnType<OpenApiGeneratorV3['generateDocument']> {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', SECURITY_SCHEME, { type: 'apiKey', in: 'header', name: 'X-API-Key', description: `API key (header ${API_KEY_HEADER}), set by the Named Credential` });
+  const idempotencyHeader = z.object({
+    'Idempotency-Key': z.string().min(1).max(255).optional().openapi({ description: 'Repeat a request safely: the same key and request answer the same process; another request under the key is a 409' }),
+  });
+  for (const op of operations) {
+    const problems = [...new Set([...commonProblems, ...(op.problems ?? [])])].sort();
+    const responses: Record<string, ResponseConfig> = {
+      [op.success.status]: { description: op.success.description, content: { 'application/json': { schema: op.success.schema } } },
+    };
+    for (const status of problems) responses[status] = { description: problemDescriptions[status] ?? 'Error', content: { [PROBLEM_CONTENT_TYPE.split(';')[0]]: { schema: ProblemSchema } } };
+    registry.registerPath({
+      method: op.method,
+      path: op.path,
+      operationId: op.operationId,
+      tags: [op.tag],
+      summary: op.summary,
+      description: op.description,
+      security: [{ [SECURITY_SCHEME]: [] }],
+      request: {
+        params: op.params,
+        headers: op.idempotencyHeader ? idempotencyHeader : undefined,
+        body: op.body ? { required: true, content: { 'application/json': { schema: op.body } } } : undefined,
+      },
+      responses,
+    });
+  }
+  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: {
+      title: 'retail-orchestrator API',
+      version: '1.0.0',
+      description: 'Start and steer the durable customer-service processes (case resolution, refund, replacement) from Salesforce Flows, Apex or any HTTP client.',
+    },
+    servers: api.publicUrl ? [{ url: api.publicUrl }] : undefined,
+    tags: [
+      { name: 'processes', description: 'Start, read and steer processes' },
+      { name: 'orders', description: 'Order information for the agent\'s screen' },
+    ],
+  });
+}

@@ -1,0 +1,124 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { approveRefund, cancelProcess, chooseResolution, describeProcess, ProcessClosedError, ProcessNotFoundError, rejectRefund } from '../../../client';
+import { operation, type Operation } from '../operations';
+import { WorkflowIdParamsSchema } from '../schemas/common';
+import {
+  ApprovalRequestSchema,
+  ApprovalResultSchema,
+  CancelRequestSchema,
+  CancelResultSchema,
+  DecisionRequestSchema,
+  DecisionResultSchema,
+  ProcessSchema,
+  type Process,
+} from '../schemas/processes';
+import type { RouteDeps } from './deps';
+
+/** GET /v1/processes/{workflowId} and the steering calls on it (approval, decision, cancel). */
+export function processOperations(deps: RouteDeps): Operation[] {
+  const { client, api, logger } = deps;
+  // Updates wait for the workflow's answer: bounded, so a stopped worker answers 504 instead of hanging the callout.
+  const bounded = <T>(fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + api.updateTimeoutMs, fn);
+  const problems = [404, 409, 422, 504];
+  // The server accepts a cancel request for a closed run without complaint: tell the caller it is closed.
+  const requireRunning = async (workflowId: string) => {
+    const status = await client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .then((d) => d.status.name)
+      .catch((err: unknown) => {
+        throw err instanceof WorkflowNotFoundError ? new ProcessNotFoundError(workflowId) : err;
+      });
+    if (status !== 'RUNNING') throw new ProcessClosedError(workflowId, status);
+  };
+
+  return [
+    operation({
+      operationId: 'getProcess',
+      method: 'get',
+      path: '/v1/processes/{workflowId}',
+      tag: 'processes',
+      summary: 'A process\'s business state and execution status',
+      scope: 'read',
+      params: WorkflowIdParamsSchema,
+      problems: [404],
+      success: { status: 200, description: 'The process', schema: ProcessSchema },
+      handle: async ({ params }) => {
+        const d = await describeProcess(client, params.workflowId);
+        const attr = (name: string) => (typeof d.searchAttributes[name] === 'string' ? (d.searchAttributes[name] as string) : undefined);
+        const process: Process = {
+          workflowId: d.workflowId,
+          runId: d.runId,
+          type: d.type,
+          status: d.status,
+          stage: d.stage,
+          caseNumber: attr('CaseNumber'),
+          orderNumber: attr('OrderNumber'),
+          storeId: attr('StoreId'),
+          region: attr('Region'),
+          summary: d.summary,
+          startTime: d.startTime,
+          closeTime: d.closeTime,
+          stateJson: d.state === undefined ? undefined : JSON.stringify(d.state),
+          stateError: d.stateError,
+        };
+        return process;
+      },
+    }),
+    operation({
+      operationId: 'decideRefundApproval',
+      method: 'post',
+      path: '/v1/processes/{workflowId}/approval',
+      tag: 'processes',
+      summary: 'Approve or reject a refund waiting for approval',
+      scope: 'signal',
+      params: WorkflowIdParamsSchema,
+      body: ApprovalRequestSchema,
+      problems,
+      success: { status: 200, description: 'The refund accepted the decision', schema: ApprovalResultSchema },
+      handle: async ({ params, body, request }) => {
+        const { workflowId } = params;
+        const decide = body.decision === 'approve' ? approveRefund : rejectRefund;
+        const result = await bounded(() => decide(client, '', { approver: body.approver, note: body.note, workflowId }));
+        logger.info('refund approval decided', { requestId: request.id, workflowId, decision: result.decision });
+        return { workflowId, decision: result.decision, approver: result.approver, amount: result.amount.amount, currency: result.amount.currency, decidedAt: result.decidedAt };
+      },
+    }),
+    operation({
+      operationId: 'chooseCaseResolution',
+      method: 'post',
+      path: '/v1/processes/{workflowId}/decision',
+      tag: 'processes',
+      summary: 'The agent\'s choice (refund or replacement) for a case waiting for one',
+      scope: 'signal',
+      params: WorkflowIdParamsSchema,
+      body: DecisionRequestSchema,
+      problems,
+      success: { status: 200, description: 'The case accepted the choice', schema: DecisionResultSchema },
+      handle: async ({ params, body, request }) => {
+        const { workflowId } = params;
+        const accepted = await bounded(() => chooseResolution(client, '', body, { workflowId }));
+        logger.info('case resolution chosen', { requestId: request.id, workflowId, resolution: accepted.resolution });
+        return { workflowId, accepted: accepted.accepted, resolution: accepted.resolution, warehouseId: accepted.warehouseId };
+      },
+    }),
+    operation({
+      operationId: 'cancelProcess',
+      method: 'post',
+      path: '/v1/processes/{workflowId}/cancel',
+      tag: 'processes',
+      summary: 'Cancel a process (it undoes what it can)',
+      scope: 'signal',
+      params: WorkflowIdParamsSchema,
+      body: CancelRequestSchema,
+      problems: [404, 409],
+      success: { status: 202, description: 'Cancel requested', schema: CancelResultSchema },
+      handle: async ({ params, body, request }) => {
+        await requireRunning(params.workflowId);
+        const cancelled = await cancelProcess(client, params.workflowId, body.reason);
+        logger.info('process cancel requested', { requestId: request.id, workflowId: cancelled.workflowId });
+        return { workflowId: cancelled.workflowId, cancelRequested: true, reason: cancelled.reason };
+      },
+    }),
+  ];
+}
