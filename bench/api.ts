@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import { startRefund } from '../src/client';
+import type { SalesforceState } from '../sandbox/systems/salesforce/state';
+import type { Config } from '../src/config';
+import type { CaseReason } from '../src/domain/case';
+import { apiConfig, hashApiKey } from '../src/config/api';
+import { createLogger } from '../src/observability/logger';
+import { buildApp } from '../src/starters/http/app';
+import { startBenchEnvironment } from './lib/environment';
+import { runConcurrently, summarize } from './lib/measure';
+
+/**
+ * npm run bench:api — latency (p50/p99) and starts per second of POST /v1/refunds over a real socket
+ * (each request a distinct seeded case → a distinct refund workflow, answered 202) next to a bare
+ * `client.workflow.start` loop of a no-op workflow, same server, same count and concurrency, one run;
+ * between them, the startRefund client function without HTTP (what the route calls), to split the cost.
+ * Only the start path is measured: by default both start on task queues no worker polls, so neither
+ * side pays for executing workflows in this one process (BENCH_API_EXECUTE=1: the real workers run them).
+ *   BENCH_REQUESTS (default 200), BENCH_CONCURRENCY (default 10), BENCH_ROUNDS (default 4: the three alternate)
+ */
+const count = Number(process.env.BENCH_REQUESTS ?? 200);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
+const execute = process.env.BENCH_API_EXECUTE === '1';
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
+const warmup = 10;
+
+/** Wall time and latencies summed over rounds. */
+function measured() {
+  const total = { wallMs: 0, latenciesMs: [] as number[] };
+  return { total, add: (r: { wallMs: number; latenciesMs: number[] }) => ((total.wallMs += r.wallMs), total.latenciesMs.push(...r.latenciesMs)) };
+}
+
+interface RefundBody {
+  caseId: string;
+  caseNumber: string;
+  orderNumber: string;
+  customerId: string;
+  storeId: string;
+  region: string;
+  segment: string;
+  channel: string;
+  reason: CaseReason;
+}
+
+async function main(): Promise<void> {
+  const cases = 2 * count + warmup;
+  const bench = await startBenchEnvironment({ world: { orders: Math.max(480, cases * 3), cases } });
+  const startedIds: string[] = [];
+  try {
+    const { client } = bench.env;
+    const run = `${process.pid}-${Date.now().toString(36)}`;
+    const queues = execute ? { refund: bench.config.taskQueues.orchestration, bare: bench.bareQueue } : { refund: `bench-${run}-unpolled-refund`, bare: `bench-${run}-unpolled-bare` };
+    const config: Config = { ...bench.config, taskQueues: { ...bench.config.taskQueues, orchestration: queues.refund } };
+    const bodies = refundBodies(bench.sandbox);
+    if (bodies.length < cases) throw new Error(`the world has ${bodies.length} cases, ${cases} needed`);
+
+    const key = `rk_bench_${randomBytes(16).toString('hex')}`;
+    const app = await buildApp({
+      client,
+      config,
+      // The per-key rate limit would bound the run; the bench measures the start path, so lift it.
+      api: apiConfig({ keys: [{ name: 'bench', sha256: hashApiKey(key), scopes: ['start', 'read'] }], rateLimitMax: 1_000_000 }),
+      logger: createLogger({ level: 'error', format: 'json' }),
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/refunds`;
+    try {
+      const postRefund = async (body: RefundBody) => {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(body) });
+        const answer = (await res.json()) as { workflowId?: string; existing?: boolean };
+        if (res.status !== 202 || answer.existing !== false || !answer.workflowId) throw new Error(`POST /v1/refunds for ${body.caseNumber}: ${res.status} ${JSON.stringify(answer)}`);
+        startedIds.push(answer.workflowId);
+      };
+      const { salesforce, erp, warehouse, payments } = config.taskQueues;
+      const clientStart = async ({ reason, ...ctx }: RefundBody) => {
+        const started = await startRefund(client, { taskQueue: queues.refund, input: { case: ctx, reason, returnRequired: false, taskQueues: { salesforce, erp, warehouse, payments } } });
+        if (started.existing) throw new Error(`startRefund for ${ctx.caseNumber}: the case already had a refund`);
+        startedIds.push(started.workflowId);
+      };
+      const bareStart = async (i: number) => {
+        const handle = await client.workflow.start('bareWorkflow', { taskQueue: queues.bare, workflowId: `bench-bare-${run}-${i}`, args: [[]] });
+        startedIds.push(handle.workflowId);
+      };
+
+      // Warm-up (connections, JIT, the API's first requests) on cases the measured run does not use.
+      for (let i = 0; i < warmup; i++) {
+        await postRefund(bodies[2 * count + i]);
+        await bareStart(count + i);
+      }
+
+      // Interleaved in rounds, so a neighbour's load on a shared machine falls on all three alike.
+      const runs = { api: measured(), direct: measured(), bare: measured() };
+      for (let round = 0, done = 0; round < rounds; round++) {
+        const size = Math.floor((count * (round + 1)) / rounds) - done;
+        runs.api.add(await runConcurrently(size, concurrency, (i) => postRefund(bodies[done + i])));
+        runs.direct.add(await runConcurrently(size, concurrency, (i) => clientStart(bodies[count + done + i])));
+        runs.bare.add(await runConcurrently(size, concurrency, (i) => bareStart(done + i)));
+        done += size;
+      }
+      const api = summarize('POST /v1/refunds (HTTP API, 202)', count, runs.api.total);
+      const direct = summarize('startRefund() client function (describe + start, no HTTP)', count, runs.direct.total);
+      const bare = summarize('client.workflow.start (no-op workflow)', count, runs.bare.total);
+      const report = {
+        requests: count,
+        concurrency,
+        rounds,
+        workflowsExecuted: execute,
+        api,
+        clientFunction: direct,
+        bare,
+        throughputRatio: Number((api.perSecond / bare.perSecond).toFixed(3)),
+        p50Ratio: Number((api.p50Ms / bare.p50Ms).toFixed(2)),
+        p99Ratio: Number((api.p99Ms / bare.p99Ms).toFixed(2)),
+        clientFunctionThroughputRatio: Number((direct.perSecond / bare.perSecond).toFixed(3)),
+      };
+      console.log(JSON.stringify(report, null, 2));
+      console.log(
+        `\nPOST /v1/refunds ${api.perSecond}/s (p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms) vs bare start ${bare.perSecond}/s (p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms): throughput ratio ${report.throughputRatio}, p50 ratio ${report.p50Ratio}`,
+      );
+      console.log(`startRefund() without HTTP: ${direct.perSecond}/s (p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms), ratio to bare ${report.clientFunctionThroughputRatio}`);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    if (process.env.TEMPORAL_ADDRESS) await terminateAll(bench.env.client, startedIds);
+    await bench.close();
+  }
+}
+
+/** One refund request per seeded case, with the Salesforce Case id the sandbox gave it. */
+function refundBodies(sandbox: Awaited<ReturnType<typeof startBenchEnvironment>>['sandbox']): RefundBody[] {
+  const world = sandbox.world();
+  const sf = sandbox.systems.salesforce!.ctx.store.data as SalesforceState;
+  const caseIds = new Map(Object.values(sf.records.Case).map((r) => [r.CaseNumber as string, r.Id as string]));
+  return world.cases.map((kase) => {
+    const order = world.orders.find((o) => o.orderNumber === kase.orderNumber)!;
+    const customer = world.customers.find((c) => c.customerId === order.customerId)!;
+    return {
+      caseId: caseIds.get(kase.caseNumber)!,
+      caseNumber: kase.caseNumber,
+      orderNumber: order.orderNumber,
+      customerId: order.customerId,
+      storeId: order.storeId,
+      region: order.region,
+      segment: customer.segment,
+      channel: order.channel,
+      reason: kase.reason,
+    };
+  });
+}
+
+/** Started workflows must not outlive the bench on a shared server (TEMPORAL_ADDRESS); the local dev server is discarded anyway. */
+async function terminateAll(client: Client, workflowIds: string[]): Promise<void> {
+  await runConcurrently(workflowIds.length, 20, (i) =>
+    client.workflow
+      .getHandle(workflowIds[i])
+      .terminate('bench finished')
+      .catch(() => undefined),
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
