@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { cancelProcess, ProcessClosedError, ProcessNotFoundError } from '../../../client';
+import { describeIfExists, notFoundOrClosed } from '../../../client/handles';
+import { action } from '../action';
+import { emit, record } from '../output';
+
+interface ReasonFlags {
+  reason: string;
+}
+
+/** `retailctl cancel|terminate <workflowId> --reason`. */
+export function lifecycleCommands(): Command[] {
+  const cancel = new Command('cancel')
+    .description('ask a process to cancel: it undoes its work (saga) and notes it on the Case')
+    .argument('<workflowId>', 'workflow id, e.g. refund/00010025')
+    .requiredOption('--reason <text>', 'why (kept in the history)')
+    .action(
+      action<ReasonFlags>(async (ctx, [workflowId], flags) => {
+        const client = await ctx.client();
+        // The server accepts a cancel of a closed run as a no-op; an operator should hear that nothing happened.
+        const current = await describeIfExists(client, workflowId);
+        if (!current) throw new ProcessNotFoundError(workflowId);
+        if (current.status.name !== 'RUNNING') throw new ProcessClosedError(workflowId, current.status.name);
+        const requested = await cancelProcess(client, workflowId, flags.reason);
+        emit(ctx, { ...requested, cancelRequested: true }, () => record({ 'workflow id': workflowId, 'cancel requested': 'yes', reason: flags.reason }));
+      }),
+    );
+
+  const terminate = new Command('terminate')
+    .description('stop a process at once, with no compensation (last resort: prefer cancel)')
+    .argument('<workflowId>', 'workflow id')
+    .requiredOption('--reason <text>', 'why (kept in the history)')
+    .action(
+      action<ReasonFlags>(async (ctx, [workflowId], flags) => {
+        const client = await ctx.client();
+        try {
+          await client.workflow.getHandle(workflowId).terminate(flags.reason);
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) throw await notFoundOrClosed(client, workflowId);
+          throw err;
+        }
+        emit(ctx, { workflowId, reason: flags.reason, terminated: true }, () => record({ 'workflow id': workflowId, terminated: 'yes', reason: flags.reason }));
+      }),
+    );
+  return [cancel, terminate];
+}
