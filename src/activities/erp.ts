@@ -70,6 +70,13 @@ export function createErpActivities(erp: ErpConnector) {
     async listCreditMemos(businessDate: BusinessDate) {
       return asActivity(async () => erp.listCreditMemos(valid('listCreditMemos', BusinessDateSchema, businessDate)));
     },
+    /** Both ERPs' memos of the date (reconciliation); a connector without the routing asks its one ERP. */
+    async listCreditMemosAllErps(businessDate: BusinessDate) {
+      return asActivity(async () => {
+        const date = valid('listCreditMemosAllErps', BusinessDateSchema, businessDate);
+        return erp.listCreditMemosAllErps ? erp.listCreditMemosAllErps(date) : erp.listCreditMemos(date);
+      });
+    },
     async listErpLedgerEntries(businessDate: BusinessDate) {
       return asActivity(async () => erp.listLedgerEntries(valid('listLedgerEntries', BusinessDateSchema, businessDate)));
     },

@@ -24,6 +24,8 @@ export interface ErpConnector {
   getCreditMemo(creditMemoId: string): Promise<CreditMemo>;
   /** Every credit memo of a business date (all pages). */
   listCreditMemos(businessDate: BusinessDate): Promise<CreditMemo[]>;
+  /** Every credit memo of a business date in every ERP, whatever the routing (reconciliation); absent on a single adapter. */
+  listCreditMemosAllErps?(businessDate: BusinessDate): Promise<CreditMemo[]>;
   getPrices(skus: string[]): Promise<ProductPrice[]>;
   /** Every general ledger line of a business date (all pages). */
   listLedgerEntries(businessDate: BusinessDate): Promise<LedgerEntry[]>;
@@ -50,6 +52,7 @@ export const capabilityOf = {
   voidCreditMemo: 'creditMemos',
   getCreditMemo: 'creditMemos',
   listCreditMemos: 'creditMemos',
+  listCreditMemosAllErps: 'creditMemos',
   getPrices: 'pricing',
   listLedgerEntries: 'ledger',
 } as const satisfies Record<Exclude<keyof ErpConnector, 'shutdown'>, ErpCapability>;

@@ -56,6 +56,8 @@ export class RoutedErpConnector implements ErpConnector {
   getCreditMemo = (id: string) => this.holderOf(id, 'getCreditMemo').getCreditMemo(id);
   listCreditMemos = (businessDate: BusinessDate) => this.finance('creditMemos').listCreditMemos(businessDate);
   listLedgerEntries = (businessDate: BusinessDate) => this.finance('ledger').listLedgerEntries(businessDate);
+  // Memos drafted before a routing change stay in the ERP that drafted them: reconciliation reads both.
+  listCreditMemosAllErps = async (businessDate: BusinessDate) => (await Promise.all([this.cloud.listCreditMemos(businessDate), this.legacy.listCreditMemos(businessDate)])).flat();
 
   shutdown(): void {
     this.cloud.shutdown();
