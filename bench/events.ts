@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { admin } from '../test/helpers/sandbox';
+import { apiConfig } from '../src/config/api';
+import { eventsConfig } from '../src/config/events';
+import { createLogger } from '../src/observability/logger';
+import { buildApp } from '../src/starters/http/app';
+import { sign } from '../src/starters/http/events/signature';
+import { startBenchEnvironment } from './lib/environment';
+import { runConcurrently, summarize } from './lib/measure';
+
+/**
+ * npm run bench:events — a burst of signed ERP and warehouse events for many orders, posted in
+ * batches to POST /v1/events/{source} over a real socket with the real workers and sandbox, one run:
+ * events per second accepted (HTTP 202), events per second applied (every Salesforce Order shows
+ * its last event), and Salesforce writes (PATCH /sobjects/Order/...) per event.
+ *   BENCH_ORDERS (default 300), BENCH_EVENTS_PER_ORDER (default 10), BENCH_BATCH (default 100),
+ *   BENCH_CONCURRENCY (default 4 requests in flight), RATE_LIMIT_SALESFORCE (default 25/s), BENCH_WINDOW (default '2 seconds')
+ */
+const orderCount = Number(process.env.BENCH_ORDERS ?? 300);
+const perOrder = Number(process.env.BENCH_EVENTS_PER_ORDER ?? 10);
+const batchSize = Number(process.env.BENCH_BATCH ?? 100);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const window = process.env.BENCH_WINDOW ?? '2 seconds';
+const sfLabel: Record<string, string> = { allocated: 'Activated', shipped: 'Shipped', delivered: 'Delivered', cancelled: 'Cancelled' };
+
+async function main(): Promise<void> {
+  const bench = await startBenchEnvironment({ world: { orders: Math.max(480, orderCount) } });
+  try {
+    const secret = randomBytes(24).toString('hex');
+    const app = await buildApp({
+      client: bench.env.client,
+      config: bench.config,
+      api: apiConfig({ rateLimitMax: 1_000_000 }),
+      logger: createLogger({ level: 'error', format: 'json' }),
+      events: eventsConfig({ secrets: { erp: secret, warehouse: secret }, orderSync: { coalesceWindow: window } }),
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+
+    // Per order: ERP status changes (sequence 2, 3, …) ending shipped or delivered, warehouse parcel events, duplicates; interleaved across orders.
+    const orders = bench.sandbox.world().orders.slice(0, orderCount).map((o) => o.orderNumber);
+    const expected = new Map<string, string>();
+    const bySource: Record<'erp' | 'warehouse', Record<string, unknown>[]> = { erp: [], warehouse: [] };
+    const t0 = Date.now() - 3_600_000;
+    orders.forEach((n, i) => {
+      const statuses = ['allocated', 'shipped', 'delivered'].slice(0, 2 + (i % 2));
+      const own: ['erp' | 'warehouse', Record<string, unknown>][] = statuses.map((status, k) => ['erp', { id: `evt-erp-${n}-${k + 2}`, type: 'order.status_changed', orderNumber: n, status, sequence: k + 2, occurredAt: new Date(t0 + k * 60_000).toISOString() }]);
+      own.push(['warehouse', { id: `WEV-${i}-1`, type: 'shipment.shipped', orderNumber: n, releaseId: `REL-${i}`, shipmentId: `SHP-${i}`, trackingNumber: `1ZBENCH${i}`, carrier: 'UPS', sequence: 1, occurredAt: new Date(t0 + 60_000).toISOString() }]);
+      for (let d = 0; own.length < perOrder; d++) own.push(own[d % own.length]);
+      expected.set(n, sfLabel[statuses.at(-1)!]);
+      for (const [source, event] of own) bySource[source].push(event);
+    });
+    const interleave = (events: Record<string, unknown>[]) => events.map((e, i) => ({ e, k: (i * 7919) % events.length })).sort((a, b) => a.k - b.k).map(({ e }) => e);
+    const batches = (['erp', 'warehouse'] as const).flatMap((source) => {
+      const events = interleave(bySource[source]);
+      return Array.from({ length: Math.ceil(events.length / batchSize) }, (_, b) => ({ source, events: events.slice(b * batchSize, (b + 1) * batchSize) }));
+    });
+    const total = batches.reduce((n, b) => n + b.events.length, 0);
+
+    const since = Date.now();
+    const started = performance.now();
+    let accepted = 0;
+    const posting = await runConcurrently(batches.length, concurrency, async (i) => {
+      const { source, events } = batches[i];
+      const raw = JSON.stringify({ events });
+      const res = await fetch(`${url}/v1/events/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-retail-signature': sign(secret, raw, Math.floor(Date.now() / 1000)) }, body: raw });
+      const body = (await res.json()) as { accepted: number };
+      if (res.status !== 202) throw new Error(`POST /v1/events/${source}: ${res.status} ${JSON.stringify(body)}`);
+      accepted += body.accepted;
+    });
+    const acceptedMs = performance.now() - started;
+
+    for (;;) {
+      const state = (await (await fetch(`${bench.sandbox.urls.salesforce}/__sandbox/state`)).json()) as { records: { Order: Record<string, { Order_Number__c: string; Status: string }> } };
+      const records = new Map(Object.values(state.records.Order).map((r) => [r.Order_Number__c, r.Status]));
+      if ([...expected].every(([n, status]) => records.get(n) === status)) break;
+      if (performance.now() - started > 300_000) throw new Error('Salesforce did not converge within 300 s');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const appliedMs = performance.now() - started;
+    const { requests } = await admin(bench.sandbox.urls.salesforce!).requests(since);
+    const writes = requests.filter((r) => r.method === 'PATCH' && /\/sobjects\/Order\//.test(r.path)).length;
+
+    console.log(`bench:events — ${total} events (${accepted} accepted) for ${orders.length} orders in ${batches.length} signed batches of ≤${batchSize}, ${concurrency} in flight; coalesce window ${window}, Salesforce queue limit ${bench.config.rateLimits.salesforce}/s`);
+    console.table([
+      { measure: 'accepted (HTTP 202)', events: total, ms: Math.round(acceptedMs), eventsPerSecond: Math.round(total / (acceptedMs / 1000)) },
+      { measure: 'applied (Salesforce converged)', events: total, ms: Math.round(appliedMs), eventsPerSecond: Math.round(total / (appliedMs / 1000)) },
+    ]);
+    console.table([summarize('POST /v1/events batch', batches.length, posting)]);
+    console.log(`Salesforce writes: ${writes} for ${total} events = ${(writes / total).toFixed(3)} writes per event (${(writes / orders.length).toFixed(2)} per order)`);
+    await app.close();
+  } finally {
+    await bench.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The development webhook secret `npm start` shares between the sandbox (which signs) and the API
+ * (which verifies): made once, kept in the ignored state folder (mode 0600) like the dev API key.
+ */
+export function ensureWebhookSecret(stateDir: string): string {
+  const path = join(stateDir, 'events', 'webhook-secret');
+  try {
+    const existing = readFileSync(path, 'utf8').trim();
+    if (existing) return existing;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(join(stateDir, 'events'), { recursive: true, mode: 0o700 });
+  const secret = `whsec_dev_${randomBytes(24).toString('hex')}`;
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

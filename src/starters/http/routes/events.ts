@@ -1,0 +1,200 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { eventsConfigFromEnv, type EventsConfig } from '../../../config/events';
+import { EventSourceSchema, EventSources, toOrderEvent, type EventSource, type OrderEvent } from '../../../domain/order-event';
+import { orderEventSignal, orderSyncWorkflowId, type orderSync } from '../../../workflows/order-sync';
+import { OrderNumber } from '../../../workflows/search-attributes';
+import { API_KEY_HEADER } from '../auth';
+import { SignatureVerifier, SIGNATURE_HEADER, SOURCE_HEADER } from '../events/signature';
+import { operation, type Operation } from '../operations';
+import { Problem } from '../problems';
+import { z } from '../schemas/zod';
+import type { RouteDeps } from './deps';
+
+const SourceParamsSchema = z.object({
+  source: z.enum(EventSources).openapi({ param: { name: 'source', in: 'path', description: 'The system that sends the events' }, example: 'erp' }),
+});
+
+/** Every field any source sends (each source's own schema decides which it requires; see src/domain/order-event.ts). */
+export const IncomingEventSchema = z
+  .object({
+    id: z.string().openapi({ description: 'The sender\'s event id (dedup key with the source)', example: 'evt-erp-SO-100013-4' }),
+    type: z.string().openapi({ description: 'erp: order.status_changed; warehouse: release.picked|release.packed|release.cancelled|shipment.shipped|shipment.delivered; carrier: tracking.updated; payments: payment.authorized|captured|refunded|failed', example: 'order.status_changed' }),
+    orderNumber: z.string().openapi({ example: 'SO-100013' }),
+    sequence: z.number().int().optional().openapi({ description: 'Per source and order, increasing (erp: the order version; warehouse: the event number); older ones are ignored' }),
+    occurredAt: z.string().openapi({ description: 'ISO 8601 timestamp', example: '2025-03-01T10:15:00Z' }),
+    status: z.string().optional().openapi({ description: 'erp: created, allocated, shipped, delivered or cancelled' }),
+    releaseId: z.string().optional(),
+    shipmentId: z.string().optional(),
+    trackingNumber: z.string().optional(),
+    carrier: z.string().optional(),
+    milestone: z.string().optional().openapi({ description: 'carrier: label_created, picked_up, in_transit, out_for_delivery, delivered or exception' }),
+    location: z.string().optional(),
+    paymentId: z.string().optional(),
+    amount: z.number().int().optional().openapi({ description: 'payments: minor units' }),
+    currency: z.string().optional(),
+  })
+  .openapi('IncomingEvent');
+
+export const EventBatchSchema = z
+  .object({ events: z.array(IncomingEventSchema).min(1) })
+  .openapi('EventBatch', { description: 'A batch of events; one bare event object (as webhooks send) is accepted too' });
+
+export const EventResultSchema = z
+  .object({
+    index: z.number().int().openapi({ description: 'Position in the batch' }),
+    eventId: z.string().optional(),
+    orderNumber: z.string().optional(),
+    status: z.enum(['accepted', 'rejected']),
+    reason: z.string().optional().openapi({ description: 'Why the event was rejected (the first invalid field)' }),
+  })
+  .openapi('EventResult');
+
+export const EventIngestResultSchema = z
+  .object({
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    results: z.array(EventResultSchema),
+  })
+  .openapi('EventIngestResult');
+
+type EventResult = z.infer<typeof EventResultSchema>;
+
+export interface EventIngestion {
+  /** For the OpenAPI document. */
+  operation: Operation;
+  /** The routes, in their own context: raw bodies (the signature covers the bytes), the signature as the credential. */
+  routes: (app: FastifyInstance) => Promise<void>;
+}
+
+/**
+ * POST /v1/events/{source} (and POST /v1/events with X-Retail-Event-Source, the sandbox's single
+ * webhook URL): verify the signature over the raw body, validate each event, deliver the valid ones
+ * to their orders' workflows (signalWithStart order/{orderNumber}, one signal per order per request),
+ * answer 202 with a result per event. The signature authenticates the sender; an API key, when sent,
+ * must carry the "events" scope (and is required when EVENTS_REQUIRE_API_KEY is set).
+ */
+export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsConfigFromEnv()): EventIngestion {
+  const { client, config, logger } = deps;
+  const verifier = new SignatureVerifier(settings.toleranceSeconds);
+  const { orchestration: taskQueue, salesforce, erp, warehouse, payments } = config.taskQueues;
+  const taskQueues = { salesforce, erp, warehouse, payments };
+
+  const deliver = async (orderNumber: string, events: OrderEvent[]) => {
+    await client.workflow.signalWithStart<typeof orderSync, OrderEvent[]>('orderSync', {
+      workflowId: orderSyncWorkflowId(orderNumber),
+      taskQueue,
+      args: [{ orderNumber, settings: settings.orderSync, taskQueues }],
+      signal: orderEventSignal,
+      signalArgs: events,
+      typedSearchAttributes: [{ key: OrderNumber, value: orderNumber }],
+      staticSummary: `Order ${orderNumber}: events → Salesforce`,
+    });
+  };
+
+  const ingest = async (request: FastifyRequest, source: EventSource) => {
+    const secret = settings.secrets[source];
+    if (!secret) throw new Problem(401, 'invalid-signature', 'Unauthorized', `no signing secret is configured for source "${source}"`);
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const verdict = verifier.verify(secret, request.headers[SIGNATURE_HEADER], raw);
+    if (!verdict.ok) throw new Problem(401, verdict.reason, 'Unauthorized', signatureDetail[verdict.reason]);
+    try {
+      const events = eventsOf(raw, settings.maxEventsPerRequest);
+      const results: EventResult[] = [];
+      const byOrder = new Map<string, OrderEvent[]>();
+      events.forEach((rawEvent, index) => {
+        const parsed = toOrderEvent(source, rawEvent);
+        if (!parsed.ok) return results.push({ index, eventId: parsed.eventId, orderNumber: parsed.orderNumber, status: 'rejected', reason: parsed.reason });
+        const { event } = parsed;
+        byOrder.set(event.orderNumber, [...(byOrder.get(event.orderNumber) ?? []), event]);
+        results.push({ index, eventId: event.eventId, orderNumber: event.orderNumber, status: 'accepted' });
+      });
+      await inParallel([...byOrder], settings.signalConcurrency, ([orderNumber, orderEvents]) => deliver(orderNumber, orderEvents));
+      const accepted = results.filter((r) => r.status === 'accepted').length;
+      logger.info('events received', { requestId: request.id, source, accepted, rejected: results.length - accepted, orders: byOrder.size });
+      return { accepted, rejected: results.length - accepted, results };
+    } catch (err) {
+      // Nothing (or not everything) was delivered: the sender's retry with this signature must get through.
+      verifier.release(verdict.signature);
+      throw err;
+    }
+  };
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const fromPath = (request.params as { source?: string }).source;
+    const fromHeader = request.headers[SOURCE_HEADER];
+    const named = fromPath ?? (typeof fromHeader === 'string' ? fromHeader : undefined);
+    const source = EventSourceSchema.safeParse(named);
+    if (!source.success) throw invalid('path.source', `the source must be one of ${EventSources.join(', ')} (in the path or the ${SOURCE_HEADER} header)`);
+    if (fromPath && typeof fromHeader === 'string' && fromHeader !== fromPath) throw invalid(`header.${SOURCE_HEADER}`, 'the event source header differs from the path');
+    const result = await ingest(request, source.data);
+    return reply.code(202).send(EventIngestResultSchema.parse(result));
+  };
+
+  return {
+    operation: operation({
+      operationId: 'ingestEvents',
+      method: 'post',
+      path: '/v1/events/{source}',
+      tag: 'events',
+      summary: 'Receive a batch of order events from the ERP, the warehouse, a carrier or the payment provider',
+      description:
+        'Signed like a webhook: X-Retail-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> with the source\'s secret; ' +
+        `signatures older than ${settings.toleranceSeconds} s, reused or wrong are refused (401). The API key is optional unless configured (scope "events"). ` +
+        'Each valid event is delivered to its order\'s sync process (order/{orderNumber}); accepted means delivered, and the process ignores duplicates and stale events.',
+      scope: 'events',
+      params: SourceParamsSchema,
+      body: EventBatchSchema,
+      problems: [413],
+      success: { status: 202, description: 'Per event: accepted (delivered to its order) or rejected (invalid)', schema: EventIngestResultSchema },
+      handle: async ({ request, reply }) => handle(request, reply),
+    }),
+    routes: async (app) => {
+      // The signature covers the exact bytes: keep them, parse after verifying.
+      app.removeAllContentTypeParsers();
+      app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: settings.bodyLimitBytes }, (_request, body, done) => done(null, body));
+      app.addHook('preParsing', async (request) => {
+        const presented = request.headers[API_KEY_HEADER];
+        if (typeof presented === 'string' && presented && !request.principal) throw new Problem(401, 'unauthorized', 'Unauthorized', 'the API key is not valid');
+        if (request.principal && !request.principal.scopes.has('events')) throw new Problem(403, 'forbidden', 'Forbidden', 'this API key lacks the "events" scope', { requiredScope: 'events' });
+        if (settings.requireApiKey && !request.principal) throw new Problem(401, 'unauthorized', 'Unauthorized', `send an API key in the ${API_KEY_HEADER} header`);
+      });
+      const options = { bodyLimit: settings.bodyLimitBytes };
+      app.post('/v1/events/:source', options, handle);
+      app.post('/v1/events', options, handle);
+    },
+  };
+}
+
+const signatureDetail: Record<string, string> = {
+  'missing-signature': `send the ${SIGNATURE_HEADER} header (t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">)`,
+  'invalid-signature': 'the signature does not match the body and the source\'s secret',
+  'stale-signature': 'the signature\'s timestamp is outside the tolerance window',
+  'replayed-signature': 'this signature was already used',
+};
+
+function invalid(path: string, message: string): Problem {
+  return new Problem(400, 'validation', 'Invalid request', message, { errors: [{ path, code: 'invalid', message }] });
+}
+
+/** The events of a body: `{ events: [...] }`, or one event object. */
+function eventsOf(raw: Buffer, max: number): unknown[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw invalid('body', 'the body is not JSON');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('body', 'send { "events": [...] } or one event object');
+  const events = 'events' in body ? (body as { events: unknown }).events : [body];
+  if (!Array.isArray(events) || events.length === 0) throw invalid('body.events', 'events must be a non-empty array');
+  if (events.length > max) throw new Problem(413, 'payload-too-large', 'Too many events', `at most ${max} events per request`);
+  return events;
+}
+
+async function inParallel<T>(items: T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await run(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}

@@ -1,0 +1,209 @@
+import type { SalesforceActivities } from '../../activities/salesforce';
+import type { Order, OrderStatus } from '../../domain/order';
+import type { EventSource, OrderEvent } from '../../domain/order-event';
+import type { MilestoneCode } from '../../domain/shipment';
+
+/** What the Salesforce Order is upserted with (by Order_Number__c). */
+export type OrderStatusUpdate = Parameters<SalesforceActivities['upsertSalesforceOrderStatus']>[0];
+
+export type IgnoredReason = 'duplicate' | 'out-of-order' | 'other-order';
+
+/** What the order looks like from its events, plus the bookkeeping that must survive continue-as-new. */
+export interface OrderSyncState {
+  orderNumber: string;
+  /** +1 for every applied change: the version of what Salesforce should show. */
+  version: number;
+  status?: OrderStatus;
+  /** The ERP's version of the order that `status` comes from (ERP events carry it as their sequence). */
+  erpVersion?: number;
+  /** The ERP was read once for the order's current state (a baseline against late, stale events). */
+  erpChecked: boolean;
+  customerId?: string;
+  placedAt?: string;
+  shipment: {
+    shipmentId?: string;
+    releaseId?: string;
+    releaseStatus?: string;
+    trackingNumber?: string;
+    carrier?: string;
+    milestone?: MilestoneCode;
+    milestoneAt?: string;
+    location?: string;
+  };
+  payment?: { paymentId?: string; status: string; amount?: number; currency?: string; at: string };
+  /** The newest event applied per source, the yardstick for out-of-order ones. */
+  lastApplied: Partial<Record<EventSource, { sequence?: number; occurredAt: string }>>;
+  /** Recent "source:eventId"s, oldest first, bounded. */
+  recentEventIds: string[];
+  events: { received: number; applied: number; duplicates: number; outOfOrder: number };
+  /** The latest ignored events and why (at most 20). */
+  ignored: { eventId: string; source: EventSource; reason: IgnoredReason }[];
+  lastEventAt?: string;
+  /** A change applied that Salesforce has not been sent yet. */
+  pendingChange: boolean;
+  salesforce: {
+    writes: number;
+    written?: OrderStatusUpdate & { version: number; at: string };
+    lastError?: { errorType?: string; message: string; at: string };
+  };
+  /** Runs continued-as-new so far. */
+  continuedAsNew: number;
+}
+
+export function emptyState(orderNumber: string): OrderSyncState {
+  return {
+    orderNumber,
+    version: 0,
+    erpChecked: false,
+    shipment: {},
+    lastApplied: {},
+    recentEventIds: [],
+    events: { received: 0, applied: 0, duplicates: 0, outOfOrder: 0 },
+    ignored: [],
+    pendingChange: false,
+    salesforce: { writes: 0 },
+    continuedAsNew: 0,
+  };
+}
+
+const completeStatuses: readonly OrderStatus[] = ['delivered', 'cancelled'];
+
+/**
+ * Folds an order's events into its state: drops duplicates (by source and event id, a bounded
+ * memory) and events older than the newest applied from the same source (by sequence when the
+ * source numbers its events, else by occurredAt), applies the rest.
+ */
+export class OrderFold {
+  readonly state: OrderSyncState;
+  private readonly seen: Set<string>;
+
+  constructor(
+    orderNumber: string,
+    carried: OrderSyncState | undefined,
+    private readonly dedupMemory: number,
+  ) {
+    this.state = carried ?? emptyState(orderNumber);
+    this.seen = new Set(this.state.recentEventIds);
+  }
+
+  /** Delivered or cancelled (in the ERP), or the parcel reached the customer. */
+  get complete(): boolean {
+    const s = this.state;
+    return (s.status !== undefined && completeStatuses.includes(s.status)) || s.shipment.milestone === 'delivered';
+  }
+
+  receive(event: OrderEvent): void {
+    const s = this.state;
+    s.events.received += 1;
+    const key = `${event.source}:${event.eventId}`;
+    if (event.orderNumber !== s.orderNumber) return this.ignore(event, 'other-order');
+    if (this.seen.has(key)) {
+      s.events.duplicates += 1;
+      return this.ignore(event, 'duplicate');
+    }
+    this.remember(key);
+    if (this.isStale(event)) {
+      s.events.outOfOrder += 1;
+      return this.ignore(event, 'out-of-order');
+    }
+    s.lastApplied[event.source] = { sequence: event.sequence, occurredAt: event.occurredAt };
+    s.lastEventAt = event.occurredAt;
+    s.events.applied += 1;
+    if (this.apply(event)) this.changed();
+  }
+
+  /** The ERP's own view of the order, read once: it wins over what events said unless they are newer. */
+  applyErpOrder(order: Pick<Order, 'status' | 'version' | 'customerId' | 'placedAt' | 'trackingNumber' | 'carrier' | 'shipmentId'>): void {
+    const s = this.state;
+    s.erpChecked = true;
+    s.customerId ??= order.customerId;
+    s.placedAt ??= order.placedAt;
+    let changed = false;
+    if (s.erpVersion === undefined || order.version > s.erpVersion) {
+      changed = s.status !== order.status;
+      s.status = order.status;
+      s.erpVersion = order.version;
+    }
+    if (!s.shipment.trackingNumber && order.trackingNumber) {
+      Object.assign(s.shipment, { trackingNumber: order.trackingNumber, carrier: order.carrier ?? s.shipment.carrier, shipmentId: order.shipmentId ?? s.shipment.shipmentId });
+      changed = true;
+    }
+    if (changed) s.version += 1;
+  }
+
+  /** What Salesforce should show now (undefined while the status is unknown). */
+  projection(): OrderStatusUpdate | undefined {
+    const s = this.state;
+    if (!s.status) return undefined;
+    return dropUndefined({
+      orderNumber: s.orderNumber,
+      status: s.status,
+      shipmentStatus: s.shipment.milestone,
+      trackingNumber: s.shipment.trackingNumber,
+      carrier: s.shipment.carrier,
+      customerId: s.customerId,
+      placedAt: s.placedAt,
+    });
+  }
+
+  /** True when Salesforce already shows the projection. */
+  upToDate(update: OrderStatusUpdate): boolean {
+    const w = this.state.salesforce.written;
+    return !!w && w.status === update.status && w.shipmentStatus === update.shipmentStatus && w.trackingNumber === update.trackingNumber && w.carrier === update.carrier;
+  }
+
+  private isStale(event: OrderEvent): boolean {
+    const last = this.state.lastApplied[event.source];
+    if (!last) return event.source === 'erp' && event.sequence !== undefined && this.state.erpVersion !== undefined && event.sequence <= this.state.erpVersion;
+    if (event.sequence !== undefined && last.sequence !== undefined) return event.sequence <= last.sequence;
+    return Date.parse(event.occurredAt) < Date.parse(last.occurredAt);
+  }
+
+  /** Applies one fresh event; true when it changed what the order looks like. */
+  private apply(event: OrderEvent): boolean {
+    const s = this.state;
+    const before = JSON.stringify([s.status, s.shipment, s.payment]);
+    if (event.status) {
+      if (event.source === 'erp' && event.sequence !== undefined && s.erpVersion !== undefined && event.sequence <= s.erpVersion) return false;
+      s.status = event.status;
+      if (event.source === 'erp' && event.sequence !== undefined) s.erpVersion = event.sequence;
+    }
+    const shipment = event.shipment;
+    if (shipment) {
+      const ids = { shipmentId: shipment.shipmentId, releaseId: shipment.releaseId, trackingNumber: shipment.trackingNumber, carrier: shipment.carrier };
+      Object.assign(s.shipment, dropUndefined(ids));
+      // Across sources the latest moment wins: a warehouse scan does not undo the carrier's newer milestone.
+      const newer = !s.shipment.milestoneAt || Date.parse(event.occurredAt) >= Date.parse(s.shipment.milestoneAt);
+      if (newer && (shipment.milestone || shipment.releaseStatus)) {
+        if (shipment.milestone) s.shipment.milestone = shipment.milestone;
+        if (shipment.releaseStatus) s.shipment.releaseStatus = shipment.releaseStatus;
+        if (shipment.location) s.shipment.location = shipment.location;
+        s.shipment.milestoneAt = event.occurredAt;
+      }
+    }
+    if (event.payment) s.payment = { ...event.payment, at: event.occurredAt };
+    return JSON.stringify([s.status, s.shipment, s.payment]) !== before;
+  }
+
+  private changed(): void {
+    this.state.version += 1;
+    this.state.pendingChange = true;
+  }
+
+  private remember(key: string): void {
+    const ids = this.state.recentEventIds;
+    ids.push(key);
+    this.seen.add(key);
+    while (ids.length > this.dedupMemory) this.seen.delete(ids.shift()!);
+  }
+
+  private ignore(event: OrderEvent, reason: IgnoredReason): void {
+    const ignored = this.state.ignored;
+    ignored.push({ eventId: event.eventId, source: event.source, reason });
+    if (ignored.length > 20) ignored.splice(0, ignored.length - 20);
+  }
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,325 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import type { Sandbox } from '../../sandbox';
+import { buildActivities } from '../../src/activities';
+import type { Config } from '../../src/config';
+import { apiConfig } from '../../src/config/api';
+import { eventsConfig, type OrderSyncSettingsInput } from '../../src/config/events';
+import { createLogger } from '../../src/observability/logger';
+import { buildApp } from '../../src/starters/http/app';
+import { sign } from '../../src/starters/http/events/signature';
+import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
+import { orderSyncStateQuery, orderSyncWorkflowId } from '../../src/workflows/order-sync';
+import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
+import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs } from '../helpers/temporal';
+import { eventually } from '../workflows/case-resolution-world';
+import { assertProblem, call, keys, testKeys, type Reply } from './api-world';
+
+/**
+ * POST /v1/events/{source} over a socket, with the real workers and a sandbox whose ERP and
+ * warehouse send their webhooks to this API: signatures, dedup and ordering, the sandbox's own
+ * webhooks end to end, and a burst whose Salesforce writes stay under the queue's rate limit.
+ */
+export interface EventsWorld {
+  env: TestWorkflowEnvironment;
+  sandbox: Sandbox;
+  config: Config;
+  app: FastifyInstance;
+  url: string;
+  secret: string;
+  post: (source: string, body: unknown, o?: { secret?: string; at?: number; signature?: string; key?: string | null; path?: string; headers?: Record<string, string> }) => Promise<Reply>;
+  close: () => Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function startEventsWorld(options: { salesforceRate?: number; orderSync?: OrderSyncSettingsInput } = {}): Promise<EventsWorld> {
+  const env = await getTestEnv();
+  const secret = randomBytes(24).toString('hex');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  // The sandbox posts both systems' webhooks to one URL, naming the source in X-Retail-Event-Source.
+  const sandbox = await startTestSandbox(undefined, { webhookUrl: `${url}/v1/events`, webhookSecret: secret });
+  const config = configFor(sandbox, { ...isolatedQueueEnv('events'), RATE_LIMIT_SALESFORCE: String(options.salesforceRate ?? 20) });
+  const activities = buildActivities(config);
+  const workers: Worker[] = await createWorkers(config, { connection: env.nativeConnection, workflowBundle: await getWorkflowBundle(), activities });
+  const running = Promise.all(workers.map((w) => w.run()));
+  const app = await buildApp({
+    client: env.client,
+    config,
+    api: apiConfig({ keys: testKeys, rateLimitMax: 100_000 }),
+    logger: createLogger({ level: 'error', format: 'json' }),
+    events: eventsConfig({
+      secrets: { erp: secret, warehouse: secret, carrier: secret, payments: secret },
+      orderSync: { coalesceWindow: '2 seconds', closeAfterCompleteGrace: '1 hour', ...options.orderSync },
+    }),
+  });
+  await app.listen({ host: '127.0.0.1', port });
+  return {
+    env,
+    sandbox,
+    config,
+    app,
+    url,
+    secret,
+    post: (source, body, o = {}) => {
+      const raw = JSON.stringify(body);
+      const signature = o.signature ?? sign(o.secret ?? secret, raw, o.at ?? Math.floor(Date.now() / 1000));
+      return call(url, 'POST', o.path ?? `/v1/events/${source}`, { rawBody: raw, key: o.key === undefined ? null : o.key, headers: { 'x-retail-signature': signature, ...o.headers } });
+    },
+    close: async () => {
+      await app.close();
+      shutdownWorkers(workers);
+      await running;
+      activities.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** The Salesforce sandbox's Order records by order number. */
+export async function salesforceOrders(sandbox: Sandbox): Promise<Map<string, Record<string, unknown>>> {
+  const state = (await (await fetch(`${sandbox.urls.salesforce}/__sandbox/state`)).json()) as { records: Record<string, Record<string, Record<string, unknown>>> };
+  return new Map(Object.values(state.records.Order ?? {}).map((r) => [String(r.Order_Number__c), r]));
+}
+
+/** PATCH /sobjects/Order/... requests (upserts by external id) the Salesforce sandbox served since `since`. */
+export async function orderUpserts(sandbox: Sandbox, since = 0): Promise<{ at: number; path: string; status: number }[]> {
+  const { requests } = await admin(sandbox.urls.salesforce!).requests(since);
+  return requests.filter((r) => r.method === 'PATCH' && /\/sobjects\/Order\//.test(r.path));
+}
+
+export const erpEvent = (orderNumber: string, sequence: number, status: string, at = Date.now()) => ({
+  id: `evt-erp-${orderNumber}-${sequence}`,
+  type: 'order.status_changed',
+  orderNumber,
+  status,
+  sequence,
+  occurredAt: new Date(at).toISOString(),
+});
+
+const sfStatus: Record<string, string> = { created: 'Draft', allocated: 'Activated', shipped: 'Shipped', delivered: 'Delivered', cancelled: 'Cancelled' };
+
+describe('HTTP API: event ingestion (POST /v1/events/{source}) and order sync', function () {
+  this.timeout(120_000);
+  let world: EventsWorld;
+  const orders = () => world.sandbox.world().orders;
+
+  before(async function () {
+    this.timeout(testEnvTimeoutMs);
+    world = await startEventsWorld();
+  });
+  after(async () => {
+    await world?.close();
+  });
+
+  const syncState = (orderNumber: string) => world.env.client.workflow.getHandle(orderSyncWorkflowId(orderNumber)).query(orderSyncStateQuery);
+  const countRuns = async (orderNumber: string) => (await world.env.client.workflow.count(`WorkflowId = "${orderSyncWorkflowId(orderNumber)}"`)).count;
+
+  it('refuses wrong, stale, replayed and missing signatures (401) and keys without the events scope (403); delivers nothing for them', async () => {
+    const orderNumber = orders().find((o) => o.status === 'allocated')!.orderNumber;
+    const body = { events: [erpEvent(orderNumber, 5, 'shipped')] };
+    assertProblem(await world.post('erp', body, { secret: 'not-the-secret-at-all' }), 401, 'invalid-signature');
+    assertProblem(await world.post('erp', body, { at: Math.floor(Date.now() / 1000) - 600 }), 401, 'stale-signature');
+    assertProblem(await world.post('erp', body, { signature: 't=123' }), 401, 'invalid-signature');
+    assertProblem(await call(world.url, 'POST', '/v1/events/erp', { key: null, body }), 401, 'missing-signature');
+    assertProblem(await world.post('erp', body, { key: keys.reader }), 403, 'forbidden');
+    assert.equal(await countRuns(orderNumber), 0, 'nothing delivered for refused requests');
+
+    // Valid: 202; the very same request again is a replay.
+    const raw = JSON.stringify(body);
+    const signature = sign(world.secret, raw, Math.floor(Date.now() / 1000));
+    const first = await world.post('erp', body, { signature, key: keys.ops });
+    assert.equal(first.status, 202, first.text);
+    assert.deepEqual([first.body.accepted, first.body.rejected], [1, 0]);
+    assertProblem(await world.post('erp', body, { signature }), 401, 'replayed-signature');
+    assert.equal(await countRuns(orderNumber), 1);
+
+    // A body altered after signing fails too.
+    const tampered = await call(world.url, 'POST', '/v1/events/erp', { key: null, rawBody: raw.replace('shipped', 'delivered'), headers: { 'x-retail-signature': sign(world.secret, raw, Math.floor(Date.now() / 1000)) } });
+    assertProblem(tampered, 401, 'invalid-signature');
+  });
+
+  it('validates each event: a batch answers 202 with accepted and rejected entries, and a source mismatch is a 400', async () => {
+    const [a, b] = orders().filter((o) => o.status === 'allocated').slice(1, 3);
+    const reply = await world.post('erp', {
+      events: [erpEvent(a.orderNumber, 2, 'shipped'), { ...erpEvent(b.orderNumber, 2, 'teleported') }, { id: 'x', type: 'order.status_changed' }, erpEvent('bad/number', 2, 'shipped')],
+    });
+    assert.equal(reply.status, 202, reply.text);
+    assert.deepEqual([reply.body.accepted, reply.body.rejected], [1, 3]);
+    const results = reply.body.results as { index: number; status: string; eventId?: string; reason?: string }[];
+    assert.deepEqual(results.map((r) => [r.index, r.status]), [[0, 'accepted'], [1, 'rejected'], [2, 'rejected'], [3, 'rejected']]);
+    assert.ok(results.slice(1).every((r) => typeof r.reason === 'string'));
+    assert.equal(await countRuns(b.orderNumber), 0, 'an invalid event starts nothing');
+
+    const mismatch = await world.post('erp', erpEvent(a.orderNumber, 3, 'delivered'), { headers: { 'x-retail-event-source': 'warehouse' } });
+    assertProblem(mismatch, 400, 'validation');
+    assertProblem(await world.post('mainframe', { events: [erpEvent(a.orderNumber, 3, 'delivered')] }), 400, 'validation');
+  });
+
+  it('drops duplicate and out-of-order events and writes the order once per burst', async () => {
+    const order = orders().filter((o) => o.status === 'allocated')[5];
+    const n = order.orderNumber;
+    const t0 = Date.now() - 60_000;
+    const since = Date.now();
+    // The ERP numbers its events by the order's version (the sandbox's orders are at version 1).
+    const shipped = erpEvent(n, 3, 'shipped', t0 + 2000);
+    const allocated = erpEvent(n, 2, 'allocated', t0 + 1000);
+    const picked = { id: 'WEV-T-1', type: 'release.picked', orderNumber: n, releaseId: 'REL-T-1', sequence: 10, occurredAt: new Date(t0 + 1500).toISOString() };
+    const shippedParcel = { id: 'WEV-T-2', type: 'shipment.shipped', orderNumber: n, releaseId: 'REL-T-1', shipmentId: 'SHP-T-1', trackingNumber: '1ZTEST0001', carrier: 'UPS', sequence: 11, occurredAt: new Date(t0 + 1800).toISOString() };
+    const r1 = await world.post('erp', { events: [shipped, shipped, allocated] });
+    assert.equal(r1.body.accepted, 3, r1.text);
+    const r2 = await world.post('warehouse', { events: [shippedParcel, picked] });
+    assert.equal(r2.body.accepted, 2, r2.text);
+    const r3 = await world.post('erp', { events: [shipped] });
+    assert.equal(r3.body.accepted, 1, r3.text);
+
+    const state = await eventually(async () => {
+      const s = await syncState(n);
+      return s.salesforce.writes >= 1 && !s.pendingChange ? s : undefined;
+    }, 20_000, 'the order written to Salesforce');
+    assert.equal(state.status, 'shipped');
+    assert.deepEqual(state.events, { received: 6, applied: 2, duplicates: 2, outOfOrder: 2 });
+    assert.deepEqual(state.ignored.map((i) => [i.eventId, i.reason]), [
+      [shipped.id, 'duplicate'],
+      [allocated.id, 'out-of-order'],
+      [picked.id, 'out-of-order'],
+      [shipped.id, 'duplicate'],
+    ]);
+    assert.equal(state.shipment.trackingNumber, '1ZTEST0001');
+    assert.equal(state.shipment.milestone, 'picked_up');
+
+    const record = (await salesforceOrders(world.sandbox)).get(n)!;
+    assert.deepEqual([record.Status, record.Shipment_Status__c, record.Tracking_Number__c, record.Carrier__c], ['Shipped', 'picked_up', '1ZTEST0001', 'UPS']);
+    assert.equal((await orderUpserts(world.sandbox, since)).filter((r) => r.path.endsWith(`/${n}`)).length, 1, 'one Salesforce write for the burst');
+    assert.equal(await countRuns(n), 1);
+  });
+
+  it('receives the sandbox ERP\'s own signed webhooks: a status changed in the ERP reaches the Salesforce Order', async () => {
+    const order = orders().filter((o) => o.status === 'allocated')[8];
+    const erp = world.sandbox.urls.erpCloud!;
+    // Sent twice, as real webhooks sometimes are.
+    const changed = await fetch(`${erp}/__sandbox/erp/orders/${order.orderNumber}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'cancelled', deliveries: 2 }) });
+    assert.equal(changed.status, 200);
+    const flushed = (await (await fetch(`${erp}/__sandbox/erp/webhooks/flush`, { method: 'POST' })).json()) as { deliveries: { eventId: string; status: string; httpStatus?: number }[] };
+    const ours = flushed.deliveries.filter((d) => d.eventId === `evt-erp-${order.orderNumber}-2`);
+    assert.ok(ours.some((d) => d.status === 'delivered' && d.httpStatus === 202), JSON.stringify(ours));
+
+    const record = await eventually(async () => {
+      const r = (await salesforceOrders(world.sandbox)).get(order.orderNumber);
+      return r?.Status === sfStatus.cancelled ? r : undefined;
+    }, 20_000, 'the Salesforce Order to show the ERP\'s status');
+    assert.equal(record.Status, 'Cancelled');
+    const state = await syncState(order.orderNumber);
+    assert.deepEqual([state.status, state.erpVersion, state.complete], ['cancelled', 2, true]);
+  });
+
+  it('coalesces a burst: 2,400 events for 200 orders end in each order\'s final state with far fewer Salesforce writes, under the queue\'s rate limit', async function () {
+    this.timeout(150_000);
+    const used = new Set(orders().filter((o) => o.status === 'allocated').slice(0, 10).map((o) => o.orderNumber));
+    const burstOrders = orders().filter((o) => !used.has(o.orderNumber)).slice(-200);
+    assert.equal(burstOrders.length, 200);
+    const { events, expected } = burstOf(burstOrders.map((o) => o.orderNumber), 12);
+    const since = Date.now();
+    const started = performance.now();
+    const replies: Reply[] = [];
+    // 8 waves of 25 orders; each wave's 300 events shuffled, split by source into batches of at most 100, posted at once.
+    for (let wave = 0; wave < 8; wave++) {
+      const waveEvents = shuffle(events.slice(wave * 300, (wave + 1) * 300));
+      const batches = (['erp', 'warehouse'] as const).flatMap((source) => chunks(waveEvents.filter((e) => e.source === source), 100).map((batch) => ({ source, batch })));
+      replies.push(...(await Promise.all(batches.map(({ source, batch }) => world.post(source, { events: batch.map(({ source: _s, ...e }) => e) })))));
+    }
+    const acceptedMs = performance.now() - started;
+    for (const r of replies) assert.equal(r.status, 202, r.text);
+    assert.equal(replies.reduce((n, r) => n + Number(r.body.accepted), 0), events.length);
+
+    const mismatches = async () => {
+      const records = await salesforceOrders(world.sandbox);
+      return [...expected].filter(([n, want]) => {
+        const r = records.get(n)!;
+        return r.Status !== sfStatus[want.status] || (want.milestone && r.Shipment_Status__c !== want.milestone) || (want.trackingNumber && r.Tracking_Number__c !== want.trackingNumber);
+      });
+    };
+    await eventually(async () => ((await mismatches()).length === 0 ? true : undefined), 120_000, 'every Salesforce Order in its final state');
+    const appliedMs = performance.now() - started;
+
+    const writes = (await orderUpserts(world.sandbox, since)).filter((r) => expected.has(decodeURIComponent(r.path.split('/').at(-1)!)));
+    const rate = world.config.rateLimits.salesforce;
+    const peak = peakPerWindow(writes.map((w) => w.at), 1000);
+    const states = await Promise.all([...expected.keys()].map((n) => syncState(n)));
+    const received = states.reduce((sum, s) => sum + s.events.received, 0);
+    console.log(`      burst: ${events.length} events, ${expected.size} orders; accepted in ${Math.round(acceptedMs)} ms (${Math.round(events.length / (acceptedMs / 1000))}/s), applied in ${Math.round(appliedMs)} ms; ` +
+      `${writes.length} Salesforce writes (${(writes.length / events.length).toFixed(3)} per event), peak ${peak}/s at a limit of ${rate}/s`);
+    assert.equal(received, events.length, 'every event reached its order');
+    assert.ok(writes.length <= expected.size * 2, `${writes.length} writes for ${expected.size} orders`);
+    assert.ok(writes.length < events.length / 5, 'far fewer writes than events');
+    // The server's limiter is a token bucket (a burst of one second's worth): no second holds more than twice the rate.
+    assert.ok(peak <= rate * 2, `peak ${peak} writes/s, limit ${rate}/s`);
+    const spanS = (writes.at(-1)!.at - writes[0].at) / 1000;
+    assert.ok(writes.length <= rate * (spanS + 1) + rate, `${writes.length} writes in ${spanS.toFixed(1)} s at ${rate}/s`);
+  });
+});
+
+type BurstEvent = Record<string, unknown> & { id: string; source: 'erp' | 'warehouse' };
+
+/**
+ * Per order `perOrder` events: the ERP's status changes (sequence = order version, from 2) and the
+ * warehouse's release and parcel events, with duplicates to make up the count. A third of the orders end
+ * delivered, a third shipped, a third cancelled. Events are grouped by 25 orders (one wave).
+ */
+export function burstOf(orderNumbers: string[], perOrder: number) {
+  const expected = new Map<string, { status: string; milestone?: string; trackingNumber?: string }>();
+  const events: BurstEvent[] = [];
+  const t0 = Date.now() - 3_600_000;
+  orderNumbers.forEach((n, i) => {
+    const at = (minutes: number) => new Date(t0 + i * 1000 + minutes * 60_000).toISOString();
+    const erp = (sequence: number, status: string, minutes: number): BurstEvent => ({ source: 'erp', id: `evt-erp-${n}-${sequence}`, type: 'order.status_changed', orderNumber: n, status, sequence, occurredAt: at(minutes) });
+    const wms = (k: number, type: string, minutes: number, extra: Record<string, unknown> = {}): BurstEvent => ({ source: 'warehouse', id: `WEV-B-${i}-${k}`, type, orderNumber: n, releaseId: `REL-B-${i}`, sequence: 100 + k, occurredAt: at(minutes), ...extra });
+    const parcel = { shipmentId: `SHP-B-${i}`, trackingNumber: `1ZBURST${String(i).padStart(6, '0')}`, carrier: 'UPS' };
+    const kind = i % 3;
+    const own: BurstEvent[] =
+      kind === 0
+        ? [erp(2, 'allocated', 1), wms(1, 'release.picked', 2), wms(2, 'release.packed', 3), erp(3, 'shipped', 4), wms(3, 'shipment.shipped', 4, parcel), erp(4, 'delivered', 9), wms(4, 'shipment.delivered', 9, parcel)]
+        : kind === 1
+          ? [erp(2, 'allocated', 1), wms(1, 'release.picked', 2), wms(2, 'release.packed', 3), erp(3, 'shipped', 4), wms(3, 'shipment.shipped', 4, parcel)]
+          : [erp(2, 'allocated', 1), wms(1, 'release.picked', 2), erp(3, 'cancelled', 3), wms(2, 'release.cancelled', 3)];
+    expected.set(n, kind === 0 ? { status: 'delivered', milestone: 'delivered', trackingNumber: parcel.trackingNumber } : kind === 1 ? { status: 'shipped', milestone: 'picked_up', trackingNumber: parcel.trackingNumber } : { status: 'cancelled' });
+    for (let d = 0; own.length < perOrder; d++) own.push(own[(d * 7 + i) % own.length]);
+    events.push(...own);
+  });
+  return { events, expected };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+function shuffle<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** The most timestamps in any window of `ms`. */
+export function peakPerWindow(times: number[], ms: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i] - sorted[j] >= ms) j++;
+    peak = Math.max(peak, i - j + 1);
+  }
+  return peak;
+}
