@@ -6,7 +6,9 @@ import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { configFromEnv, type Config } from '../src/config';
+import { ensureWebhookSecret } from '../src/starters/http/events/webhook-secret';
 import { createClient } from '../src/temporal/client';
+import { ensureReconciliationSchedule } from '../src/schedules/reconciliation';
 import { portInUse, ProvisioningError, projectRoot, startDevServer, stopChild, type DevServer } from './temporal-cli';
 
 /**
@@ -157,7 +159,11 @@ async function main(): Promise<void> {
     client = await createClient(config);
     await client.workflowService.describeNamespace({ namespace: config.temporal.namespace });
 
-    const sandbox = startChild('sandbox', 'sandbox/main.ts', sandboxEnv(urls), 10_000);
+    // The ERP's and the warehouse's webhooks go to the API's event route, signed with one shared secret.
+    const apiPort = Number(process.env.API_PORT ?? 3000);
+    const webhookSecret = process.env.EVENTS_HMAC_SECRET || ensureWebhookSecret(config.stateDir);
+    const webhooks = { SANDBOX_WEBHOOK_URL: process.env.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${apiPort}/v1/events`, SANDBOX_WEBHOOK_SECRET: webhookSecret };
+    const sandbox = startChild('sandbox', 'sandbox/main.ts', { ...sandboxEnv(urls), ...webhooks }, 10_000);
     children.push(sandbox);
     await waitFor('the sandbox systems to answer', sandbox, 60_000, async () => (await Promise.all(Object.values(urls).map((u) => httpOk(`${u}/__sandbox/health`)))).every(Boolean));
 
@@ -165,12 +171,13 @@ async function main(): Promise<void> {
     const worker = startChild('worker', 'src/workers/main.ts', { TEMPORAL_ADDRESS: config.temporal.address ?? server?.address }, config.worker.shutdownGraceMs + 10_000);
     children.push(worker);
     await waitFor('the worker to poll every task queue', worker, 120_000, () => workerPolling(client!, config, spawnedAt));
+    const schedule = await ensureReconciliationSchedule(client, config);
+    say(`reconciliation schedule ${schedule.scheduleId}: ${schedule.created ? 'created' : 'up to date'}`);
 
     // Hook for the HTTP API (src/starters/http, port 3000): started here once its entry point exists.
     const apiEntry = 'src/starters/http/main.ts';
-    const apiPort = Number(process.env.API_PORT ?? 3000);
     if (existsSync(join(projectRoot, apiEntry))) {
-      const api = startChild('api', apiEntry, { TEMPORAL_ADDRESS: config.temporal.address ?? server?.address }, 10_000);
+      const api = startChild('api', apiEntry, { TEMPORAL_ADDRESS: config.temporal.address ?? server?.address, EVENTS_HMAC_SECRET: webhookSecret }, 10_000);
       children.push(api);
       await waitFor(`the HTTP API on port ${apiPort}`, api, 60_000, () => portInUse('127.0.0.1', apiPort));
     }

@@ -3,6 +3,7 @@ import type { QueryDefinition } from '@temporalio/common';
 import { caseResolutionStateQuery } from '../workflows/case-resolution';
 import { refundStateQuery } from '../workflows/refund';
 import { replacementStateQuery } from '../workflows/replacement';
+import { backfillProgressQuery } from '../workflows/order-backfill';
 import { Stage } from '../workflows/search-attributes';
 import { ProcessNotFoundError } from './errors';
 
@@ -28,6 +29,7 @@ const stateQueries: Record<string, QueryDefinition<unknown>> = {
   caseResolution: caseResolutionStateQuery,
   refund: refundStateQuery,
   replacement: replacementStateQuery,
+  orderBackfill: backfillProgressQuery,
 };
 
 /** Status, stage, search attributes and the process's own state; ProcessNotFoundError when the id is unknown. */

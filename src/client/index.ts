@@ -4,3 +4,5 @@ export { approveRefund, rejectRefund, chooseResolution, type RefundDecisionOptio
 export { cancelProcess, type CancelRequested } from './cancel';
 export { describeProcess, type ProcessDescription } from './describe';
 export { ProcessNotFoundError, ProcessClosedError, UpdateRejectedError } from './errors';
+export { startOrderBackfill, type StartOrderBackfillOptions } from './backfill';
+export { startReconciliation, readReconciliationReport, type StartedReconciliation } from './reconciliation';

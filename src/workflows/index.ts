@@ -3,3 +3,6 @@ export { systemCheck } from './system-check';
 export { refund } from './refund';
 export { replacement } from './replacement';
 export { caseResolution } from './case-resolution';
+export { orderBackfill } from './order-backfill';
+export { orderSync } from './order-sync';
+export { reconciliation } from './reconciliation';

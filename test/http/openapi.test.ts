@@ -39,7 +39,7 @@ describe('HTTP API: OpenAPI document', function () {
       }
     }
     assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
-    assert.deepEqual(ids.sort(), ['cancelProcess', 'chooseCaseResolution', 'decideRefundApproval', 'getOrderOverview', 'getProcess', 'startCaseResolution', 'startRefund', 'startReplacement']);
+    assert.deepEqual(ids.sort(), ['cancelProcess', 'chooseCaseResolution', 'decideRefundApproval', 'getOrderOverview', 'getProcess', 'getReconciliationReport', 'getReconciliationReportCsv', 'ingestEvents', 'startCaseResolution', 'startOrderBackfill', 'startRefund', 'startReplacement']);
   });
 
   it('stays within External Services limits: no `not`, no anonymous arrays of objects or arrays, bodies as named components', () => {

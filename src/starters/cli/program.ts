@@ -5,9 +5,11 @@ import { devKeyCommand } from './commands/dev-key';
 import { lifecycleCommands } from './commands/lifecycle';
 import { listCommand } from './commands/list';
 import { messageCommands } from './commands/messages';
+import { reconcileCommand } from './commands/reconcile';
 import { resetCommand } from './commands/reset';
 import { schedulesCommand } from './commands/schedules';
 import { startCommand } from './commands/start';
+import { syncCommand } from './commands/sync';
 
 const exitCodesHelp = `
 Environment: the worker's TEMPORAL_* variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key)
@@ -28,7 +30,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander prints its own error line; main.ts prints ours, so only help goes through commander.
     .configureOutput({ outputError: () => undefined });
-  for (const command of [startCommand(), ...decisionCommands(), ...messageCommands(), ...lifecycleCommands(), describeCommand(), listCommand(), resetCommand(), schedulesCommand(), devKeyCommand()]) {
+  for (const command of [startCommand(), ...decisionCommands(), ...messageCommands(), ...lifecycleCommands(), describeCommand(), listCommand(), resetCommand(), reconcileCommand(), schedulesCommand(), devKeyCommand(), syncCommand()]) {
     program.addCommand(inherit(command, program));
   }
   return program;

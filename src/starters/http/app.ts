@@ -6,15 +6,19 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../../config/api';
 import type { Config } from '../../config';
+import type { EventsConfig } from '../../config/events';
 import { createLogger, type Logger } from '../../observability/logger';
 import { installAuth } from './auth';
 import { installMetrics } from './metrics';
 import { mountOperation, openApiDocument } from './operations';
 import { Problem, sendProblem, toProblem } from './problems';
+import { backfillOperations } from './routes/backfills';
 import type { RouteDeps } from './routes/deps';
+import { eventIngestion } from './routes/events';
 import { mountHealth } from './routes/health';
 import { orderOperations } from './routes/orders';
 import { processOperations } from './routes/processes';
+import { reconciliationOperations } from './routes/reconciliations';
 import { startOperations } from './routes/starts';
 import { OrderOverviewSchema } from '../../services/order-overview';
 
@@ -24,6 +28,8 @@ export interface AppDeps {
   api: ApiConfig;
   overview?: (orderNumber: string) => Promise<unknown>;
   logger?: Logger;
+  /** Event ingestion settings (signing secrets, orderSync defaults); from the environment when omitted. */
+  events?: EventsConfig;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -70,12 +76,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_request, context) => new Problem(429, 'rate-limited', 'Too many requests', `rate limit of ${context.max} requests exceeded; retry after ${context.after}`),
   });
 
-  const operations = [...startOperations(routeDeps), ...processOperations(routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema)];
-  const spec = openApiDocument(operations, deps.api);
+  const operations = [...startOperations(routeDeps), ...processOperations(routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps)];
+  const events = eventIngestion(routeDeps, deps.events);
+  const spec = openApiDocument([...operations, events.operation], deps.api);
   await app.register(fastifySwagger, { mode: 'static', specification: { document: spec as never } });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   mountHealth(app, routeDeps, metrics, spec);
   for (const op of operations) mountOperation(app, op);
+  await app.register(events.routes);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;
