@@ -9,7 +9,7 @@ import { apiConfig, hashApiKey } from '../src/config/api';
 import { createLogger } from '../src/observability/logger';
 import { buildApp } from '../src/starters/http/app';
 import { startBenchEnvironment } from './lib/environment';
-import { runConcurrently, summarize } from './lib/measure';
+import { runConcurrently, summarize, runBenchmark } from './lib/measure';
 
 /**
  * npm run bench:api — latency (p50/p99) and starts per second of POST /v1/refunds over a real socket
@@ -161,10 +161,4 @@ async function terminateAll(client: Client, workflowIds: string[]): Promise<void
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -3,7 +3,7 @@ import { startCaseResolution } from '../src/client';
 import type { ResolutionPolicyInput } from '../src/domain/policy';
 import { billableActions } from './lib/actions';
 import { startBenchEnvironment } from './lib/environment';
-import { runConcurrently, summarize } from './lib/measure';
+import { runConcurrently, summarize, runBenchmark } from './lib/measure';
 
 /**
  * npm run bench:cases — case resolutions per second end to end (caseResolution + its refund child,
@@ -94,10 +94,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

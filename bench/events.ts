@@ -7,7 +7,7 @@ import { createLogger } from '../src/observability/logger';
 import { buildApp } from '../src/starters/http/app';
 import { sign } from '../src/starters/http/events/signature';
 import { startBenchEnvironment } from './lib/environment';
-import { runConcurrently, summarize } from './lib/measure';
+import { runConcurrently, summarize, runBenchmark } from './lib/measure';
 
 /**
  * npm run bench:events — a burst of signed ERP and warehouse events for many orders, posted in
@@ -95,10 +95,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -25,3 +25,14 @@ export function summarize(label: string, count: number, { wallMs, latenciesMs }:
   const perSecond = count / (wallMs / 1000);
   return { label, count, wallMs: Math.round(wallMs), perSecond: Number(perSecond.toFixed(2)), p50Ms: Math.round(percentile(latenciesMs, 50)), p99Ms: Math.round(percentile(latenciesMs, 99)) };
 }
+
+/** Runs a benchmark's main and exits: 0 when it finished, 1 with the error otherwise (workers and servers may keep handles open). */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

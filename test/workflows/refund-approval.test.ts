@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { approveRefundUpdate, refundApprovalSignal, refundStateQuery, type RefundApproval } from '../../src/workflows/refund';
-import { testEnvTimeoutMs } from '../helpers/temporal';
-import { alwaysApproval, effects, paidByCard, pickCase, refundFixture, returnable, sharedEnv, waitForStage, type RefundFixture } from './refund-harness';
+import { alwaysApproval, effects, paidByCard, pickCase, returnable, waitForStage, useRefundFixture, type RefundFixture } from './refund-harness';
 
 /** Refunds above the approval threshold: the update (validated), the signal, and the timeout that escalates and then applies the default. */
 describe('refund workflow: approval', function () {
   this.timeout(60_000);
   let fx: RefundFixture;
 
-  before(async function () {
-    this.timeout(testEnvTimeoutMs);
-    await sharedEnv();
-  });
-  beforeEach(async () => {
-    fx = await refundFixture();
-  });
-  afterEach(async () => {
-    await fx?.close();
-  });
+  useRefundFixture((current) => (fx = current));
 
   const urls = () => fx.sandbox.urls;
   const rejectedUpdate = async (promise: Promise<unknown>) =>

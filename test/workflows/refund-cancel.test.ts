@@ -3,24 +3,14 @@ import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temp
 import { temporal } from '@temporalio/proto';
 import { approveRefundUpdate, type RefundApproval, type RefundInput } from '../../src/workflows/refund';
 import { admin } from '../helpers/sandbox';
-import { testEnvTimeoutMs } from '../helpers/temporal';
-import { alwaysApproval, effects, noApproval, paidByCard, pickCase, refundFixture, returnable, sharedEnv, waitForStage, type RefundFixture } from './refund-harness';
+import { alwaysApproval, effects, noApproval, paidByCard, pickCase, returnable, waitForStage, useRefundFixture, type RefundFixture } from './refund-harness';
 
 /** Cancelling from outside (handle.cancel(), as the CLI and API do) and starting the same refund again. */
 describe('refund workflow: cancellation and running twice', function () {
   this.timeout(60_000);
   let fx: RefundFixture;
 
-  before(async function () {
-    this.timeout(testEnvTimeoutMs);
-    await sharedEnv();
-  });
-  beforeEach(async () => {
-    fx = await refundFixture();
-  });
-  afterEach(async () => {
-    await fx?.close();
-  });
+  useRefundFixture((current) => (fx = current));
 
   const urls = () => fx.sandbox.urls;
   async function activityStarted(handle: WorkflowHandle, activityType: string): Promise<void> {

@@ -11,7 +11,7 @@ import type { refund, RefundInput, RefundStage } from '../../src/workflows/refun
 import { refundStateQuery } from '../../src/workflows/refund';
 import type { CaseContext } from '../../src/workflows/lib/case-context';
 import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
-import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, uniqueName } from '../helpers/temporal';
+import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, uniqueName, testEnvTimeoutMs } from '../helpers/temporal';
 import { systemQueuesOf } from '../workers/fake-activities';
 
 /** Everything a refund test needs: its own sandbox (so ledgers count only its effects), queues, workers and workflow id. */
@@ -32,6 +32,22 @@ let shared: Promise<[TestWorkflowEnvironment, WorkflowBundleWithSourceMap]> | un
 export function sharedEnv(): Promise<[TestWorkflowEnvironment, WorkflowBundleWithSourceMap]> {
   shared ??= Promise.all([getTestEnv(), getWorkflowBundle()]);
   return shared;
+}
+
+/** A suite's hooks: the shared server once, then a fresh fixture (sandbox, workers, queues) for every test, closed after it. */
+export function useRefundFixture(set: (fixture: RefundFixture) => void): void {
+  let current: RefundFixture | undefined;
+  before(async function () {
+    this.timeout(testEnvTimeoutMs);
+    await sharedEnv();
+  });
+  beforeEach(async () => {
+    current = await refundFixture();
+    set(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+  });
 }
 
 export async function refundFixture(): Promise<RefundFixture> {

@@ -3,24 +3,14 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { refundStateQuery, type RefundInput, type RefundResult } from '../../src/workflows/refund';
 import { admin } from '../helpers/sandbox';
-import { testEnvTimeoutMs } from '../helpers/temporal';
-import { effects, noApproval, paidByCard, pickCase, refundFixture, returnable, sharedEnv, type RefundFixture } from './refund-harness';
+import { effects, noApproval, paidByCard, pickCase, returnable, useRefundFixture, type RefundFixture } from './refund-harness';
 
 /** The refund saga on the real dev server, the real workers and connectors, against the sandbox enterprise. */
 describe('refund workflow (saga)', function () {
   this.timeout(60_000);
   let fx: RefundFixture;
 
-  before(async function () {
-    this.timeout(testEnvTimeoutMs);
-    await sharedEnv();
-  });
-  beforeEach(async () => {
-    fx = await refundFixture();
-  });
-  afterEach(async () => {
-    await fx?.close();
-  });
+  useRefundFixture((current) => (fx = current));
 
   const urls = () => fx.sandbox.urls;
   const failureOf = async (promise: Promise<unknown>) =>
