@@ -17,3 +17,10 @@ export async function notFoundOrClosed(client: Client, workflowId: string): Prom
   if (!existing) return new ProcessNotFoundError(workflowId);
   return new ProcessClosedError(workflowId, existing.status.name);
 }
+
+/** The process must exist and still run (NotFound or Closed otherwise). */
+export async function requireRunning(client: Client, workflowId: string): Promise<void> {
+  const current = await describeIfExists(client, workflowId);
+  if (!current) throw new ProcessNotFoundError(workflowId);
+  if (current.status.name !== 'RUNNING') throw new ProcessClosedError(workflowId, current.status.name);
+}

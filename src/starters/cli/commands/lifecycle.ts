@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { cancelProcess, ProcessClosedError, ProcessNotFoundError } from '../../../client';
-import { describeIfExists, notFoundOrClosed } from '../../../client/handles';
+import { cancelProcess } from '../../../client';
+import { notFoundOrClosed } from '../../../client/handles';
 import { action } from '../action';
 import { emit, record } from '../output';
 
@@ -18,10 +18,6 @@ export function lifecycleCommands(): Command[] {
     .action(
       action<ReasonFlags>(async (ctx, [workflowId], flags) => {
         const client = await ctx.client();
-        // The server accepts a cancel of a closed run as a no-op; an operator should hear that nothing happened.
-        const current = await describeIfExists(client, workflowId);
-        if (!current) throw new ProcessNotFoundError(workflowId);
-        if (current.status.name !== 'RUNNING') throw new ProcessClosedError(workflowId, current.status.name);
         const requested = await cancelProcess(client, workflowId, flags.reason);
         emit(ctx, { ...requested, cancelRequested: true }, () => record({ 'workflow id': workflowId, 'cancel requested': 'yes', reason: flags.reason }));
       }),

@@ -1,5 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { approveRefund, cancelProcess, chooseResolution, describeProcess, ProcessClosedError, ProcessNotFoundError, rejectRefund } from '../../../client';
+import { approveRefund, cancelProcess, chooseResolution, describeProcess, rejectRefund } from '../../../client';
 import { operation, type Operation } from '../operations';
 import { WorkflowIdParamsSchema } from '../schemas/common';
 import {
@@ -21,16 +20,6 @@ export function processOperations(deps: RouteDeps): Operation[] {
   const bounded = <T>(fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + api.updateTimeoutMs, fn);
   const problems = [404, 409, 422, 504];
   // The server accepts a cancel request for a closed run without complaint: tell the caller it is closed.
-  const requireRunning = async (workflowId: string) => {
-    const status = await client.workflow
-      .getHandle(workflowId)
-      .describe()
-      .then((d) => d.status.name)
-      .catch((err: unknown) => {
-        throw err instanceof WorkflowNotFoundError ? new ProcessNotFoundError(workflowId) : err;
-      });
-    if (status !== 'RUNNING') throw new ProcessClosedError(workflowId, status);
-  };
 
   return [
     operation({
@@ -114,7 +103,6 @@ export function processOperations(deps: RouteDeps): Operation[] {
       problems: [404, 409],
       success: { status: 202, description: 'Cancel requested', schema: CancelResultSchema },
       handle: async ({ params, body, request }) => {
-        await requireRunning(params.workflowId);
         const cancelled = await cancelProcess(client, params.workflowId, body.reason);
         logger.info('process cancel requested', { requestId: request.id, workflowId: cancelled.workflowId });
         return { workflowId: cancelled.workflowId, cancelRequested: true, reason: cancelled.reason };
