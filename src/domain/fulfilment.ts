@@ -17,6 +17,8 @@ export const ReleaseRequestSchema = z
     replacementOrderNumber: z.string().min(1).optional(),
     warehouseId: z.string().min(1),
     lines: z.array(FulfilmentLineSchema).min(1),
+    /** Our reference for the release (the workflow id), echoed on the warehouse's events so they reach the process. */
+    clientReference: z.string().min(1).max(255).optional(),
   })
   .refine((r) => Boolean(r.orderNumber) !== Boolean(r.replacementOrderNumber), 'exactly one of orderNumber or replacementOrderNumber');
 export type ReleaseRequest = z.infer<typeof ReleaseRequestSchema>;

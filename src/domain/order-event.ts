@@ -40,6 +40,8 @@ export const OrderEventSchema = z.object({
     .object({
       shipmentId: z.string().optional(),
       releaseId: z.string().optional(),
+      /** The reference our process gave the warehouse release (a workflow id), when it gave one. */
+      clientReference: z.string().optional(),
       releaseStatus: ReleaseStatusSchema.optional(),
       trackingNumber: z.string().optional(),
       carrier: z.string().optional(),
@@ -77,6 +79,7 @@ export const WarehouseEventSchema = z.object({
   type: z.enum(['release.picked', 'release.packed', 'release.cancelled', 'shipment.shipped', 'shipment.delivered']),
   orderNumber: OrderNumber,
   releaseId: z.string().min(1),
+  clientReference: z.string().max(255).optional(),
   shipmentId: z.string().optional(),
   trackingNumber: z.string().optional(),
   carrier: z.string().optional(),
@@ -152,7 +155,7 @@ function parseAs(source: EventSource, raw: unknown) {
         orderNumber: e.orderNumber,
         sequence: e.sequence,
         occurredAt: e.occurredAt,
-        shipment: withoutUndefined({ ...warehouseRelease[e.type], releaseId: e.releaseId, shipmentId: e.shipmentId, trackingNumber: e.trackingNumber, carrier: e.carrier, location: e.location }),
+        shipment: withoutUndefined({ ...warehouseRelease[e.type], releaseId: e.releaseId, clientReference: e.clientReference, shipmentId: e.shipmentId, trackingNumber: e.trackingNumber, carrier: e.carrier, location: e.location }),
       })).safeParse(raw);
     case 'carrier':
       return CarrierEventSchema.transform((e) => ({

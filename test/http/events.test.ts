@@ -14,8 +14,9 @@ import { buildApp } from '../../src/starters/http/app';
 import { sign } from '../../src/starters/http/events/signature';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import { orderSyncStateQuery, orderSyncWorkflowId } from '../../src/workflows/order-sync';
+import { replacement, replacementStateQuery } from '../../src/workflows/replacement';
 import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
-import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs } from '../helpers/temporal';
+import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { eventually } from '../workflows/case-resolution-world';
 import { assertProblem, call, keys, testKeys, type Reply } from './api-world';
 
@@ -222,6 +223,50 @@ describe('HTTP API: event ingestion (POST /v1/events/{source}) and order sync', 
     assert.equal(record.Status, 'Cancelled');
     const state = await syncState(order.orderNumber);
     assert.deepEqual([state.status, state.erpVersion, state.complete], ['cancelled', 2, true]);
+  });
+
+  it('forwards the warehouse\'s own webhooks for a replacement\'s release to that replacement, which follows them to delivery', async () => {
+    const w = world.sandbox.world();
+    // A case whose first line is in stock at its store's warehouse.
+    const pick = w.cases
+      .map((kase) => {
+        const order = w.orders.find((o) => o.orderNumber === kase.orderNumber)!;
+        const warehouseId = w.stores.find((st) => st.storeId === order.storeId)!.warehouseId;
+        const line = order.lines[0];
+        const stock = w.stock.find((st) => st.sku === line.sku && st.warehouseId === warehouseId);
+        return stock && stock.onHand >= line.quantity + 20 ? { kase, order, warehouseId, line } : undefined;
+      })
+      .find(Boolean)!;
+    const salesforce = buildActivities(world.config);
+    const sfCase = await salesforce.salesforce.getCaseByNumber(pick.kase.caseNumber).finally(() => salesforce.close());
+    const { salesforce: sf, erp, warehouse, payments } = world.config.taskQueues;
+    const handle = await world.env.client.workflow.start(replacement, {
+      taskQueue: world.config.taskQueues.orchestration,
+      workflowId: `replacement/${uniqueName(pick.kase.caseNumber)}`,
+      args: [
+        {
+          case: { caseId: sfCase.caseId, caseNumber: pick.kase.caseNumber, orderNumber: pick.order.orderNumber, customerId: pick.order.customerId, storeId: pick.order.storeId, region: pick.order.region },
+          reason: 'damaged-item',
+          lines: [{ lineNumber: pick.line.lineNumber, sku: pick.line.sku, quantity: pick.line.quantity }],
+          warehouseId: pick.warehouseId,
+          returnRequired: false,
+          taskQueues: { salesforce: sf, erp, warehouse, payments },
+        },
+      ],
+    });
+    const releaseId = await eventually(async () => (await handle.query(replacementStateQuery)).releaseId, 20_000, 'the release');
+    const wms = world.sandbox.urls.warehouse!;
+    for (const to of ['shipped', 'delivered']) {
+      const advanced = await fetch(`${wms}/__sandbox/warehouse/releases/${releaseId}/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to }) });
+      assert.equal(advanced.status, 200);
+    }
+    const flushed = (await (await fetch(`${wms}/__sandbox/warehouse/webhooks/flush`, { method: 'POST' })).json()) as { deliveries: { status: string; httpStatus?: number }[] };
+    assert.ok(flushed.deliveries.length > 0 && flushed.deliveries.every((d) => d.status === 'delivered' && d.httpStatus === 202), JSON.stringify(flushed.deliveries));
+    // No signal from the test: the webhooks alone carry the parcel to delivery.
+    const result = await handle.result();
+    assert.equal(result.status, 'delivered');
+    assert.equal(result.releaseId, releaseId);
+    assert.ok(result.trackingNumber);
   });
 
   it('coalesces a burst: 2,400 events for 200 orders end in each order\'s final state with far fewer Salesforce writes, under the queue\'s rate limit', async function () {

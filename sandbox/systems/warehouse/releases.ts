@@ -11,6 +11,7 @@ const ReleaseBody = z.object({
   replacementOrderNumber: z.string().min(1).optional(),
   warehouseId: z.string().min(1),
   lines: z.array(z.object({ lineNumber: z.number().int().positive().optional(), sku: z.string().min(1), quantity: z.number().int().positive() })).min(1).max(200),
+  clientReference: z.string().min(1).max(255).optional(),
 });
 const AdvanceBody = z.object({ to: z.enum(['picked', 'packed', 'shipped', 'delivered']) });
 const CARRIERS = ['UPS', 'DHL', 'FEDEX'];
@@ -33,6 +34,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: SystemContext<Warehouse
       type: webhookType(record.eventType),
       orderNumber: record.orderNumber,
       releaseId: record.releaseId,
+      clientReference: s.releases[record.releaseId]?.clientReference,
       shipmentId: record.shipmentId,
       trackingNumber: record.trackingNumber,
       carrier: record.carrierCode,
@@ -47,7 +49,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: SystemContext<Warehouse
     ctx.idempotent(request, reply, () => {
       const body = ReleaseBody.safeParse(request.body ?? {});
       if (!body.success) return { status: 400, body: { ...wmsErrorBody('VALIDATION_FAILED', 'warehouseId and at least one line {sku, quantity} are required'), details: body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) } };
-      const { orderNumber, replacementOrderNumber, warehouseId, lines } = body.data;
+      const { orderNumber, replacementOrderNumber, warehouseId, lines, clientReference } = body.data;
       if (Boolean(orderNumber) === Boolean(replacementOrderNumber)) {
         return { status: 400, body: wmsErrorBody('VALIDATION_FAILED', 'give exactly one of orderNumber or replacementOrderNumber') };
       }
@@ -84,6 +86,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: SystemContext<Warehouse
         createdAt: at,
         updatedAt: at,
         history: [{ status: 'RELEASED', at }],
+        ...(clientReference ? { clientReference } : {}),
       };
       s.releases[release.id] = release;
       ctx.store.changed();

@@ -20,6 +20,8 @@ export interface ReleaseRecord {
   createdAt: string;
   updatedAt: string;
   shipmentId?: string;
+  /** The client's own reference for the release (echoed on every event), e.g. the process that asked for it. */
+  clientReference?: string;
   history: { status: ReleaseStatus; at: string }[];
 }
 

@@ -21,6 +21,7 @@ export function serializeRelease(r: ReleaseRecord) {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     shipmentId: r.shipmentId ?? null,
+    ...(r.clientReference ? { clientReference: r.clientReference } : {}),
     history: r.history,
   };
 }

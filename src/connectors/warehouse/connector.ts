@@ -46,7 +46,7 @@ export class WarehouseHttpConnector implements WarehouseConnector {
   }
 
   async createRelease(request: ReleaseRequest, idempotencyKey: string): Promise<FulfilmentRelease> {
-    const body = { orderNumber: request.orderNumber, replacementOrderNumber: request.replacementOrderNumber, warehouseId: request.warehouseId, lines: request.lines };
+    const body = { orderNumber: request.orderNumber, replacementOrderNumber: request.replacementOrderNumber, warehouseId: request.warehouseId, lines: request.lines, clientReference: request.clientReference };
     return toRelease(await this.http.request({ operation: 'createRelease', method: 'POST', url: '/wms/v1/releases', data: body, idempotencyKey, schema: WmsRelease }));
   }
 

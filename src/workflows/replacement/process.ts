@@ -129,6 +129,8 @@ export class ReplacementProcess {
       replacementOrderNumber: this.replacementOrderNumber!,
       warehouseId: this.input.warehouseId,
       lines: this.input.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      // The warehouse echoes it on its events, so event ingestion can forward them to this process.
+      clientReference: workflowInfo().workflowId,
     };
     const release = (p: Proxy) => this.systems.warehouse[p].createWarehouseRelease.executeWithOptions({ summary: 'Warehouse: release the replacement (pivot)' }, [{ release: request, idempotencyKey: this.key('create-release') }]);
     this.compensateWith('cancel-release', () => this.undoCreate('create-release', () => this.releaseId, async () => (await release('bounded')).releaseId, (id) => this.cancelRelease('bounded', id)));

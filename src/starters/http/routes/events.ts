@@ -1,7 +1,9 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { eventsConfigFromEnv, type EventsConfig } from '../../../config/events';
 import { EventSourceSchema, EventSources, toOrderEvent, type EventSource, type OrderEvent } from '../../../domain/order-event';
 import { orderEventSignal, orderSyncWorkflowId, type orderSync } from '../../../workflows/order-sync';
+import { shipmentEventSignal, type ShipmentEvent } from '../../../workflows/replacement';
 import { OrderNumber } from '../../../workflows/search-attributes';
 import { API_KEY_HEADER } from '../auth';
 import { SignatureVerifier, SIGNATURE_HEADER, SOURCE_HEADER } from '../events/signature';
@@ -73,6 +75,14 @@ export interface EventIngestion {
  * answer 202 with a result per event. The signature authenticates the sender; an API key, when sent,
  * must carry the "events" scope (and is required when EVENTS_REQUIRE_API_KEY is set).
  */
+/** Warehouse event types → the replacement's shipment milestones (a cancelled release is the saga's own doing). */
+const shipmentEventType: Record<string, ShipmentEvent['type'] | undefined> = {
+  'release.picked': 'picked',
+  'release.packed': 'packed',
+  'shipment.shipped': 'shipped',
+  'shipment.delivered': 'delivered',
+};
+
 export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsConfigFromEnv()): EventIngestion {
   const { client, config, logger } = deps;
   const verifier = new SignatureVerifier(settings.toleranceSeconds);
@@ -89,6 +99,29 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
       typedSearchAttributes: [{ key: OrderNumber, value: orderNumber }],
       staticSummary: `Order ${orderNumber}: events → Salesforce`,
     });
+  };
+
+  // A release a replacement asked for carries that process's id: its shipment events go to it as well.
+  const forwardToReplacements = async (events: OrderEvent[]) => {
+    for (const event of events) {
+      const reference = event.shipment?.clientReference;
+      const type = event.shipment ? shipmentEventType[event.type] : undefined;
+      if (!reference?.startsWith('replacement/') || !type) continue;
+      try {
+        await client.workflow.getHandle(reference).signal(shipmentEventSignal, {
+          eventId: `${event.source}:${event.eventId}`,
+          type,
+          releaseId: event.shipment?.releaseId,
+          trackingNumber: event.shipment?.trackingNumber,
+          carrier: event.shipment?.carrier,
+          occurredAt: event.occurredAt,
+        });
+      } catch (err) {
+        // A replacement that already closed (or never existed here) has nothing left to learn.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        logger.info('shipment event for a closed replacement', { workflowId: reference, eventId: event.eventId });
+      }
+    }
   };
 
   const ingest = async (request: FastifyRequest, source: EventSource) => {
@@ -108,7 +141,10 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
         byOrder.set(event.orderNumber, [...(byOrder.get(event.orderNumber) ?? []), event]);
         results.push({ index, eventId: event.eventId, orderNumber: event.orderNumber, status: 'accepted' });
       });
-      await inParallel([...byOrder], settings.signalConcurrency, ([orderNumber, orderEvents]) => deliver(orderNumber, orderEvents));
+      await inParallel([...byOrder], settings.signalConcurrency, async ([orderNumber, orderEvents]) => {
+        await deliver(orderNumber, orderEvents);
+        await forwardToReplacements(orderEvents);
+      });
       const accepted = results.filter((r) => r.status === 'accepted').length;
       logger.info('events received', { requestId: request.id, source, accepted, rejected: results.length - accepted, orders: byOrder.size });
       return { accepted, rejected: results.length - accepted, results };
