@@ -143,38 +143,28 @@ export function toOrderEvent(source: EventSource, raw: unknown): ParsedEvent {
   return { ok: true, event: OrderEventSchema.parse(parsed.data) };
 }
 
+/** The fields every source's event carries, in canonical names. */
+function envelope(source: EventSource, e: { id: string; type: string; orderNumber: string; sequence?: number; occurredAt: string }) {
+  return { eventId: e.id, source, type: e.type, orderNumber: e.orderNumber, sequence: e.sequence, occurredAt: e.occurredAt };
+}
+
 function parseAs(source: EventSource, raw: unknown) {
   switch (source) {
     case 'erp':
-      return ErpOrderEventSchema.transform((e) => ({ eventId: e.id, source, type: e.type, orderNumber: e.orderNumber, sequence: e.sequence, occurredAt: e.occurredAt, status: e.status })).safeParse(raw);
+      return ErpOrderEventSchema.transform((e) => ({ ...envelope(source, e), status: e.status })).safeParse(raw);
     case 'warehouse':
       return WarehouseEventSchema.transform((e) => ({
-        eventId: e.id,
-        source,
-        type: e.type,
-        orderNumber: e.orderNumber,
-        sequence: e.sequence,
-        occurredAt: e.occurredAt,
+        ...envelope(source, e),
         shipment: withoutUndefined({ ...warehouseRelease[e.type], releaseId: e.releaseId, clientReference: e.clientReference, shipmentId: e.shipmentId, trackingNumber: e.trackingNumber, carrier: e.carrier, location: e.location }),
       })).safeParse(raw);
     case 'carrier':
       return CarrierEventSchema.transform((e) => ({
-        eventId: e.id,
-        source,
-        type: e.type,
-        orderNumber: e.orderNumber,
-        sequence: e.sequence,
-        occurredAt: e.occurredAt,
+        ...envelope(source, e),
         shipment: withoutUndefined({ trackingNumber: e.trackingNumber, carrier: e.carrier, milestone: e.milestone, location: e.location }),
       })).safeParse(raw);
     case 'payments':
       return PaymentEventSchema.transform((e) => ({
-        eventId: e.id,
-        source,
-        type: e.type,
-        orderNumber: e.orderNumber,
-        sequence: e.sequence,
-        occurredAt: e.occurredAt,
+        ...envelope(source, e),
         payment: withoutUndefined({ paymentId: e.paymentId, status: PaymentEventStatusSchema.parse(e.type.slice('payment.'.length)), amount: e.amount, currency: e.currency }),
       })).safeParse(raw);
   }
