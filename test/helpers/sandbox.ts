@@ -1,3 +1,5 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startSandbox, type Sandbox, type SandboxSystemKey } from '../../sandbox';
 import type { WorldOptions } from '../../sandbox/seed/world';
 import { configFromEnv, type Config } from '../../src/config';
@@ -47,4 +49,20 @@ export function admin(baseUrl: string) {
     requests: async (since = 0) => (await call('GET', `/requests?since=${since}`)) as unknown as { count: number; requests: { at: number; method: string; path: string; status: number }[] },
     reset: () => call('POST', '/reset'),
   };
+}
+
+/** A loopback HTTP server standing in for the event API: records what the sandbox's webhooks deliver. */
+export async function startWebhookReceiver(status = 202): Promise<{ url: string; received: { headers: IncomingHttpHeaders; body: string }[]; close: () => Promise<void> }> {
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Sandbox } from '../../sandbox';
-import { admin, startTestSandbox } from '../helpers/sandbox';
+import { admin, startTestSandbox, startWebhookReceiver } from '../helpers/sandbox';
 
 const KEY = 'erp-sandbox-key';
 
 describe('sandbox: cloud ERP', () => {
   let sandbox: Sandbox;
   let base: string;
-  let receiver: Server;
-  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  const received = () => receiver.received;
 
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${base}${path}`, {
@@ -23,22 +21,13 @@ describe('sandbox: cloud ERP', () => {
   };
 
   before(async () => {
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const port = (receiver.address() as AddressInfo).port;
-    sandbox = await startTestSandbox(['erpCloud'], { webhookUrl: `http://127.0.0.1:${port}/v1/events/erp`, webhookSecret: 'whsec-test' });
+    receiver = await startWebhookReceiver(204);
+    sandbox = await startTestSandbox(['erpCloud'], { webhookUrl: `${receiver.url}/v1/events/erp`, webhookSecret: 'whsec-test' });
     base = sandbox.urls.erpCloud!;
   });
   after(async () => {
     await sandbox.close();
-    await new Promise((resolve) => receiver.close(resolve));
+    await receiver.close();
   });
 
   it('answers 401 in its own error dialect without the right x-api-key', async () => {
@@ -171,7 +160,7 @@ describe('sandbox: cloud ERP', () => {
     const changed = await fetch(`${base}/__sandbox/erp/orders/${orderNumber}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'shipped' }) });
     assert.equal(changed.status, 200);
     await fetch(`${base}/__sandbox/erp/webhooks/flush`, { method: 'POST' });
-    const delivery = received.find((r) => JSON.parse(r.body).orderNumber === orderNumber)!;
+    const delivery = received().find((r) => JSON.parse(r.body).orderNumber === orderNumber)!;
     assert.ok(delivery, 'the webhook arrived');
     const event = JSON.parse(delivery.body);
     assert.equal(event.type, 'order.status_changed');

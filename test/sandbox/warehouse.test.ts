@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Sandbox } from '../../sandbox';
-import { admin, startTestSandbox } from '../helpers/sandbox';
+import { admin, startTestSandbox, startWebhookReceiver } from '../helpers/sandbox';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -149,25 +147,16 @@ describe('warehouse sandbox (WMS)', () => {
 
   describe('shipment-event webhooks', () => {
     let hooked: Sandbox;
-    let receiver: Server;
-    const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+    const received = () => receiver.received;
 
     before(async () => {
-      receiver = createServer((req, res) => {
-        let body = '';
-        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        req.on('end', () => {
-          received.push({ headers: req.headers, body });
-          res.writeHead(202).end();
-        });
-      });
-      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-      const port = (receiver.address() as AddressInfo).port;
-      hooked = await startTestSandbox(['warehouse'], { webhookUrl: `http://127.0.0.1:${port}/v1/events/warehouse`, webhookSecret: 'whsec_test' });
+      receiver = await startWebhookReceiver(202);
+      hooked = await startTestSandbox(['warehouse'], { webhookUrl: `${receiver.url}/v1/events/warehouse`, webhookSecret: 'whsec_test' });
     });
     after(async () => {
       await hooked.close();
-      await new Promise((resolve) => receiver.close(resolve));
+      await receiver.close();
     });
 
     it('sends one signed event per step when a release advances', async () => {
@@ -181,12 +170,12 @@ describe('warehouse sandbox (WMS)', () => {
       const release = (await created.json()) as Json;
       await fetch(`${base}/__sandbox/warehouse/releases/${release.id}/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: 'shipped' }) });
       await fetch(`${base}/__sandbox/warehouse/webhooks/flush`, { method: 'POST' });
-      const events = received.map((r) => JSON.parse(r.body) as Json);
+      const events = received().map((r) => JSON.parse(r.body) as Json);
       assert.deepEqual(events.map((e) => e.type).sort(), ['release.packed', 'release.picked', 'shipment.shipped']);
       const shipped = events.find((e) => e.type === 'shipment.shipped')!;
       assert.equal(shipped.orderNumber, 'SO-HOOK-1');
       assert.match(shipped.trackingNumber, /^[A-Z]{2}/);
-      for (const r of received) {
+      for (const r of received()) {
         const [t, v1] = String(r.headers['x-retail-signature']).split(',').map((p) => p.split('=')[1]);
         assert.equal(v1, createHmac('sha256', 'whsec_test').update(`${t}.${r.body}`).digest('hex'));
       }
