@@ -9,6 +9,8 @@ import { configFromEnv, type Config } from '../src/config';
 import { ensureWebhookSecret } from '../src/starters/http/events/webhook-secret';
 import { createClient } from '../src/temporal/client';
 import { ensureReconciliationSchedule } from '../src/schedules/reconciliation';
+import { codecServerConfigFromEnv } from '../src/config/codec';
+import { ensureDevelopmentCodecKeys } from '../src/starters/codec/dev-keys';
 import { portInUse, ProvisioningError, projectRoot, startDevServer, stopChild, type DevServer } from './temporal-cli';
 
 /**
@@ -17,7 +19,7 @@ import { portInUse, ProvisioningError, projectRoot, startDevServer, stopChild, t
  * Ctrl-C or SIGTERM stops them in reverse: the worker drains first, then the sandbox, then Temporal.
  * State lives in .state/ (temporal/dev.db, sandbox/), so the next `npm start` resumes it.
  */
-const colors = { temporal: 36, sandbox: 35, worker: 33, api: 32, start: 1 } as const;
+const colors = { temporal: 36, sandbox: 35, worker: 33, api: 32, codec: 34, start: 1 } as const;
 type Component = keyof typeof colors;
 
 function prefixed(name: Component): (line: string) => void {
@@ -114,7 +116,16 @@ async function httpOk(url: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
+  // Payloads are sealed from the first workflow on: a development key is made before anything reads the config.
+  const explicitKeys = process.env.PAYLOAD_CODEC_KEYS || process.env.PAYLOAD_CODEC_KEYS_FILE || process.env.PAYLOAD_ENCRYPTION === 'off';
+  if (!explicitKeys) {
+    const made = ensureDevelopmentCodecKeys(process.env.RETAIL_STATE_DIR || join(projectRoot, '.state'));
+    if (made.created) say(`made a development payload encryption key in ${made.path}`);
+  }
   const config = configFromEnv();
+  const codecServer = codecServerConfigFromEnv();
+  const codecUrl = `http://${codecServer.host}:${codecServer.port}`;
+  const withCodec = config.payloadCodec.encryption !== 'off';
   const children: Child[] = [];
   let server: DevServer | undefined;
   let client: Client | undefined;
@@ -154,7 +165,7 @@ async function main(): Promise<void> {
     if (config.temporal.address) {
       say(`using the Temporal server at ${config.temporal.address} (namespace ${config.temporal.namespace})`);
     } else {
-      server = await startDevServer({ log: say, output: prefixed('temporal') });
+      server = await startDevServer({ log: say, output: prefixed('temporal'), codecEndpoint: withCodec ? codecUrl : undefined });
     }
     client = await createClient(config);
     await client.workflowService.describeNamespace({ namespace: config.temporal.namespace });
@@ -166,6 +177,12 @@ async function main(): Promise<void> {
     const sandbox = startChild('sandbox', 'sandbox/main.ts', { ...sandboxEnv(urls), ...webhooks }, 10_000);
     children.push(sandbox);
     await waitFor('the sandbox systems to answer', sandbox, 60_000, async () => (await Promise.all(Object.values(urls).map((u) => httpOk(`${u}/__sandbox/health`)))).every(Boolean));
+
+    if (withCodec) {
+      const codec = startChild('codec', 'src/starters/codec/main.ts', {}, 5_000);
+      children.push(codec);
+      await waitFor(`the codec server on ${codecUrl}`, codec, 30_000, () => httpOk(`${codecUrl}/healthz`));
+    }
 
     const spawnedAt = Date.now() - 1_000;
     const worker = startChild('worker', 'src/workers/main.ts', { TEMPORAL_ADDRESS: config.temporal.address ?? server?.address }, config.worker.shutdownGraceMs + 10_000);
@@ -188,6 +205,7 @@ async function main(): Promise<void> {
       ...Object.entries(urls).map(([name, url]): [string, string] => [`sandbox ${name}`, url]),
       ['worker metrics', config.worker.metricsPort > 0 ? `http://127.0.0.1:${config.worker.metricsPort}/metrics` : 'off'],
       ['HTTP API', existsSync(join(projectRoot, apiEntry)) ? `http://127.0.0.1:${apiPort}` : '(not built yet)'],
+      ['codec server', withCodec ? `${codecUrl} (payloads sealed with key ${config.payloadCodec.keys[0]?.id})` : 'off (PAYLOAD_ENCRYPTION=off)'],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     say('retail-orchestrator is up:');

@@ -155,6 +155,8 @@ export interface DevServerOptions {
   /** Receives each line the server prints (start.ts prefixes them with the component name). */
   output?: Log;
   startTimeoutMs?: number;
+  /** The remote codec the Web UI decodes payloads through (--ui-codec-endpoint). */
+  codecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -183,6 +185,7 @@ export function devServerArgs(options: DevServerOptions = {}): string[] {
     ...sqlitePragmaArgs(),
     ...dynamicConfigArgs(),
     ...searchAttributeArgs(),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
   ];
 }
 

@@ -8,6 +8,7 @@ import { configFor, startTestSandbox } from '../../test/helpers/sandbox';
 import { getTestEnv, teardownTestEnv } from '../../test/helpers/temporal';
 import { bundleWorkflows } from '../../src/workers/bundle';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
+import { dataConverterFor, failureConverterPath } from '../../src/temporal/payload-codec';
 
 /**
  * One measuring ground (the test harness's): a dev server from the project's CLI (or TEMPORAL_ADDRESS), the sandbox in
@@ -41,8 +42,10 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
     await Worker.create({
       connection: env.nativeConnection,
       taskQueue: bareQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/bare'), logger: new DefaultLogger('ERROR') }),
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/bare'), failureConverterPath, logger: new DefaultLogger('ERROR') }),
       activities: { noop: async () => undefined },
+      // The same sealed payloads as the product's workers, so the ratio compares workflow work alone.
+      dataConverter: dataConverterFor(config.payloadCodec),
     }),
   ];
   const running = Promise.all(workers.map((w) => w.run()));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PayloadCodecConfigSchema, payloadCodecInput } from './codec';
 
 /**
  * Environment → typed configuration, validated once at start-up. Defaults point at the local
@@ -88,6 +89,7 @@ export const ConfigSchema = z.object({
   }),
   log: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info'), format: z.enum(['json', 'pretty']).optional() }),
   stateDir: z.string().default('.state'),
+  payloadCodec: PayloadCodecConfigSchema,
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -147,6 +149,7 @@ export function configFromEnv(env: Env = process.env): Config {
     worker: { shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS, maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS, metricsPort: env.WORKER_METRICS_PORT },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
     stateDir: env.RETAIL_STATE_DIR,
+    payloadCodec: payloadCodecInput(env, env.RETAIL_STATE_DIR || '.state'),
   };
   const parsed = ConfigSchema.safeParse(input);
   if (!parsed.success) {
@@ -167,5 +170,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
     warehouse: { ...config.warehouse, apiKey: mask(config.warehouse.apiKey) },
     payments: { ...config.payments, apiKey: mask(config.payments.apiKey) },
     carrier: { ...config.carrier, apiKey: mask(config.carrier.apiKey) },
+    payloadCodec: { ...config.payloadCodec, keys: config.payloadCodec.keys.map((k) => k.id) },
   };
 }

@@ -1,6 +1,7 @@
 import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
+import { dataConverterFor } from '../temporal/payload-codec';
 
 export type SystemQueue = 'salesforce' | 'erp' | 'warehouse' | 'payments';
 export const systemQueues: SystemQueue[] = ['salesforce', 'erp', 'warehouse', 'payments'];
@@ -21,7 +22,8 @@ export interface WorkerSetOptions {
  * overwhelming that system.
  */
 export async function createWorkers(config: Config, { connection, workflowBundle, activities }: WorkerSetOptions): Promise<Worker[]> {
-  const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: config.worker.shutdownGraceMs };
+  // One data converter for every queue: activity inputs and results are sealed like workflow payloads.
+  const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: config.worker.shutdownGraceMs, dataConverter: dataConverterFor(config.payloadCodec) };
   const orchestration = await Worker.create({
     ...common,
     taskQueue: config.taskQueues.orchestration,

@@ -10,6 +10,7 @@ import { policySourceOf } from '../../src/config/policy';
 import type { Config } from '../../src/config';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import type { CaseContext } from '../../src/workflows/lib/case-context';
+import { testCodecEnv } from '../helpers/codec';
 import { configFor, startTestSandbox } from '../helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv } from '../helpers/temporal';
 import { openCase } from '../workflows/case-resolution-world';
@@ -27,7 +28,7 @@ export interface CliResult {
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((done, fail) => {
     const { RETAILCTL_DEBUG: _debug, ...inherited } = process.env;
-    const child = spawn(process.execPath, ['bin/retailctl.js', ...args], { cwd: projectRoot, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/retailctl.js', ...args], { cwd: projectRoot, env: { ...inherited, ...testCodecEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

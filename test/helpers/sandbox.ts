@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { startSandbox, type Sandbox, type SandboxSystemKey } from '../../sandbox';
 import type { WorldOptions } from '../../sandbox/seed/world';
 import { configFromEnv, type Config } from '../../src/config';
+import { testCodecEnv } from './codec';
 
 /** Starts sandbox systems in this process on free loopback ports, in memory, from the standard seed. */
 export async function startTestSandbox(only?: SandboxSystemKey[], extra: { webhookUrl?: string; webhookSecret?: string } = {}, world?: WorldOptions): Promise<Sandbox> {
@@ -26,6 +27,7 @@ export function configFor(sandbox: Sandbox, env: Record<string, string> = {}): C
     PAYMENTS_URL: u.payments,
     CARRIER_URL: u.carrier,
     LOG_LEVEL: 'warn',
+    ...testCodecEnv,
     ...env,
   });
 }

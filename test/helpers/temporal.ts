@@ -6,6 +6,7 @@ import { searchAttributes } from '../../temporal-config/search-attributes';
 import { bundleWorkflows } from '../../src/workers/bundle';
 import { isSplitQueueNotice } from '../../src/workers/runtime';
 import { shutdownWorkers } from '../../src/workers/workers';
+import { testDataConverter } from './codec';
 
 /**
  * One Temporal server for the whole mocha run, started on first use so unit, sandbox and connector
@@ -30,6 +31,7 @@ async function createTestEnv(): Promise<TestWorkflowEnvironment> {
       address,
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       connectionOptions: process.env.TEMPORAL_API_KEY ? { apiKey: process.env.TEMPORAL_API_KEY, tls: true } : undefined,
+      client: { dataConverter: testDataConverter },
     });
   }
   const path = await resolveTemporalBinary({ log: (line) => console.log(`[temporal-cli] ${line}`) });
@@ -41,6 +43,7 @@ async function createTestEnv(): Promise<TestWorkflowEnvironment> {
       searchAttributes,
       extraArgs: [...sqlitePragmaArgs(), ...dynamicConfigArgs(), '--log-level', 'error'],
     },
+    client: { dataConverter: testDataConverter },
   });
 }
 

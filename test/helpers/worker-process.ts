@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { testCodecEnv } from './codec';
 import { resolve } from 'node:path';
 
 const projectRoot = resolve(__dirname, '..', '..');
@@ -22,7 +23,7 @@ export interface WorkerProcess {
 export function spawnWorkerProcess(env: Record<string, string>, readyTimeoutMs = 60_000): WorkerProcess {
   const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/workers/main.ts'], {
     cwd: projectRoot,
-    env: { ...process.env, WORKER_METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, WORKER_METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...testCodecEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -17,6 +17,7 @@ import type { CaseContext } from '../../src/workflows/lib/case-context';
 import { configFor, startTestSandbox } from '../helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv } from '../helpers/temporal';
 import { openCase } from '../workflows/case-resolution-world';
+import { testCodecEnv } from '../helpers/codec';
 
 /**
  * The HTTP API over a real socket against the dev server, a sandbox and (optionally) the real
@@ -103,7 +104,7 @@ export async function startApiWorld(options: { api?: ApiConfigInput; workers?: b
 }
 
 function configForNoSandbox(): Config {
-  return configFromEnv({ LOG_LEVEL: 'error', ...isolatedQueueEnv('http') });
+  return configFromEnv({ LOG_LEVEL: 'error', ...testCodecEnv, ...isolatedQueueEnv('http') });
 }
 
 export async function call(url: string, method: string, path: string, o: CallOptions = {}): Promise<Reply> {

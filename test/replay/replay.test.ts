@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import * as workflows from '../../src/workflows';
+import { testDataConverter } from '../helpers/codec';
 import { getWorkflowBundle } from '../helpers/temporal';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 
@@ -35,7 +36,7 @@ describe('replay of stored histories', function () {
   for (const { file, workflowType, workflowId, history } of stored) {
     it(`replays ${file} (${workflowType})`, async () => {
       const workflowBundle = await getWorkflowBundle();
-      await Worker.runReplayHistory({ workflowBundle }, historyFromJSON(history), workflowId);
+      await Worker.runReplayHistory({ workflowBundle, dataConverter: testDataConverter }, historyFromJSON(history), workflowId);
     });
   }
 });

@@ -7,6 +7,7 @@ import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import { systemCheck } from '../../src/workflows';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { checkInput, fakeActivities, systemQueuesOf } from './fake-activities';
+import { testCodecEnv } from '../helpers/codec';
 
 describe('worker graceful shutdown', function () {
   this.timeout(60_000);
@@ -20,7 +21,7 @@ describe('worker graceful shutdown', function () {
   });
 
   it('lets an in-flight activity finish and report before the worker stops', async () => {
-    const config = configFromEnv({ ...isolatedQueueEnv('drain'), WORKER_SHUTDOWN_GRACE_MS: '10000', LOG_LEVEL: 'warn' });
+    const config = configFromEnv({ ...testCodecEnv, ...isolatedQueueEnv('drain'), WORKER_SHUTDOWN_GRACE_MS: '10000', LOG_LEVEL: 'warn' });
     let markStarted!: () => void;
     const activityStarted = new Promise<void>((resolve) => (markStarted = resolve));
     let finishedAt = 0;

@@ -6,6 +6,7 @@ import { createWorkers } from '../../src/workers/workers';
 import { systemCheck } from '../../src/workflows';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { checkInput, fakeActivities, systemQueuesOf } from './fake-activities';
+import { testCodecEnv } from '../helpers/codec';
 
 describe('system queue rate limit (maxTaskQueueActivitiesPerSecond)', function () {
   this.timeout(120_000);
@@ -20,7 +21,7 @@ describe('system queue rate limit (maxTaskQueueActivitiesPerSecond)', function (
 
   /** Runs `count` system checks at once and returns how far apart the first and last ERP activity started. */
   async function erpStartSpread(rateLimit: string, count: number): Promise<number> {
-    const config = configFromEnv({ ...isolatedQueueEnv('rate'), RATE_LIMIT_ERP: rateLimit, LOG_LEVEL: 'warn' });
+    const config = configFromEnv({ ...testCodecEnv, ...isolatedQueueEnv('rate'), RATE_LIMIT_ERP: rateLimit, LOG_LEVEL: 'warn' });
     const starts: number[] = [];
     const activities = fakeActivities({
       erp: {

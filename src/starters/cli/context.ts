@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ZodError } from 'zod';
 import { configFromEnv, type Config } from '../../config';
 import { connectionOptions, devServerAddress } from '../../temporal/connection-options';
+import { dataConverterFor } from '../../temporal/payload-codec';
 import { UnreachableError, usageError } from './errors';
 
 /** Options every command accepts (retailctl --json --namespace … --address …). */
@@ -56,9 +57,11 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
 
 // createClient(config) with a short connect timeout: the same connection options as the worker.
 async function connect(config: Config, address: string): Promise<Client> {
+  // A missing payload key is a configuration error, not an unreachable server: say so before connecting.
+  const dataConverter = dataConverterFor(config.payloadCodec);
   try {
     const connection = await Connection.connect({ ...(await connectionOptions(config)), connectTimeout });
-    return new Client({ connection, namespace: config.temporal.namespace });
+    return new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   } catch (err) {
     throw new UnreachableError(address, (err as Error).message.split('\n')[0]);
   }

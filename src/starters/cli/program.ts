@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { codecCommand } from './commands/codec';
 import { decisionCommands } from './commands/decisions';
 import { describeCommand } from './commands/describe';
 import { devKeyCommand } from './commands/dev-key';
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander prints its own error line; main.ts prints ours, so only help goes through commander.
     .configureOutput({ outputError: () => undefined });
-  for (const command of [startCommand(), ...decisionCommands(), ...messageCommands(), ...lifecycleCommands(), describeCommand(), listCommand(), resetCommand(), reconcileCommand(), schedulesCommand(), devKeyCommand(), syncCommand()]) {
+  for (const command of [startCommand(), ...decisionCommands(), ...messageCommands(), ...lifecycleCommands(), describeCommand(), listCommand(), resetCommand(), reconcileCommand(), schedulesCommand(), devKeyCommand(), syncCommand(), codecCommand()]) {
     program.addCommand(inherit(command, program));
   }
   return program;
