@@ -7,6 +7,7 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { configFromEnv, type Config } from '../src/config';
 import { ensureWebhookSecret } from '../src/starters/http/events/webhook-secret';
+import { describeDeployment, setCurrentVersion, versionExists } from '../src/client/versions';
 import { createClient } from '../src/temporal/client';
 import { ensureReconciliationSchedule } from '../src/schedules/reconciliation';
 import { codecServerConfigFromEnv } from '../src/config/codec';
@@ -110,6 +111,17 @@ async function workerPolling(client: Client, config: Config, since: number): Pro
   return true;
 }
 
+/** The build id the freshly spawned orchestration worker polls with (undefined until it has polled). */
+async function pollingBuildId(client: Client, config: Config, since: number): Promise<string | undefined> {
+  const { pollers } = await client.workflowService.describeTaskQueue({
+    namespace: config.temporal.namespace,
+    taskQueue: { name: config.taskQueues.orchestration },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  const fresh = pollers.filter((p) => tsToMs(p.lastAccessTime) >= since && p.deploymentOptions?.deploymentName === config.worker.deploymentName);
+  return fresh.map((p) => p.deploymentOptions?.buildId).find(Boolean) ?? undefined;
+}
+
 async function httpOk(url: string): Promise<boolean> {
   const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
   return res.ok;
@@ -122,6 +134,8 @@ async function main(): Promise<void> {
     const made = ensureDevelopmentCodecKeys(process.env.RETAIL_STATE_DIR || join(projectRoot, '.state'));
     if (made.created) say(`made a development payload encryption key in ${made.path}`);
   }
+  // Development runs versioned like production: each changed workflow bundle is a new build, made current below.
+  process.env.WORKER_DEPLOYMENT_NAME ||= 'retail-orchestrator';
   const config = configFromEnv();
   const codecServer = codecServerConfigFromEnv();
   const codecUrl = `http://${codecServer.host}:${codecServer.port}`;
@@ -188,6 +202,15 @@ async function main(): Promise<void> {
     const worker = startChild('worker', 'src/workers/main.ts', { TEMPORAL_ADDRESS: config.temporal.address ?? server?.address }, config.worker.shutdownGraceMs + 10_000);
     children.push(worker);
     await waitFor('the worker to poll every task queue', worker, 120_000, () => workerPolling(client!, config, spawnedAt));
+    let buildId: string | undefined;
+    await waitFor('the worker to register its build', worker, 60_000, async () => (buildId = await pollingBuildId(client!, config, spawnedAt)) !== undefined);
+    const deploymentName = config.worker.deploymentName!;
+    await waitFor(`build ${buildId} to appear in deployment ${deploymentName}`, worker, 60_000, () => versionExists(client!, deploymentName, buildId!));
+    const before = await describeDeployment(client, deploymentName);
+    if (before.currentBuildId !== buildId) {
+      await setCurrentVersion(client, deploymentName, buildId!, 'npm start');
+      say(`workflow build ${buildId} is now current in deployment ${deploymentName}${before.currentBuildId ? ` (was ${before.currentBuildId}; its pinned executions stay on it: npx retailctl versions list)` : ''}`);
+    }
     const schedule = await ensureReconciliationSchedule(client, config);
     say(`reconciliation schedule ${schedule.scheduleId}: ${schedule.created ? 'created' : 'up to date'}`);
 
@@ -203,6 +226,7 @@ async function main(): Promise<void> {
       ['Temporal gRPC', config.temporal.address ?? server!.address],
       ['Temporal Web UI', server?.uiUrl ?? '(the cluster\'s own UI)'],
       ...Object.entries(urls).map(([name, url]): [string, string] => [`sandbox ${name}`, url]),
+      ['workflow build', `${config.worker.deploymentName} / ${buildId} (current)`],
       ['worker metrics', config.worker.metricsPort > 0 ? `http://127.0.0.1:${config.worker.metricsPort}/metrics` : 'off'],
       ['HTTP API', existsSync(join(projectRoot, apiEntry)) ? `http://127.0.0.1:${apiPort}` : '(not built yet)'],
       ['codec server', withCodec ? `${codecUrl} (payloads sealed with key ${config.payloadCodec.keys[0]?.id})` : 'off (PAYLOAD_ENCRYPTION=off)'],

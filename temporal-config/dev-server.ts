@@ -27,6 +27,12 @@ export const dynamicConfig: Record<string, unknown> = {
   'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,
   'frontend.enableExecuteMultiOperation': true,
   'system.enableEagerWorkflowStart': true,
+  // Worker Deployment Versioning (pinned sagas, `retailctl versions`); drainage is re-checked every few
+  // seconds instead of every 3 minutes so a drained version is reported while a developer watches.
+  'system.enableDeploymentVersions': true,
+  'frontend.workerVersioningWorkflowAPIs': true,
+  'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '10s',
+  'matching.wv.VersionDrainageStatusRefreshInterval': '2s',
 };
 
 export function sqlitePragmaArgs(): string[] {

@@ -31,6 +31,10 @@ export const ErpRoutingSchema = z.string().transform((text, ctx) => {
   return routing;
 });
 
+/** The task queues a worker process can poll: the workflows' queue and each system's. */
+export const WorkerQueueKinds = ['orchestration', 'salesforce', 'erp', 'warehouse', 'payments'] as const;
+export type WorkerQueueKind = (typeof WorkerQueueKinds)[number];
+
 export const ConfigSchema = z.object({
   temporal: z.object({
     /** Unset → the embedded dev server (see scripts/temporal-cli.ts). */
@@ -86,6 +90,23 @@ export const ConfigSchema = z.object({
     shutdownGraceMs: positiveInt.default(30_000),
     maxCachedWorkflows: positiveInt.default(1000),
     metricsPort: z.coerce.number().int().min(0).max(65535).default(9464),
+    /** Which task queues this process polls (WORKER_TASK_QUEUES), so each system's workers deploy and scale apart. */
+    taskQueues: z
+      .string()
+      .transform((text, ctx) => {
+        const names = [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))];
+        const unknown = names.filter((n) => !(WorkerQueueKinds as readonly string[]).includes(n));
+        if (unknown.length || !names.length) {
+          ctx.addIssue({ code: 'custom', message: `WORKER_TASK_QUEUES lists ${unknown.length ? `unknown queue(s) ${unknown.join(', ')}` : 'nothing'} (known: ${WorkerQueueKinds.join(', ')})` });
+          return z.NEVER;
+        }
+        return names as WorkerQueueKind[];
+      })
+      .prefault(WorkerQueueKinds.join(',')),
+    /** Worker Deployment Versioning: set, the orchestration worker polls as a version of this deployment. */
+    deploymentName: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).optional(),
+    /** Unset: derived from the workflow bundle's content, so only a changed workflow makes a new version. */
+    buildId: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).optional(),
   }),
   log: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info'), format: z.enum(['json', 'pretty']).optional() }),
   stateDir: z.string().default('.state'),
@@ -146,7 +167,14 @@ export function configFromEnv(env: Env = process.env): Config {
       breakerVolume: env.BREAKER_VOLUME,
       breakerResetMs: env.BREAKER_RESET_MS,
     },
-    worker: { shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS, maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS, metricsPort: env.WORKER_METRICS_PORT },
+    worker: {
+      shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+      metricsPort: env.WORKER_METRICS_PORT,
+      taskQueues: env.WORKER_TASK_QUEUES || undefined,
+      deploymentName: env.WORKER_DEPLOYMENT_NAME || undefined,
+      buildId: env.WORKER_BUILD_ID || undefined,
+    },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
     stateDir: env.RETAIL_STATE_DIR,
     payloadCodec: payloadCodecInput(env, env.RETAIL_STATE_DIR || '.state'),

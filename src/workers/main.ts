@@ -5,11 +5,14 @@ import { createLogger } from '../observability/logger';
 import { createWorkerConnection } from '../temporal/worker-connection';
 import { bundleWorkflows } from './bundle';
 import { installRuntime } from './runtime';
+import { deploymentOptionsFor } from './versioning';
 import { createWorkers, runWorkers, shutdownWorkers } from './workers';
 
 /** `npm run worker`: every task queue of this deployment in one process, drained on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  const config = configFromEnv();
+  // `npm run worker -- --queues orchestration,erp` is WORKER_TASK_QUEUES for one process.
+  const flag = process.argv.indexOf('--queues');
+  const config = configFromEnv(flag > 0 ? { ...process.env, WORKER_TASK_QUEUES: process.argv[flag + 1] ?? '' } : process.env);
   const logger = createLogger({ level: config.log.level, format: config.log.format, context: { component: 'worker' } });
   logger.info('configuration', { config: describeConfig(config) });
   const runtime = installRuntime(config, logger);
@@ -17,7 +20,9 @@ async function main(): Promise<void> {
   const activities = buildActivities(config);
   const connection = await createWorkerConnection(config);
   // Only the bundler's warnings: its webpack statistics say nothing to an operator.
-  const workflowBundle = await bundleWorkflows(new DefaultLogger('WARN', (entry) => runtime.logger.log(entry.level, entry.message, entry.meta)));
+  const workflowBundle = config.worker.taskQueues.includes('orchestration')
+    ? await bundleWorkflows(new DefaultLogger('WARN', (entry) => runtime.logger.log(entry.level, entry.message, entry.meta)))
+    : undefined;
   const workers = await createWorkers(config, { connection, workflowBundle, activities });
 
   let stopping = false;
@@ -33,7 +38,8 @@ async function main(): Promise<void> {
 
   logger.info('worker ready', {
     namespace: config.temporal.namespace,
-    taskQueues: Object.values(config.taskQueues),
+    taskQueues: config.worker.taskQueues.map((kind) => config.taskQueues[kind]),
+    deployment: workflowBundle && deploymentOptionsFor(config, workflowBundle)?.version,
     metrics: config.worker.metricsPort > 0 ? `http://127.0.0.1:${config.worker.metricsPort}/metrics` : 'off',
   });
   try {

@@ -2,13 +2,15 @@ import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from 
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
 import { dataConverterFor } from '../temporal/payload-codec';
+import { deploymentOptionsFor } from './versioning';
 
 export type SystemQueue = 'salesforce' | 'erp' | 'warehouse' | 'payments';
 export const systemQueues: SystemQueue[] = ['salesforce', 'erp', 'warehouse', 'payments'];
 
 export interface WorkerSetOptions {
   connection: NativeConnection;
-  workflowBundle: WorkflowBundleWithSourceMap;
+  /** Needed when this process polls the orchestration queue. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
   /** The activity map served on each system's queue (real connectors in production, fakes in tests). */
   activities: Record<SystemQueue, object> & {
     /** Local activities the workflows call on the orchestration worker itself (the resolution policy). */
@@ -24,15 +26,24 @@ export interface WorkerSetOptions {
 export async function createWorkers(config: Config, { connection, workflowBundle, activities }: WorkerSetOptions): Promise<Worker[]> {
   // One data converter for every queue: activity inputs and results are sealed like workflow payloads.
   const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: config.worker.shutdownGraceMs, dataConverter: dataConverterFor(config.payloadCodec) };
-  const orchestration = await Worker.create({
-    ...common,
-    taskQueue: config.taskQueues.orchestration,
-    workflowBundle,
-    activities: activities.orchestration,
-    maxCachedWorkflows: config.worker.maxCachedWorkflows,
-  });
+  const polled = new Set(config.worker.taskQueues);
+  const orchestration = [];
+  if (polled.has('orchestration')) {
+    if (!workflowBundle) throw new Error('the orchestration queue needs the workflow bundle');
+    orchestration.push(
+      await Worker.create({
+        ...common,
+        taskQueue: config.taskQueues.orchestration,
+        workflowBundle,
+        activities: activities.orchestration,
+        maxCachedWorkflows: config.worker.maxCachedWorkflows,
+        // Only workflow code needs versions; activities on the system queues serve every version.
+        workerDeploymentOptions: deploymentOptionsFor(config, workflowBundle),
+      }),
+    );
+  }
   const systems = await Promise.all(
-    systemQueues.map((system) =>
+    systemQueues.filter((system) => polled.has(system)).map((system) =>
       Worker.create({
         ...common,
         taskQueue: config.taskQueues[system],
@@ -41,7 +52,7 @@ export async function createWorkers(config: Config, { connection, workflowBundle
       }),
     ),
   );
-  return [orchestration, ...systems];
+  return [...orchestration, ...systems];
 }
 
 /** Asks every running worker to drain: no new tasks, in-flight ones get the grace time to finish. */

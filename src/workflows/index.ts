@@ -1,8 +1,29 @@
+import type { VersioningBehavior } from '@temporalio/common';
+import { setWorkflowOptions } from '@temporalio/workflow';
+import { caseResolution } from './case-resolution';
+import { orderBackfill } from './order-backfill';
+import { orderSync } from './order-sync';
+import { reconciliation } from './reconciliation';
+import { refund } from './refund';
+import { replacement } from './replacement';
+import { systemCheck } from './system-check';
+
 // Every workflow the orchestration worker runs; the bundle is built from this file.
-export { systemCheck } from './system-check';
-export { refund } from './refund';
-export { replacement } from './replacement';
-export { caseResolution } from './case-resolution';
-export { orderBackfill } from './order-backfill';
-export { orderSync } from './order-sync';
-export { reconciliation } from './reconciliation';
+export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation };
+
+/**
+ * How a running execution meets a new worker build (docs/upgrades.md). PINNED: it finishes on the
+ * build it started on, so a deploy can change its code freely. AUTO_UPGRADE: it moves to the current
+ * build at its next task, so every change to it goes through patched() — only for the long-lived
+ * entity that continues-as-new and would otherwise keep an old build alive for ever.
+ */
+const versioningBehaviours: [(...args: never[]) => Promise<unknown>, VersioningBehavior][] = [
+  [systemCheck, 'PINNED'],
+  [refund, 'PINNED'],
+  [replacement, 'PINNED'],
+  [caseResolution, 'PINNED'],
+  [orderBackfill, 'PINNED'],
+  [reconciliation, 'PINNED'],
+  [orderSync, 'AUTO_UPGRADE'],
+];
+for (const [workflow, versioningBehavior] of versioningBehaviours) setWorkflowOptions({ versioningBehavior }, workflow as (...args: unknown[]) => Promise<unknown>);

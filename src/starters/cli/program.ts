@@ -11,6 +11,7 @@ import { resetCommand } from './commands/reset';
 import { schedulesCommand } from './commands/schedules';
 import { startCommand } from './commands/start';
 import { syncCommand } from './commands/sync';
+import { versionsCommand } from './commands/versions';
 
 const exitCodesHelp = `
 Environment: the worker's TEMPORAL_* variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key)
@@ -31,7 +32,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander prints its own error line; main.ts prints ours, so only help goes through commander.
     .configureOutput({ outputError: () => undefined });
-  for (const command of [startCommand(), ...decisionCommands(), ...messageCommands(), ...lifecycleCommands(), describeCommand(), listCommand(), resetCommand(), reconcileCommand(), schedulesCommand(), devKeyCommand(), syncCommand(), codecCommand()]) {
+  for (const command of [startCommand(), ...decisionCommands(), ...messageCommands(), ...lifecycleCommands(), describeCommand(), listCommand(), resetCommand(), reconcileCommand(), schedulesCommand(), devKeyCommand(), syncCommand(), codecCommand(), versionsCommand()]) {
     program.addCommand(inherit(command, program));
   }
   return program;
