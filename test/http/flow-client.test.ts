@@ -39,11 +39,16 @@ describe('HTTP API: called as a Salesforce Flow action', function () {
     await world?.close();
   });
 
-  it('resolves a case through the agent\'s decision and the supervisor\'s approval, by case number', async () => {
-    const sandbox = world.sandbox!;
-    // Outside the refund window (the agent decides), above the approval threshold, no auto-approval: both waits happen.
+  /** Outside the refund window (the agent decides), above the approval threshold, no auto-approval: both waits happen. */
+  const caseWaitingTwice = () => {
     const now = Date.now();
-    const kase = caseFor(sandbox, (o, w) => paidByCard(o, w) && o.status !== 'cancelled' && now - Date.parse(o.placedAt) > 31 * 86_400_000 && o.total > 30_000 && segmentOf(o, w) === 'standard');
+    return caseFor(world.sandbox!, (o, w) => paidByCard(o, w) && o.status !== 'cancelled' && now - Date.parse(o.placedAt) > 31 * 86_400_000 && o.total > 30_000 && segmentOf(o, w) === 'standard');
+  };
+  const refundsOf = async (caseNumber: string) =>
+    (await admin(world.sandbox!.urls.payments!).ledger()).entries.filter((e) => e.kind.startsWith('refund') && JSON.stringify(e).includes(caseNumber));
+
+  it('resolves a case through the agent\'s decision and the supervisor\'s approval, by case number', async () => {
+    const kase = caseWaitingTwice();
     const { caseNumber } = kase;
     const idempotencyKey = uniqueName('flow-interview');
 
@@ -73,8 +78,7 @@ describe('HTTP API: called as a Salesforce Flow action', function () {
     await waitFor(caseNumber, 'caseResolution', (p) => p.status === 'COMPLETED', 'the case to be resolved');
     const processes = await caseProcesses(caseNumber);
     assert.deepEqual(processes.map((p) => [p.type, p.status]), [['caseResolution', 'COMPLETED'], ['refund', 'COMPLETED']]);
-    const refunds = (await admin(sandbox.urls.payments!).ledger()).entries.filter((e) => e.kind.startsWith('refund') && JSON.stringify(e).includes(caseNumber));
-    assert.equal(refunds.length, 1, 'one refund at the payment provider');
+    assert.equal((await refundsOf(caseNumber)).length, 1, 'one refund at the payment provider');
 
     // The 409 branch: the approval came too late.
     const late = await action('POST', `/v1/cases/${caseNumber}/approval`, { body: { decision: 'reject', approver: 'sam' } });
@@ -105,5 +109,26 @@ describe('HTTP API: called as a Salesforce Flow action', function () {
     }
     const noRefund = await action('POST', `/v1/cases/${unknown}/approval`, { body: { decision: 'approve', approver: 'sam' } });
     assert.deepEqual([noRefund.status, noRefund.body.type], [404, '/problems/process-not-found']);
+  });
+
+  it('cancels a case whose refund waits for approval through its resolution: nothing is refunded', async () => {
+    const { caseNumber } = caseWaitingTwice();
+    assert.equal((await action('POST', '/v1/case-resolutions', { body: { caseNumber }, idempotencyKey: uniqueName('flow-interview') })).status, 202);
+    await waitFor(caseNumber, 'caseResolution', (p) => p.stage === 'awaiting-agent', 'the case to wait for the agent');
+    assert.equal((await action('POST', `/v1/cases/${caseNumber}/decision`, { body: { resolution: 'refund', agent: 'ana' } })).status, 200);
+    await waitFor(caseNumber, 'refund', (p) => p.stage === 'awaiting-approval', 'the refund to wait for approval');
+
+    const cancelled = await action('POST', `/v1/cases/${caseNumber}/cancel`, { body: { reason: 'customer withdrew the case' } });
+    assert.equal(cancelled.status, 202, cancelled.text);
+    // The refund is the resolution's child: the resolution's cancel reaches it, it is not asked twice.
+    assert.deepEqual(cancelled.body.workflowIds, [`case-resolution/${caseNumber}`]);
+    await waitFor(caseNumber, 'refund', (p) => p.status !== 'RUNNING', 'the refund to close');
+    await waitFor(caseNumber, 'caseResolution', (p) => p.status !== 'RUNNING', 'the case to close');
+    const [resolution, refund] = await caseProcesses(caseNumber);
+    assert.deepEqual([resolution.type, resolution.status], ['caseResolution', 'CANCELLED']);
+    // A refund cancelled before its pivot completes with its own outcome, cancelled.
+    const refundState = JSON.parse(String((refund as Process & { stateJson?: string }).stateJson)) as { cancelRequested: boolean; stage: string };
+    assert.deepEqual([refund.type, refund.status, refundState.cancelRequested, refund.stage], ['refund', 'COMPLETED', true, refundState.stage]);
+    assert.equal((await refundsOf(caseNumber)).length, 0, 'nothing refunded');
   });
 });

@@ -82,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const processes = processOperations(routeDeps);
-  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps)];
+  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps)];
   const events = eventIngestion(routeDeps, deps.events);
   const spec = openApiDocument([...operations, events.operation], deps.api);
   await app.register(fastifySwagger, { mode: 'static', specification: { document: spec as never } });

@@ -1,8 +1,12 @@
 import { ProcessClosedError, ProcessNotFoundError } from '../../../client';
 import { workflowIds } from '../../../workflows/lib/case-context';
+import { describeIfExists } from '../../../client/handles';
 import { operation, type Operation } from '../operations';
 import { Problem } from '../problems';
 import { CaseCancelResultSchema, CaseNumberParamsSchema, CaseProcessesSchema } from '../schemas/cases';
+import type { ProcessSchema } from '../schemas/processes';
+import type { z } from '../schemas/zod';
+import type { RouteDeps } from './deps';
 
 type AnyOperation = Operation;
 type HandleInput = Parameters<AnyOperation['handle']>[0];
@@ -15,7 +19,7 @@ const caseWorkflowIds = (caseNumber: string) => [workflowIds.caseResolution(case
  * Number a Flow has on the record. Each one calls the process operation's own handler with the case's
  * workflow id, so validation, scopes and answers stay those of the process routes.
  */
-export function caseOperations(processOps: AnyOperation[]): AnyOperation[] {
+export function caseOperations(processOps: AnyOperation[], deps: Pick<RouteDeps, 'client'>): AnyOperation[] {
   const find = (operationId: string): AnyOperation => {
     const found = processOps.find((op) => op.operationId === operationId);
     if (!found) throw new Error(`process operation ${operationId} is missing`);
@@ -25,7 +29,6 @@ export function caseOperations(processOps: AnyOperation[]): AnyOperation[] {
   const cancelProcess = find('cancelProcess');
   /** Runs a process operation's handler on one workflow id of the case. */
   const on = (op: AnyOperation, workflowId: string, input: HandleInput) => op.handle({ ...input, params: { workflowId } as HandleInput['params'] });
-  const caseNumberOf = (input: HandleInput) => CaseNumberParamsSchema.parse(input.params).caseNumber;
 
   const addressedByCase = (op: AnyOperation, spec: { operationId: string; path: string; summary: string; workflowId: (caseNumber: string) => string }): AnyOperation =>
     operation({
@@ -60,9 +63,9 @@ export function caseOperations(processOps: AnyOperation[]): AnyOperation[] {
             }),
           ),
         );
-        const processes = found.filter((p) => p !== undefined);
+        const processes = found.filter((p) => p !== undefined) as z.input<typeof ProcessSchema>[];
         if (processes.length === 0) throw caseNotFound(caseNumber);
-        return { caseNumber, processes: processes as never };
+        return { caseNumber, processes };
       },
     }),
     addressedByCase(find('decideRefundApproval'), {
@@ -87,11 +90,13 @@ export function caseOperations(processOps: AnyOperation[]): AnyOperation[] {
       params: CaseNumberParamsSchema,
       success: { status: 202, description: 'Cancel requested', schema: CaseCancelResultSchema },
       handle: async (input) => {
-        const caseNumber = caseNumberOf(input as HandleInput);
+        const { caseNumber } = input.params;
         const cancelled: string[] = [];
         let closed: ProcessClosedError | undefined;
-        // One after the other: the resolution's cancel reaches its child first, and a child closed by then is skipped.
-        for (const workflowId of caseWorkflowIds(caseNumber)) {
+        const [resolutionId, ...others] = caseWorkflowIds(caseNumber);
+        for (const workflowId of [resolutionId, ...others]) {
+          // The resolution's cancel reaches its child refund or replacement, which then undoes its own steps: not asked twice.
+          if (cancelled.includes(resolutionId) && (await describeIfExists(deps.client, workflowId))?.parentExecution?.workflowId === resolutionId) continue;
           try {
             await on(cancelProcess, workflowId, input as HandleInput);
             cancelled.push(workflowId);
@@ -101,6 +106,7 @@ export function caseOperations(processOps: AnyOperation[]): AnyOperation[] {
           }
         }
         if (cancelled.length === 0) throw closed ?? caseNotFound(caseNumber);
+        // The body was parsed by the process route's own schema (mounted with it).
         return { caseNumber, cancelRequested: true, workflowIds: cancelled, reason: (input.body as { reason: string }).reason };
       },
     }),
