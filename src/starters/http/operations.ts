@@ -110,6 +110,7 @@ export function openApiDocument(operations: Operation[], api: ApiConfig): Return
     servers: api.publicUrl ? [{ url: api.publicUrl }] : undefined,
     tags: [
       { name: 'processes', description: 'Start, read and steer processes' },
+      { name: 'cases', description: 'A case\'s processes by Case Number, for Salesforce Flows' },
       { name: 'orders', description: 'Order information for the agent\'s screen' },
     ],
   });
