@@ -9,7 +9,8 @@ export const FaultRuleInput = z
     method: z.string().toUpperCase().optional(),
     /** Path prefix, or a glob with `*` (e.g. "/v1/refunds*", "/services/data/*\/sobjects/Case*"). */
     path: z.string().optional(),
-    kind: z.enum(['latency', 'error', 'outage', 'rate-limit', 'reset']),
+    /** repeat-cursor: a list route answers a next-page request with the cursor it was given (a paging bug some systems have). */
+    kind: z.enum(['latency', 'error', 'outage', 'rate-limit', 'reset', 'repeat-cursor']),
     latencyMs: z.number().int().min(0).max(120_000).optional(),
     status: z.number().int().min(400).max(599).optional(),
     /** System-specific error code for the body (e.g. UNABLE_TO_LOCK_ROW). */
@@ -85,16 +86,28 @@ export class FaultInjector {
     this.expire();
     const actions: FaultAction[] = [];
     for (const rule of this.rules) {
-      if (rule.method && rule.method !== method) continue;
-      if (!matches(rule.path, path)) continue;
-      if (rule.count !== undefined && rule.fired >= rule.count) continue;
-      if (this.random() >= rule.rate) continue;
+      if (rule.kind === 'repeat-cursor' || !this.fires(rule, method, path)) continue;
       const action = this.toAction(rule);
       if (action.kind !== 'latency' && actions.some((a) => a.kind !== 'latency')) continue;
       rule.fired += 1;
       actions.push(action);
     }
     return actions.sort((a, b) => (a.kind === 'latency' ? -1 : 0) - (b.kind === 'latency' ? -1 : 0));
+  }
+
+  /** Whether a repeat-cursor rule hits this next-page request (the list route asks; it then answers the cursor it was given). */
+  repeatsCursor(method: string, path: string): boolean {
+    this.expire();
+    const rule = this.rules.find((r) => r.kind === 'repeat-cursor' && this.fires(r, method, path));
+    if (rule) rule.fired += 1;
+    return rule !== undefined;
+  }
+
+  private fires(rule: FaultRule, method: string, path: string): boolean {
+    if (rule.method && rule.method !== method) return false;
+    if (!matches(rule.path, path)) return false;
+    if (rule.count !== undefined && rule.fired >= rule.count) return false;
+    return this.random() < rule.rate;
   }
 
   private toAction(rule: FaultRule): FaultAction {
@@ -120,6 +133,7 @@ export class FaultInjector {
           retryAfterSeconds: rule.retryAfterSeconds,
         };
       case 'error':
+      case 'repeat-cursor': // never evaluated per request: the list routes ask repeatsCursor
         return { kind: 'error', status: rule.status ?? 500, code: rule.errorCode, message: rule.message ?? 'Injected failure' };
     }
   }

@@ -13,6 +13,8 @@ export const NonRetryableTypes = [
   'IdempotencyConflictError',
   'AuthorizationError',
   'ConfigurationError',
+  // A downstream handed back a paging cursor it had already given: following it would loop forever.
+  'RepeatedCursorError',
 ] as const;
 export type NonRetryableType = (typeof NonRetryableTypes)[number];
 

@@ -141,10 +141,10 @@ export function caseFor(sandbox: Sandbox, fits: (order: WorldOrder, world: World
 export const paidByCard = (order: WorldOrder, world: World) => world.payments.find((p) => p.paymentId === order.paymentId)?.method === 'card';
 export const segmentOf = (order: WorldOrder, world: World) => world.customers.find((c) => c.customerId === order.customerId)!.segment;
 
-/** The problem+json shape every error shares. */
-export function assertProblem(reply: Reply, status: number, type?: string): void {
+/** The problem shape every error shares; application/json unless the request's Accept asked for application/problem+json. */
+export function assertProblem(reply: Reply, status: number, type?: string, mediaType: 'application/json' | 'application/problem+json' = 'application/json'): void {
   assert.equal(reply.status, status, reply.text);
-  assert.match(reply.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  assert.equal((reply.headers.get('content-type') ?? '').split(';')[0], mediaType);
   assert.equal(reply.body.status, status);
   for (const field of ['type', 'title', 'detail', 'instance', 'requestId']) assert.equal(typeof reply.body[field], 'string', `problem.${field}`);
   assert.equal(reply.body.requestId, reply.headers.get('x-request-id'));

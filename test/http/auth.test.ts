@@ -53,7 +53,7 @@ describe('HTTP API: auth, limits and operations endpoints', function () {
     assert.notEqual(unsafe.headers.get('x-request-id'), 'bad id with spaces');
   });
 
-  it('rate-limits per key with 429, Retry-After and problem+json; other keys are unaffected', async () => {
+  it('rate-limits per key with 429, Retry-After and a problem; other keys are unaffected', async () => {
     const limited = await startApiWorld({ sandbox: false, api: { rateLimitMax: 3, rateLimitWindowMs: 60_000 } });
     try {
       const path = unknownProcess();
@@ -84,7 +84,7 @@ describe('HTTP API: auth, limits and operations endpoints', function () {
     assert.match(metrics.text, /http_request_duration_seconds_bucket\{[^}]*route="\/v1\/processes\/:workflowId"/);
     assert.match(metrics.text, /process_cpu_user_seconds_total/);
 
-    // A client whose server is gone: not ready, as problem+json.
+    // A client whose server is gone: not ready, as a problem.
     const connection = await Connection.lazy({ address: '127.0.0.1:1' });
     const app = await buildApp({ client: new Client({ connection }), config: world.config, api: apiConfig({ keys: testKeys, readyTimeoutMs: 500 }), logger: createLogger({ level: 'error' }) });
     try {

@@ -39,7 +39,24 @@ describe('HTTP API: OpenAPI document', function () {
       }
     }
     assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
-    assert.deepEqual(ids.sort(), ['cancelProcess', 'chooseCaseResolution', 'decideRefundApproval', 'getOrderOverview', 'getProcess', 'getReconciliationReport', 'getReconciliationReportCsv', 'ingestEvents', 'startCaseResolution', 'startOrderBackfill', 'startRefund', 'startReplacement']);
+    assert.deepEqual(ids.sort(), [
+      'cancelCaseProcesses',
+      'cancelProcess',
+      'chooseCaseResolution',
+      'chooseCaseResolutionForCase',
+      'decideCaseRefundApproval',
+      'decideRefundApproval',
+      'getCaseProcesses',
+      'getOrderOverview',
+      'getProcess',
+      'getReconciliationReport',
+      'getReconciliationReportCsv',
+      'ingestEvents',
+      'startCaseResolution',
+      'startOrderBackfill',
+      'startRefund',
+      'startReplacement',
+    ]);
   });
 
   it('stays within External Services limits: no `not`, no anonymous arrays of objects or arrays, bodies as named components', () => {
@@ -67,7 +84,21 @@ describe('HTTP API: OpenAPI document', function () {
     const schemes = (spec.components as Json).securitySchemes as Json;
     assert.deepEqual(schemes.ApiKey, { type: 'apiKey', in: 'header', name: 'X-API-Key', description: (schemes.ApiKey as Json).description });
     const schemas = Object.keys((spec.components as Json).schemas as Json);
-    for (const name of ['RefundStart', 'ReplacementStart', 'CaseResolutionStart', 'StartedProcess', 'Process', 'Problem', 'RefundLine']) assert.ok(schemas.includes(name), name);
+    for (const name of ['RefundStart', 'ReplacementStart', 'CaseResolutionStart', 'StartedProcess', 'Process', 'Problem', 'RefundLine', 'CaseProcesses', 'CaseCancelResult']) assert.ok(schemas.includes(name), name);
+  });
+
+  it('declares errors as application/json with the Problem schema, and the CSV report as text/plain', () => {
+    const paths = spec.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: Json }> }> }>>;
+    for (const [path, item] of Object.entries(paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) < 400) continue;
+          assert.deepEqual(Object.keys(response.content ?? {}), ['application/json'], `${method} ${path} ${status}`);
+          assert.equal(response.content!['application/json'].schema.$ref, '#/components/schemas/Problem');
+        }
+      }
+    }
+    assert.deepEqual(Object.keys(paths['/v1/reconciliations/{date}/report.csv'].get.responses['200'].content ?? {}), ['text/plain']);
   });
 
   it('serves interactive docs at /docs', async () => {

@@ -94,7 +94,7 @@ describe('HTTP API: reading and steering processes', function () {
     assertProblem(await world.call('POST', `${processUrl(workflowId)}/cancel`, { body: { reason: 'again' } }), 409, 'process-closed');
   });
 
-  it('answers 404 problem+json for an unknown process on every process route', async () => {
+  it('answers a 404 problem for an unknown process on every process route', async () => {
     const path = processUrl(uniqueName('refund/none'));
     const replies: [Reply, string][] = [
       [await world.call('GET', path), 'GET'],

@@ -179,9 +179,12 @@ describe('reconciliation workflow', function () {
       assert.equal(json.statusCode, 200, json.body);
       assert.deepEqual(json.json().counts, report.counts);
       assert.deepEqual(json.json().mismatches, report.mismatches);
-      const csv = await app.inject({ method: 'GET', url: `/v1/reconciliations/${today}/report.csv`, headers });
+      const csv = await app.inject({ method: 'GET', url: `/v1/reconciliations/${today}/report.csv`, headers: { ...headers, accept: 'text/csv' } });
       assert.equal(csv.statusCode, 200);
       assert.match(String(csv.headers['content-type']), /^text\/csv/);
+      // As declared in the spec for External Services: text/plain unless text/csv is asked for.
+      const text = await app.inject({ method: 'GET', url: `/v1/reconciliations/${today}/report.csv`, headers });
+      assert.deepEqual([String(text.headers['content-type']).split(';')[0], text.body], ['text/plain', csv.body]);
       assert.equal(csv.body.trimEnd().split('\r\n').length, 1 + report.mismatches.length);
       const none = await app.inject({ method: 'GET', url: '/v1/reconciliations/1999-01-01', headers });
       assert.equal(none.statusCode, 404);

@@ -43,11 +43,11 @@ export function financeRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpS
     }
   };
 
-  const list = <T>(request: { query: unknown }, reply: Parameters<typeof sendCloudError>[0], items: (date: string) => T[], keyOfItem: (item: T) => string) => {
+  const list = <T>(request: { url: string; query: unknown }, reply: Parameters<typeof sendCloudError>[0], items: (date: string) => T[], keyOfItem: (item: T) => string) => {
     const q = ListQuery.safeParse(request.query);
     if (!q.success) return sendCloudError(reply, 400, 'VALIDATION_ERROR', 'businessDate (YYYY-MM-DD) is required; pageSize 1..500');
     try {
-      return pageOf(items(q.data.businessDate), keyOfItem, q.data.pageSize, q.data.cursor);
+      return pageOf(items(q.data.businessDate), keyOfItem, q.data.pageSize, q.data.cursor, () => ctx.faults.repeatsCursor('GET', request.url.split('?')[0]));
     } catch (err) {
       if (err instanceof InvalidCursorError) return sendCloudError(reply, 400, 'INVALID_CURSOR', err.message);
       throw err;

@@ -32,7 +32,7 @@ export function orderRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpSta
     const since = new Date(q.data.changedSince).toISOString();
     const changed = Object.values(ctx.store.data.orders).filter((o) => o.updatedAt >= since);
     try {
-      return pageOf(changed, (o) => `${o.updatedAt}|${o.orderNumber}`, q.data.pageSize, q.data.cursor);
+      return pageOf(changed, (o) => `${o.updatedAt}|${o.orderNumber}`, q.data.pageSize, q.data.cursor, () => ctx.faults.repeatsCursor('GET', '/api/v2/orders'));
     } catch (err) {
       if (err instanceof InvalidCursorError) return sendCloudError(reply, 400, 'INVALID_CURSOR', err.message);
       throw err;

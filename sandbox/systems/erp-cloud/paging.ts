@@ -15,10 +15,12 @@ function decodeCursor(cursor: string): string {
   throw new InvalidCursorError(`cursor ${cursor} is not one this API issued`);
 }
 
-export function pageOf<T>(items: T[], keyOf: (item: T) => string, pageSize: number, cursor?: string): { data: T[]; nextCursor: string | null } {
+/** `repeatsCursor` (a fault, asked only for a next page) serves the page and hands back the cursor it was asked with, as a paging bug would. */
+export function pageOf<T>(items: T[], keyOf: (item: T) => string, pageSize: number, cursor?: string, repeatsCursor: () => boolean = () => false): { data: T[]; nextCursor: string | null } {
   const sorted = [...items].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   const after = cursor ? decodeCursor(cursor) : undefined;
   const rest = after === undefined ? sorted : sorted.filter((item) => keyOf(item) > after);
   const data = rest.slice(0, pageSize);
+  if (cursor && repeatsCursor()) return { data, nextCursor: cursor };
   return { data, nextCursor: rest.length > pageSize ? encodeCursor(keyOf(data[data.length - 1])) : null };
 }

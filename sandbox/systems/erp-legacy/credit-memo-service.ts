@@ -28,7 +28,7 @@ const required = (payload: XmlNode, field: string): string => {
 };
 
 /** Page through rows by key; the token is the last key returned, base64 encoded. */
-export function legacyPage<T>(rows: T[], keyOf: (row: T) => string, payload: XmlNode): { rows: T[]; next?: string } {
+export function legacyPage<T>(rows: T[], keyOf: (row: T) => string, payload: XmlNode, repeatsToken: () => boolean = () => false): { rows: T[]; next?: string } {
   const size = Number(text(payload, 'PAGE_SIZE') ?? '50');
   if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE_MAX) throw new LegacyFault('VAL-001', `PAGE_SIZE must be 1..${PAGE_SIZE_MAX}`);
   const token = text(payload, 'PageToken');
@@ -41,6 +41,8 @@ export function legacyPage<T>(rows: T[], keyOf: (row: T) => string, payload: Xml
   const sorted = [...rows].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
   const rest = after === undefined ? sorted : sorted.filter((r) => keyOf(r) > after);
   const page = rest.slice(0, size);
+  // The repeat-cursor fault: the page again with the token it was asked with.
+  if (token && repeatsToken()) return { rows: page, next: token };
   return { rows: page, next: rest.length > size ? Buffer.from(`K:${keyOf(page[page.length - 1])}`, 'utf8').toString('base64url') : undefined };
 }
 
@@ -133,7 +135,7 @@ export function creditMemoService(ctx: SystemContext<LegacyErpState>): LegacySer
       mutating: false,
       run: (payload) => {
         const date = busDate(payload);
-        const page = legacyPage(Object.values(state().creditMemos).filter((m) => m.BUS_DATE === date), (m) => m.CM_NO, payload);
+        const page = legacyPage(Object.values(state().creditMemos).filter((m) => m.BUS_DATE === date), (m) => m.CM_NO, payload, () => ctx.faults.repeatsCursor('POST', '/legacy/finance/CreditMemoService'));
         return { CreditMemoList: { CreditMemo: page.rows }, NextPageToken: page.next };
       },
     },
@@ -147,7 +149,7 @@ export function ledgerService(ctx: SystemContext<LegacyErpState>): LegacyService
       mutating: false,
       run: (payload) => {
         const date = busDate(payload);
-        const page = legacyPage(ctx.store.data.ledger.filter((e) => e.BUS_DATE === date), (e) => e.ENTRY_NO, payload);
+        const page = legacyPage(ctx.store.data.ledger.filter((e) => e.BUS_DATE === date), (e) => e.ENTRY_NO, payload, () => ctx.faults.repeatsCursor('POST', '/legacy/finance/LedgerService'));
         return { LedgerEntryList: { LedgerEntry: page.rows }, NextPageToken: page.next };
       },
     },

@@ -164,7 +164,9 @@ export function refundRoutes(app: FastifyInstance, ctx: SystemContext<PaymentsSt
       .filter((r) => created(r.created))
       // Newest first, as Stripe lists.
       .sort((a, b) => b.created - a.created || b.seq - a.seq);
-    const cursor = (q.starting_after ?? q.ending_before) as string | undefined;
+    // The repeat-cursor fault: starting_after ignored, the first page served again.
+    const repeat = q.starting_after !== undefined && ctx.faults.repeatsCursor('GET', '/v1/refunds');
+    const cursor = repeat ? undefined : ((q.starting_after ?? q.ending_before) as string | undefined);
     let page: RefundRecord[];
     let hasMore: boolean;
     if (cursor === undefined) {

@@ -44,7 +44,8 @@ function storeCursor(state: SalesforceState, cursor: SalesforceState['cursors'][
   return id;
 }
 
-function page(ctx: Ctx, request: FastifyRequest, cursorId: string, offset: number): Record<string, unknown> {
+/** `repeatLocator` (the repeat-cursor fault) answers the page with the locator it was asked with, as a paging bug would. */
+function page(ctx: Ctx, request: FastifyRequest, cursorId: string, offset: number, repeatLocator = false): Record<string, unknown> {
   const state = ctx.store.data;
   const cursor = state.cursors[cursorId];
   if (!cursor) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
@@ -54,8 +55,8 @@ function page(ctx: Ctx, request: FastifyRequest, cursorId: string, offset: numbe
   const table = state.records[object.name] ?? {};
   const eng = engine(state);
   const records = slice.filter((id) => table[id]).map((id) => eng.shape(object, table[id], cursor.select, base));
-  const nextOffset = offset + slice.length;
-  const done = nextOffset >= cursor.ids.length;
+  const nextOffset = repeatLocator ? offset : offset + slice.length;
+  const done = !repeatLocator && nextOffset >= cursor.ids.length;
   if (done) delete state.cursors[cursorId];
   return { totalSize: cursor.ids.length, done, ...(done ? {} : { nextRecordsUrl: `${base}/query/${cursorId}-${nextOffset}` }), records };
 }
@@ -225,7 +226,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
     read(reply, () => {
       const match = /^([a-zA-Z0-9]{18})-(\d+)$/.exec((request.params as P).locator);
       if (!match) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
-      const body = page(ctx, request, match[1], Number(match[2]));
+      const body = page(ctx, request, match[1], Number(match[2]), ctx.faults.repeatsCursor('GET', request.url.split('?')[0]));
       ctx.store.changed();
       return { status: 200, body };
     }),

@@ -8,6 +8,7 @@ import type { ReserveStockRequest } from '../../domain/inventory';
 import type { ChangedOrdersQuery, ReplacementOrderRequest } from '../../domain/order';
 import type { ReturnAuthorizationRequest } from '../../domain/return-authorization';
 import type { ErpConnector } from './port';
+import { CursorTrail, repeatedCursorError } from '../shared/paging';
 import {
   CloudAvailability,
   CloudCreditMemo,
@@ -72,6 +73,8 @@ export class CloudErpAdapter implements ErpConnector {
       params: { changedSince: query.changedSince, pageSize: query.pageSize ?? this.pageSize, cursor: query.cursor },
       schema: CloudOrderPage,
     });
+    // One page per call (the caller pages): the cursor it was asked with coming back is the loop to stop.
+    if (query.cursor && page.nextCursor === query.cursor) throw repeatedCursorError('erp', 'listChangedOrders', query.cursor);
     return { orders: page.data.map(toOrder), nextCursor: page.nextCursor ?? undefined };
   }
 
@@ -169,11 +172,12 @@ export class CloudErpAdapter implements ErpConnector {
 
   private async allPages<T>(operation: string, url: string, businessDate: string, schema: ZodType<{ data: T[]; nextCursor: string | null }>): Promise<T[]> {
     const items: T[] = [];
+    const trail = new CursorTrail('erp', operation);
     let cursor: string | undefined;
     do {
       const page = await this.http.request({ operation, method: 'GET', url, params: { businessDate, pageSize: this.pageSize, cursor }, schema });
       items.push(...page.data);
-      cursor = page.nextCursor ?? undefined;
+      cursor = page.nextCursor ? trail.follow(page.nextCursor) : undefined;
     } while (cursor);
     return items;
   }

@@ -8,6 +8,7 @@ import { toDecimal } from '../../domain/money';
 import { parseCreditMemoId, type BusinessDate, type CreditMemo, type DraftCreditMemoRequest } from '../../domain/credit-memo';
 import type { LedgerEntry } from '../../domain/ledger';
 import type { ErpFinancePort } from './port';
+import { CursorTrail } from '../shared/paging';
 import {
   buildEnvelope,
   classifyLegacyError,
@@ -80,24 +81,26 @@ export class LegacyErpAdapter implements ErpFinancePort {
 
   async listCreditMemos(businessDate: BusinessDate): Promise<CreditMemo[]> {
     const memos: CreditMemo[] = [];
+    const trail = new CursorTrail('erp-legacy', 'listCreditMemos');
     let token: string | undefined;
     do {
       const page = await this.call('listCreditMemos', 'CreditMemoService', 'ListCreditMemos', { BUS_DATE: toLegacyDate(businessDate), PAGE_SIZE: this.pageSize, PageToken: token }, CreditMemoListResponse);
       const list = page.Response.Body.CreditMemoList;
       memos.push(...(list === '' ? [] : (list.CreditMemo ?? [])).map(toCreditMemo));
-      token = page.Response.Body.NextPageToken || undefined;
+      token = page.Response.Body.NextPageToken ? trail.follow(page.Response.Body.NextPageToken) : undefined;
     } while (token);
     return memos;
   }
 
   async listLedgerEntries(businessDate: BusinessDate): Promise<LedgerEntry[]> {
     const entries: LedgerEntry[] = [];
+    const trail = new CursorTrail('erp-legacy', 'listLedgerEntries');
     let token: string | undefined;
     do {
       const page = await this.call('listLedgerEntries', 'LedgerService', 'ListLedgerEntries', { BUS_DATE: toLegacyDate(businessDate), PAGE_SIZE: this.pageSize, PageToken: token }, LedgerListResponse);
       const list = page.Response.Body.LedgerEntryList;
       entries.push(...(list === '' ? [] : (list.LedgerEntry ?? [])).map(toLedgerEntry));
-      token = page.Response.Body.NextPageToken || undefined;
+      token = page.Response.Body.NextPageToken ? trail.follow(page.Response.Body.NextPageToken) : undefined;
     } while (token);
     return entries;
   }

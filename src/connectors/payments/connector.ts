@@ -5,6 +5,7 @@ import type { Refund, RefundReason, RefundWindow } from '../../domain/refund';
 import type { BreakerOptions } from '../shared/breaker';
 import { HttpSystem } from '../shared/http';
 import { toPayment, toRefund } from './mapping';
+import { CursorTrail } from '../shared/paging';
 import { StripeErrorBody, StripePaymentIntent, StripeRefund, StripeRefundList } from './stripe-schemas';
 
 /** The payment provider in retail terms: a customer's payment, and refunds against it. */
@@ -89,6 +90,7 @@ export class PaymentsHttpConnector implements PaymentsConnector {
 
   async listRefunds(window: RefundWindow): Promise<Refund[]> {
     const refunds: Refund[] = [];
+    const trail = new CursorTrail('payments', 'listRefunds');
     let startingAfter: string | undefined;
     for (;;) {
       const params = new URLSearchParams({
@@ -101,7 +103,8 @@ export class PaymentsHttpConnector implements PaymentsConnector {
       const page = await this.http.request({ operation: 'listRefunds', method: 'GET', url: '/v1/refunds', params, schema: StripeRefundList });
       refunds.push(...page.data.map(toRefund));
       if (!page.has_more || page.data.length === 0) return refunds;
-      startingAfter = page.data[page.data.length - 1].id;
+      // The cursor is the page's last id: a page ending where an earlier one did is the same page again.
+      startingAfter = trail.follow(page.data[page.data.length - 1].id);
     }
   }
 

@@ -12,6 +12,7 @@ import { classifySalesforceError } from './classify';
 import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment, toCase, toCustomer } from './mapping';
 import { OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertResult } from './order-status';
 import { DirectTransport, callTrace } from './transport';
+import { CursorTrail } from '../shared/paging';
 import {
   AccountRecordSchema,
   AdjustmentRecordSchema,
@@ -272,8 +273,9 @@ export class SalesforceConnector {
     const pageSchema = queryResult(schema);
     let page = this.parse(operation, pageSchema, await this.call(operation, (conn) => conn.query(soql).then((r) => r)));
     const records = [...page.records];
+    const trail = new CursorTrail(SYSTEM, operation);
     while (!page.done && page.nextRecordsUrl) {
-      const locator = page.nextRecordsUrl;
+      const locator = trail.follow(page.nextRecordsUrl);
       page = this.parse(operation, pageSchema, await this.call(operation, (conn) => conn.queryMore(locator).then((r) => r)));
       records.push(...page.records);
     }

@@ -9,10 +9,12 @@ import type { Config } from '../../config';
 import type { EventsConfig } from '../../config/events';
 import { createLogger, type Logger } from '../../observability/logger';
 import { installAuth } from './auth';
+import { installEdges } from './edges';
 import { installMetrics } from './metrics';
 import { mountOperation, openApiDocument } from './operations';
 import { Problem, sendProblem, toProblem } from './problems';
 import { backfillOperations } from './routes/backfills';
+import { caseOperations } from './routes/cases';
 import type { RouteDeps } from './routes/deps';
 import { eventIngestion } from './routes/events';
 import { mountHealth } from './routes/health';
@@ -37,7 +39,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * The HTTP API that Salesforce Flows, Apex and operators call (not listening: main.ts or a test does).
  * Request lifecycle: request id → caller identified → rate limit per caller → scope (401/403) → body
- * (capped) → zod → the process client functions → a small flat answer, or application/problem+json.
+ * (capped) → zod → the process client functions → a small flat answer, or a problem (application/json, or
+ * application/problem+json when Accept asks for it).
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger({ level: deps.config.log.level, format: deps.config.log.format, context: { component: 'api' } });
@@ -52,6 +55,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // Workflow ids contain '/', sent encoded as one segment: allow long ones.
     routerOptions: { maxParamLength: 512 },
+    // Malformed or over-long URLs answer like every other error (the default is a bare fastify body).
+    frameworkErrors: (err, request, reply) => sendProblem(request, reply, toProblem(err)),
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -64,7 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     else if (problem.status >= 500) logger.warn('request not served', { requestId: request.id, url: request.url, status: problem.status, type: problem.slug });
     return sendProblem(request, reply, problem);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new Problem(404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`)));
+  installEdges(app);
 
   installAuth(app, deps.api.keys);
   const metrics = installMetrics(app);
@@ -76,7 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_request, context) => new Problem(429, 'rate-limited', 'Too many requests', `rate limit of ${context.max} requests exceeded; retry after ${context.after}`),
   });
 
-  const operations = [...startOperations(routeDeps), ...processOperations(routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps)];
+  const processes = processOperations(routeDeps);
+  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps)];
   const events = eventIngestion(routeDeps, deps.events);
   const spec = openApiDocument([...operations, events.operation], deps.api);
   await app.register(fastifySwagger, { mode: 'static', specification: { document: spec as never } });

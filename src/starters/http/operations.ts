@@ -2,7 +2,7 @@ import { OpenApiGeneratorV3, OpenAPIRegistry, type ResponseConfig } from '@astea
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfig, ApiScope } from '../../config/api';
 import { API_KEY_HEADER } from './auth';
-import { parseInput, PROBLEM_CONTENT_TYPE } from './problems';
+import { parseInput } from './problems';
 import { ProblemSchema } from './schemas/common';
 import { z } from './schemas/zod';
 
@@ -25,7 +25,8 @@ export interface Operation<P extends z.ZodObject | undefined = z.ZodObject | und
   body?: B;
   /** Accepts the Idempotency-Key header. */
   idempotencyHeader?: boolean;
-  success: { status: 200 | 202; description: string; schema: R };
+  /** The answer; text/plain for text served as is (External Services reads no other text type). */
+  success: { status: 200 | 202; description: string; schema: R; mediaType?: 'application/json' | 'text/plain' };
   /** The problem statuses this operation can answer besides the common ones (400, 401, 403, 429, 500). */
   problems?: number[];
   handle(input: { params: Parsed<P>; body: Parsed<B>; request: FastifyRequest; reply: FastifyReply }): Promise<z.input<R>>;
@@ -79,9 +80,10 @@ export function openApiDocument(operations: Operation[], api: ApiConfig): Return
   for (const op of operations) {
     const problems = [...new Set([...commonProblems, ...(op.problems ?? [])])].sort();
     const responses: Record<string, ResponseConfig> = {
-      [op.success.status]: { description: op.success.description, content: { 'application/json': { schema: op.success.schema } } },
+      [op.success.status]: { description: op.success.description, content: { [op.success.mediaType ?? 'application/json']: { schema: op.success.schema } } },
     };
-    for (const status of problems) responses[status] = { description: problemDescriptions[status] ?? 'Error', content: { [PROBLEM_CONTENT_TYPE.split(';')[0]]: { schema: ProblemSchema } } };
+    // Declared as application/json, the only JSON type External Services imports; problem+json stays available through Accept.
+    for (const status of problems) responses[status] = { description: problemDescriptions[status] ?? 'Error', content: { 'application/json': { schema: ProblemSchema } } };
     registry.registerPath({
       method: op.method,
       path: op.path,
@@ -108,6 +110,7 @@ export function openApiDocument(operations: Operation[], api: ApiConfig): Return
     servers: api.publicUrl ? [{ url: api.publicUrl }] : undefined,
     tags: [
       { name: 'processes', description: 'Start, read and steer processes' },
+      { name: 'cases', description: 'A case\'s processes by Case Number, for Salesforce Flows' },
       { name: 'orders', description: 'Order information for the agent\'s screen' },
     ],
   });

@@ -4,8 +4,13 @@ import type { z } from 'zod';
 import { ProcessClosedError, ProcessNotFoundError, UpdateRejectedError } from '../../client';
 import { OrderNotFoundError } from '../../services/order-overview';
 
-/** RFC 9457 problem details: every error the API answers, so callers branch on `type` and `status`. */
+/**
+ * RFC 9457 problem details: every error the API answers, so callers branch on `type` and `status`.
+ * Served as application/json unless the caller's Accept prefers application/problem+json: Salesforce
+ * External Services accepts no other JSON media type, and RFC 9457 clients still get theirs by asking.
+ */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export const problemType = (slug: string) => `/problems/${slug}`;
 
 export interface FieldError {
@@ -57,6 +62,7 @@ const byStatus: Record<number, [slug: string, title: string]> = {
   405: ['method-not-allowed', 'Method not allowed'],
   406: ['not-acceptable', 'Not acceptable'],
   413: ['payload-too-large', 'Request body too large'],
+  414: ['uri-too-long', 'URI too long'],
   415: ['unsupported-media-type', 'Unsupported media type'],
   429: ['rate-limited', 'Too many requests'],
   503: ['unavailable', 'Service unavailable'],
@@ -80,10 +86,34 @@ export function toProblem(err: unknown): Problem {
   return new Problem(500, 'internal', 'Internal error', 'the request failed unexpectedly; quote the request id when reporting it');
 }
 
+/** The weight (q) the Accept header gives a media type: its exact entry, else type/*, else *\/*; 0 when absent. */
+function acceptWeight(accept: string, mediaType: string): number {
+  const [family] = mediaType.split('/');
+  let best: { specificity: number; q: number } | undefined;
+  for (const part of accept.split(',')) {
+    const [range = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const specificity = range === mediaType ? 3 : range === `${family}/*` ? 2 : range === '*/*' ? 1 : 0;
+    if (!specificity || (best && best.specificity >= specificity)) continue;
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    best = { specificity, q: Number.isFinite(q) ? q : 0 };
+  }
+  return best?.q ?? 0;
+}
+
+/** application/problem+json only for a caller that names it and prefers it to application/json. */
+export function problemContentType(accept: string | undefined): string {
+  if (!accept || !/application\/problem\+json/i.test(accept)) return JSON_CONTENT_TYPE;
+  const problem = acceptWeight(accept, 'application/problem+json');
+  return problem > 0 && problem >= acceptWeight(accept, 'application/json') ? PROBLEM_CONTENT_TYPE : JSON_CONTENT_TYPE;
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
   return reply
     .code(problem.status)
-    .type(PROBLEM_CONTENT_TYPE)
+    // Set here too: framework errors (bad or over-long URLs) never pass the onRequest hooks.
+    .header('x-request-id', request.id)
+    .type(problemContentType(request.headers.accept))
     .send({
       type: problemType(problem.slug),
       title: problem.title,

@@ -18,7 +18,7 @@ const ReportSchema = z.object({ ...ReconciliationReportSchema.shape, mismatches:
   description: 'Counts per class (matched, missing-in-erp, missing-at-payment-provider, missing-in-salesforce, amount-mismatch), each mismatch with its keys and amounts, repairs done and exceptions opened',
 });
 
-const CsvSchema = z.string().openapi('ReconciliationCsv', { description: 'RFC 4180 CSV, header row then one row per mismatch; served as text/csv' });
+const CsvSchema = z.string().openapi('ReconciliationCsv', { description: 'RFC 4180 CSV, header row then one row per mismatch; text/plain, or text/csv when Accept names it' });
 
 /** GET /v1/reconciliations/{date} (JSON) and …/report.csv: the day's reconciliation report, from reconciliation/{date}'s query. */
 export function reconciliationOperations(deps: RouteDeps): Operation[] {
@@ -41,15 +41,17 @@ export function reconciliationOperations(deps: RouteDeps): Operation[] {
       method: 'get',
       path: '/v1/reconciliations/{date}/report.csv',
       tag: 'reconciliations',
-      summary: "A business day's mismatches as CSV (text/csv)",
+      summary: "A business day's mismatches as CSV text",
       description: 'One row per mismatch: keys, each system\'s amount in minor units, the action taken, the exception Task.',
       scope: 'read',
       params: DateParamsSchema,
       problems: [404],
-      success: { status: 200, description: 'CSV (RFC 4180), served as text/csv', schema: CsvSchema },
-      handle: async ({ params, reply }) => {
+      success: { status: 200, description: 'CSV (RFC 4180) as text/plain, or text/csv for a caller whose Accept names it', schema: CsvSchema, mediaType: 'text/plain' },
+      handle: async ({ params, request, reply }) => {
         const report = await readReconciliationReport(deps.client, params.date);
-        reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="reconciliation-${params.date}.csv"`);
+        // Declared text/plain (External Services imports no text/csv); spreadsheets and scripts that ask for text/csv get it.
+        const csv = /\btext\/csv\b/i.test(request.headers.accept ?? '');
+        reply.type(csv ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8').header('content-disposition', `attachment; filename="reconciliation-${params.date}.csv"`);
         return reportToCsv(report);
       },
     }),

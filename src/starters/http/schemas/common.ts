@@ -67,4 +67,4 @@ export const ProblemSchema = z
     requiredScope: z.string().optional(),
     idempotencyKey: z.string().optional(),
   })
-  .openapi('Problem', { description: 'RFC 9457 problem details (application/problem+json)' });
+  .openapi('Problem', { description: 'RFC 9457 problem details: application/json, or application/problem+json when Accept asks for it' });
