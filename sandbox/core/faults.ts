@@ -9,7 +9,8 @@ export const FaultRuleInput = z
     method: z.string().toUpperCase().optional(),
     /** Path prefix, or a glob with `*` (e.g. "/v1/refunds*", "/services/data/*\/sobjects/Case*"). */
     path: z.string().optional(),
-    kind: z.enum(['latency', 'error', 'outage', 'rate-limit', 'reset']),
+    /** slow-response: the handler runs (a write commits), then the answer waits latencyMs — a timeout after success. */
+    kind: z.enum(['latency', 'error', 'outage', 'rate-limit', 'reset', 'slow-response']),
     latencyMs: z.number().int().min(0).max(120_000).optional(),
     status: z.number().int().min(400).max(599).optional(),
     /** System-specific error code for the body (e.g. UNABLE_TO_LOCK_ROW). */
@@ -35,7 +36,8 @@ export interface FaultRule extends FaultRuleInput {
 
 export type FaultAction =
   | { kind: 'latency'; ms: number }
-  | { kind: 'error'; status: number; code?: string; message: string; retryAfterSeconds?: number }
+  | { kind: 'slow-response'; ms: number }
+  | { kind: 'error'; status: number; code?: string; message: string; retryAfterSeconds?: number; rule: FaultRuleInput['kind'] }
   | { kind: 'reset' };
 
 let nextId = 1;
@@ -90,7 +92,8 @@ export class FaultInjector {
       if (rule.count !== undefined && rule.fired >= rule.count) continue;
       if (this.random() >= rule.rate) continue;
       const action = this.toAction(rule);
-      if (action.kind !== 'latency' && actions.some((a) => a.kind !== 'latency')) continue;
+      const delays = (a: FaultAction) => a.kind === 'latency' || a.kind === 'slow-response';
+      if (!delays(action) && actions.some((a) => !delays(a))) continue;
       rule.fired += 1;
       actions.push(action);
     }
@@ -101,6 +104,8 @@ export class FaultInjector {
     switch (rule.kind) {
       case 'latency':
         return { kind: 'latency', ms: rule.latencyMs ?? 1000 };
+      case 'slow-response':
+        return { kind: 'slow-response', ms: rule.latencyMs ?? 1000 };
       case 'reset':
         return { kind: 'reset' };
       case 'rate-limit':
@@ -110,6 +115,7 @@ export class FaultInjector {
           code: rule.errorCode,
           message: rule.message ?? 'Too many requests',
           retryAfterSeconds: rule.retryAfterSeconds ?? 1,
+          rule: rule.kind,
         };
       case 'outage':
         return {
@@ -118,9 +124,10 @@ export class FaultInjector {
           code: rule.errorCode,
           message: rule.message ?? 'Service unavailable (outage)',
           retryAfterSeconds: rule.retryAfterSeconds,
+          rule: rule.kind,
         };
       case 'error':
-        return { kind: 'error', status: rule.status ?? 500, code: rule.errorCode, message: rule.message ?? 'Injected failure' };
+        return { kind: 'error', status: rule.status ?? 500, code: rule.errorCode, message: rule.message ?? 'Injected failure', rule: rule.kind };
     }
   }
 

@@ -15,6 +15,7 @@ import { apiVersion } from './data-routes';
  */
 const OPERATIONS = ['insert', 'update', 'upsert', 'delete'] as const;
 type P = { version: string; id: string };
+const DELETABLE: IngestJob['state'][] = ['UploadComplete', 'JobComplete', 'Aborted', 'Failed'];
 
 function jobInfo(job: IngestJob): Record<string, unknown> {
   const processed = job.successful.length + job.failed.length;
@@ -99,7 +100,7 @@ function process(ctx: Ctx, job: IngestJob): void {
     }
   }
   job.state = 'JobComplete';
-  commit(ctx, undefined, effects);
+  commit(ctx, effects);
 }
 
 function getJob(ctx: Ctx, request: FastifyRequest): IngestJob {
@@ -202,7 +203,8 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.delete(`${prefix}/:id`, async (request, reply) =>
     write(ctx, request, reply, () => {
       const job = getJob(ctx, request);
-      if (['UploadComplete', 'InProgress'].includes(job.state)) throw new SfError(400, 'INVALIDJOBSTATE', `Job ${job.id} is still ${job.state}`);
+      // Salesforce deletes a job only once its data is closed: never while Open or InProgress.
+      if (!DELETABLE.includes(job.state)) throw new SfError(400, 'INVALIDJOBSTATE', `Job ${job.id} cannot be deleted in state ${job.state}`);
       delete ctx.store.data.jobs[job.id];
       return { status: 204, body: '' };
     }),

@@ -16,6 +16,9 @@ export const salesforce: SystemDefinition<SalesforceState> = {
   defaultPort: 4010,
   seed: seedSalesforce,
   sendError: sendSalesforceError,
+  // Salesforce has no 429: an exhausted API allowance is 403 REQUEST_LIMIT_EXCEEDED, without Retry-After.
+  sendFault: (reply, action) =>
+    action.rule === 'rate-limit' ? sendSalesforceError(reply, 403, 'REQUEST_LIMIT_EXCEEDED', action.message === 'Too many requests' ? 'TotalRequests Limit exceeded.' : action.message) : undefined,
   routes: (app, ctx) => {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
