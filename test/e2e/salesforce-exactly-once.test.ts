@@ -6,7 +6,7 @@ import type { Sandbox } from '../../sandbox';
 import { buildActivities } from '../../src/activities';
 import { createWorkers } from '../../src/workers/workers';
 import type { refund, RefundResult } from '../../src/workflows/refund';
-import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
+import { admin, configFor, sandboxUrlEnv, startTestSandbox } from '../helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { spawnWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { systemQueuesOf } from '../workers/fake-activities';
@@ -110,17 +110,7 @@ describe('Salesforce write-backs exactly once when the answer is lost', function
     const config = configFor(sandbox, queueEnv);
     const workers: WorkerProcess[] = [];
     const start = () => {
-      const worker = spawnWorkerProcess({
-        ...queueEnv,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-        SALESFORCE_LOGIN_URL: u.salesforce!,
-        ERP_CLOUD_URL: u.erpCloud!,
-        ERP_LEGACY_URL: u.erpLegacy!,
-        WAREHOUSE_URL: u.warehouse!,
-        PAYMENTS_URL: u.payments!,
-        CARRIER_URL: u.carrier!,
-      });
+      const worker = spawnWorkerProcess({ ...queueEnv, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default', ...sandboxUrlEnv(sandbox) });
       workers.push(worker);
       return worker;
     };

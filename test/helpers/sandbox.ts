@@ -15,19 +15,23 @@ export async function startTestSandbox(only?: SandboxSystemKey[], extra: { webho
   });
 }
 
+/** The environment variables that point the product at a test sandbox (for configs and worker processes). */
+export function sandboxUrlEnv(sandbox: Sandbox): Record<string, string> {
+  const u = sandbox.urls;
+  const entries: [string, string | undefined][] = [
+    ['SALESFORCE_LOGIN_URL', u.salesforce],
+    ['ERP_CLOUD_URL', u.erpCloud],
+    ['ERP_LEGACY_URL', u.erpLegacy],
+    ['WAREHOUSE_URL', u.warehouse],
+    ['PAYMENTS_URL', u.payments],
+    ['CARRIER_URL', u.carrier],
+  ];
+  return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 /** The product's configuration pointed at a test sandbox (plus any overrides, as environment variables). */
 export function configFor(sandbox: Sandbox, env: Record<string, string> = {}): Config {
-  const u = sandbox.urls;
-  return configFromEnv({
-    SALESFORCE_LOGIN_URL: u.salesforce,
-    ERP_CLOUD_URL: u.erpCloud,
-    ERP_LEGACY_URL: u.erpLegacy,
-    WAREHOUSE_URL: u.warehouse,
-    PAYMENTS_URL: u.payments,
-    CARRIER_URL: u.carrier,
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
+  return configFromEnv({ ...sandboxUrlEnv(sandbox), LOG_LEVEL: 'warn', ...env });
 }
 
 /** Admin calls to one sandbox system (faults, ledger, reset) over HTTP, as a test would make them. */
