@@ -472,6 +472,32 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.deepEqual(typed.map((r) => r.success), [true, true]);
     });
 
+    it('runs Bulk API 2.0 query jobs the way the bulk2.query of jsforce drives them, with parent fields as columns', async () => {
+      const conn = jsforce();
+      const soql = "SELECT Id, CaseNumber, Account.Customer_Id__c FROM Case WHERE Status != 'Closed' ORDER BY CaseNumber";
+      const rest = await conn.query<{ Id: string; CaseNumber: string; Account: { Customer_Id__c: string } | null }>(soql);
+      const rows = (await (await conn.bulk2.query(soql, { pollInterval: 100, pollTimeout: 10_000 })).toArray()) as Record<string, string>[];
+      assert.equal(rows.length, rest.totalSize);
+      assert.deepEqual(
+        rows.map((r) => [r.Id, r.CaseNumber, r['Account.Customer_Id__c']]),
+        rest.records.map((r) => [r.Id, r.CaseNumber, r.Account?.Customer_Id__c ?? '']),
+      );
+      const bad = await conn.bulk2.query('SELECT Nope FROM Case', { pollInterval: 100, pollTimeout: 5_000 }).then(
+        () => assert.fail('an unknown field is refused when the job is created'),
+        (e: Error & { errorCode?: string }) => e,
+      );
+      assert.equal(bad.errorCode, 'INVALID_FIELD');
+    });
+
+    it('revokes the session on jsforce logout', async () => {
+      const conn = new Connection({ oauth2: { loginUrl: url, clientId: 'retail-orchestrator', clientSecret: 'sandbox-client-secret' }, version: '62.0' });
+      await conn.login('integration@retail.example', 'sandbox-password');
+      const session = conn.accessToken!;
+      await conn.logout();
+      const after = await fetch(`${data()}/limits`, { headers: { authorization: `Bearer ${session}` } });
+      assert.equal(after.status, 401);
+    });
+
     it('keeps at most 10 query cursors per user: the oldest is released and its next page is INVALID_QUERY_LOCATOR', async () => {
       const seeded = await fetch(`${url}/__sandbox/salesforce/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ object: 'Product2', count: 300, fields: { Family: 'Cursors' } }) });
       assert.equal(seeded.status, 201);

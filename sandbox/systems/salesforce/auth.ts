@@ -162,6 +162,19 @@ export function registerAuth(app: FastifyInstance, ctx: SystemContext<Salesforce
     });
   });
 
+  // jsforce's logout() revokes the session here (form field token, or a GET with ?token=).
+  app.route({
+    method: ['POST', 'GET'],
+    url: '/services/oauth2/revoke',
+    handler: async (request, reply) => {
+      const token = ((request.body ?? {}) as Record<string, string>).token ?? (request.query as Record<string, string>).token;
+      if (!token || !ctx.store.data.tokens[token]) return oauthError(reply, 'invalid_token', 'invalid token');
+      delete ctx.store.data.tokens[token];
+      ctx.store.changed();
+      return reply.code(200).send('');
+    },
+  });
+
   app.get('/id/:orgId/:userId', async (request, reply) => {
     if (!sessionValid(ctx, request)) return invalidSession(reply);
     const { orgId, userId } = request.params as { orgId: string; userId: string };

@@ -17,16 +17,15 @@ const OPERATIONS = ['insert', 'update', 'upsert', 'delete'] as const;
 type P = { version: string; id: string };
 const DELETABLE: IngestJob['state'][] = ['UploadComplete', 'JobComplete', 'Aborted', 'Failed'];
 
+/** The fields every Bulk API 2.0 job info starts with, ingest and query alike. */
+export function jobHeader(job: Pick<IngestJob, 'id' | 'object' | 'createdDate' | 'systemModstamp'> & { operation: string; state: string }): Record<string, unknown> {
+  return { id: job.id, operation: job.operation, object: job.object, createdById: INTEGRATION_USER_ID, createdDate: job.createdDate, systemModstamp: job.systemModstamp, state: job.state };
+}
+
 function jobInfo(job: IngestJob): Record<string, unknown> {
   const processed = job.successful.length + job.failed.length;
   return {
-    id: job.id,
-    operation: job.operation,
-    object: job.object,
-    createdById: INTEGRATION_USER_ID,
-    createdDate: job.createdDate,
-    systemModstamp: job.systemModstamp,
-    state: job.state,
+    ...jobHeader(job),
     ...(job.externalIdFieldName ? { externalIdFieldName: job.externalIdFieldName } : {}),
     concurrencyMode: 'Parallel',
     contentType: 'CSV',

@@ -2,6 +2,7 @@ import type { SystemDefinition } from '../../core/system';
 import { invalidSession, registerAuth, sessionValid } from './auth';
 import { registerAdmin } from './admin';
 import { registerBulkRoutes } from './bulk';
+import { registerBulkQueryRoutes } from './bulk-query';
 import { registerDataRoutes } from './data-routes';
 import { SF_JSON, sendSalesforceError } from './errors';
 import { seedSalesforce, type SalesforceState } from './state';
@@ -58,6 +59,7 @@ export const salesforce: SystemDefinition<SalesforceState> = {
     registerAuth(app, ctx);
     registerDataRoutes(app, ctx);
     registerBulkRoutes(app, ctx);
+    registerBulkQueryRoutes(app, ctx);
     registerAdmin(app, ctx);
   },
 };
