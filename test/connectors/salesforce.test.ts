@@ -101,6 +101,25 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
     assert.equal(requests.filter((r) => /\/query\/01g\w{15}-2000$/.test(r.path)).length, 1, 'second page fetched through the query locator');
   });
 
+  it('runs a query again when Salesforce released its cursor (INVALID_QUERY_LOCATOR), and fails retryably if that keeps happening', async () => {
+    const businessDate = '2025-06-30'; // seeded by the paging test above
+    const released = { kind: 'error', status: 400, errorCode: 'INVALID_QUERY_LOCATOR', message: 'invalid query locator', method: 'GET', path: '/services/data/*/query/*' };
+    await sfAdmin.fault({ ...released, count: 1 });
+    const since = Date.now();
+    assert.equal((await sf.listAdjustments(businessDate)).length, 2_345);
+    const { requests } = await sfAdmin.requests(since);
+    assert.deepEqual(
+      requests.map((r) => `${r.path.replace(/^.*\/query/, '/query').replace(/01g\w{15}/, 'locator')} ${r.status}`),
+      ['/query 200', '/query/locator-2000 400', '/query 200', '/query/locator-2000 200'],
+    );
+
+    await sfAdmin.fault({ ...released, count: 3 });
+    const err = await failure(sf.listAdjustments(businessDate));
+    assert.equal(err.type, 'DownstreamUnavailableError');
+    assert.equal(err.retryable, true);
+    assert.equal(err.code, 'INVALID_QUERY_LOCATOR');
+  });
+
   it('upserts an adjustment by External_Id__c: created, then updated, one record and one creation in the ledger', async () => {
     const key = 'refund/case-1:salesforceAdjustment'.replace('/', ':');
     const since = Date.now();
