@@ -20,6 +20,8 @@ export interface SandboxOptions {
   /** Where the ERP and warehouse send their webhooks (the orchestrator's event API). */
   webhookUrl?: string;
   webhookSecret?: string;
+  /** PEM certificate or public key of the Salesforce connected app, for the JWT bearer flow. */
+  salesforceJwtCertificate?: string;
   only?: SandboxSystemKey[];
 }
 
@@ -43,7 +45,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         host: options.host,
         stateDir: options.stateDir,
         world,
-        options: { webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret },
+        options: { webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret, jwtCertificate: options.salesforceJwtCertificate },
       });
     }
   } catch (err) {

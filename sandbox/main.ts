@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startSandbox, type SandboxSystemKey } from './index';
 
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     stateDir: resolve(process.env.SANDBOX_STATE_DIR ?? '.state/sandbox'),
     webhookUrl: process.env.SANDBOX_WEBHOOK_URL,
     webhookSecret: process.env.SANDBOX_WEBHOOK_SECRET,
+    salesforceJwtCertificate: process.env.SANDBOX_SALESFORCE_JWT_CERT_FILE ? readFileSync(process.env.SANDBOX_SALESFORCE_JWT_CERT_FILE, 'utf8') : undefined,
   });
   for (const [name, url] of Object.entries(sandbox.urls)) console.log(`sandbox ${name.padEnd(10)} ${url}   (admin: ${url}/__sandbox/health)`);
   const stop = async () => {

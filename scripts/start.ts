@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
@@ -12,6 +12,7 @@ import { createClient } from '../src/temporal/client';
 import { ensureReconciliationSchedule } from '../src/schedules/reconciliation';
 import { codecServerConfigFromEnv } from '../src/config/codec';
 import { ensureDevelopmentCodecKeys } from '../src/starters/codec/dev-keys';
+import { ensureSalesforceDevKey } from './salesforce-dev-key';
 import { portInUse, ProvisioningError, projectRoot, startDevServer, stopChild, type DevServer } from './temporal-cli';
 
 /**
@@ -136,6 +137,12 @@ async function main(): Promise<void> {
   }
   // Development runs versioned like production: each changed workflow bundle is a new build, made current below.
   process.env.WORKER_DEPLOYMENT_NAME ||= 'retail-orchestrator';
+  // The sandbox's connected app trusts a development key; against the sandbox, jwt_bearer signs with it unless a key is given.
+  const salesforceKey = ensureSalesforceDevKey(resolve(projectRoot, process.env.RETAIL_STATE_DIR ?? '.state'));
+  if (process.env.SALESFORCE_GRANT === 'jwt_bearer' && !process.env.SALESFORCE_LOGIN_URL && !process.env.SALESFORCE_JWT_KEY_FILE && !process.env.SALESFORCE_JWT_KEY) {
+    process.env.SALESFORCE_JWT_KEY_FILE = salesforceKey.keyFile;
+    process.env.SALESFORCE_USERNAME ??= 'integration@retail.example';
+  }
   const config = configFromEnv();
   const codecServer = codecServerConfigFromEnv();
   const codecUrl = `http://${codecServer.host}:${codecServer.port}`;
@@ -188,7 +195,7 @@ async function main(): Promise<void> {
     const apiPort = Number(process.env.API_PORT ?? 3000);
     const webhookSecret = process.env.EVENTS_HMAC_SECRET || ensureWebhookSecret(config.stateDir);
     const webhooks = { SANDBOX_WEBHOOK_URL: process.env.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${apiPort}/v1/events`, SANDBOX_WEBHOOK_SECRET: webhookSecret };
-    const sandbox = startChild('sandbox', 'sandbox/main.ts', { ...sandboxEnv(urls), ...webhooks }, 10_000);
+    const sandbox = startChild('sandbox', 'sandbox/main.ts', { ...sandboxEnv(urls), ...webhooks, SANDBOX_SALESFORCE_JWT_CERT_FILE: salesforceKey.publicKeyFile }, 10_000);
     children.push(sandbox);
     await waitFor('the sandbox systems to answer', sandbox, 60_000, async () => (await Promise.all(Object.values(urls).map((u) => httpOk(`${u}/__sandbox/health`)))).every(Boolean));
 

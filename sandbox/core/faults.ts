@@ -9,8 +9,8 @@ export const FaultRuleInput = z
     method: z.string().toUpperCase().optional(),
     /** Path prefix, or a glob with `*` (e.g. "/v1/refunds*", "/services/data/*\/sobjects/Case*"). */
     path: z.string().optional(),
-    /** repeat-cursor: a list route answers a next-page request with the cursor it was given (a paging bug some systems have). */
-    kind: z.enum(['latency', 'error', 'outage', 'rate-limit', 'reset', 'repeat-cursor']),
+    /** slow-response: the handler runs (a write commits), then the answer waits latencyMs — a timeout after success. repeat-cursor: a list route answers a next-page request with the cursor it was given (a paging bug some systems have). */
+    kind: z.enum(['latency', 'error', 'outage', 'rate-limit', 'reset', 'slow-response', 'repeat-cursor']),
     latencyMs: z.number().int().min(0).max(120_000).optional(),
     status: z.number().int().min(400).max(599).optional(),
     /** System-specific error code for the body (e.g. UNABLE_TO_LOCK_ROW). */
@@ -36,7 +36,8 @@ export interface FaultRule extends FaultRuleInput {
 
 export type FaultAction =
   | { kind: 'latency'; ms: number }
-  | { kind: 'error'; status: number; code?: string; message: string; retryAfterSeconds?: number }
+  | { kind: 'slow-response'; ms: number }
+  | { kind: 'error'; status: number; code?: string; message: string; retryAfterSeconds?: number; rule: FaultRuleInput['kind'] }
   | { kind: 'reset' };
 
 let nextId = 1;
@@ -88,7 +89,8 @@ export class FaultInjector {
     for (const rule of this.rules) {
       if (rule.kind === 'repeat-cursor' || !this.fires(rule, method, path)) continue;
       const action = this.toAction(rule);
-      if (action.kind !== 'latency' && actions.some((a) => a.kind !== 'latency')) continue;
+      const delays = (a: FaultAction) => a.kind === 'latency' || a.kind === 'slow-response';
+      if (!delays(action) && actions.some((a) => !delays(a))) continue;
       rule.fired += 1;
       actions.push(action);
     }
@@ -114,6 +116,8 @@ export class FaultInjector {
     switch (rule.kind) {
       case 'latency':
         return { kind: 'latency', ms: rule.latencyMs ?? 1000 };
+      case 'slow-response':
+        return { kind: 'slow-response', ms: rule.latencyMs ?? 1000 };
       case 'reset':
         return { kind: 'reset' };
       case 'rate-limit':
@@ -123,6 +127,7 @@ export class FaultInjector {
           code: rule.errorCode,
           message: rule.message ?? 'Too many requests',
           retryAfterSeconds: rule.retryAfterSeconds ?? 1,
+          rule: rule.kind,
         };
       case 'outage':
         return {
@@ -131,10 +136,11 @@ export class FaultInjector {
           code: rule.errorCode,
           message: rule.message ?? 'Service unavailable (outage)',
           retryAfterSeconds: rule.retryAfterSeconds,
+          rule: rule.kind,
         };
       case 'error':
       case 'repeat-cursor': // never evaluated per request: the list routes ask repeatsCursor
-        return { kind: 'error', status: rule.status ?? 500, code: rule.errorCode, message: rule.message ?? 'Injected failure' };
+        return { kind: 'error', status: rule.status ?? 500, code: rule.errorCode, message: rule.message ?? 'Injected failure', rule: rule.kind };
     }
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { FaultInjector, FaultRuleInput } from './faults';
+import { FaultInjector, FaultRuleInput, type FaultAction } from './faults';
 import { JsonStore, type LedgerEntry } from './store';
 import type { World } from '../seed/world';
 
@@ -32,11 +32,16 @@ export interface SystemContext<S> {
   options: Record<string, string | undefined>;
 }
 
+/** How a system answers an injected failure when its real counterpart has its own shape (Salesforce's 403 limit). */
+export type FaultWriter = (reply: FastifyReply, action: Extract<FaultAction, { kind: 'error' }>) => FastifyReply | undefined;
+
 export interface SystemDefinition<S> {
   name: string;
   defaultPort: number;
   seed: (world: World) => S;
   sendError: ErrorWriter;
+  /** Optional: answers injected failures itself; undefined falls back to the generic status, code and Retry-After. */
+  sendFault?: FaultWriter;
   routes: (app: FastifyInstance, ctx: SystemContext<S>) => void | Promise<void>;
   /** Called after listen; returns a stop function for background work (webhook dispatch, ...). */
   background?: (ctx: SystemContext<S>) => () => void;
@@ -130,20 +135,31 @@ export async function startSystem<S>(def: SystemDefinition<S>, opts: StartOption
   };
 
   // Faults apply to the system's own routes, never to the admin surface.
+  const slowResponses = new WeakMap<FastifyRequest, number>();
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
     if (path.startsWith('/__sandbox')) return;
     for (const action of faults.evaluate(request.method, path)) {
       if (action.kind === 'latency') {
         await new Promise((resolve) => setTimeout(resolve, action.ms));
+      } else if (action.kind === 'slow-response') {
+        slowResponses.set(request, action.ms);
       } else if (action.kind === 'reset') {
         request.raw.socket.destroy();
         return reply;
       } else {
+        const custom = def.sendFault?.(reply, action);
+        if (custom) return custom;
         if (action.retryAfterSeconds !== undefined) reply.header('retry-after', String(action.retryAfterSeconds));
         return def.sendError(reply, action.status, action.code ?? defaultCode(action.status), action.message);
       }
     }
+  });
+  // The handler has run and its effects are committed; only the answer is late.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    const ms = slowResponses.get(request);
+    if (ms) await new Promise((resolve) => setTimeout(resolve, ms));
+    return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0];

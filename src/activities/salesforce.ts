@@ -7,7 +7,7 @@ import { asActivity } from './failures';
 export interface CaseUpdateInput {
   caseId: string;
   update: CaseUpdate;
-  /** idempotencyKey(workflowId, step): replays of the same step send the same key. */
+  /** idempotencyKey(workflowId, step), for tracing: not sent, as Salesforce has none and an update to fixed values needs none. */
   idempotencyKey?: string;
 }
 
@@ -45,7 +45,7 @@ export function createSalesforceActivities(sf: SalesforceConnector) {
       return asActivity(() => sf.getCustomer(customerId));
     },
     async updateSalesforceCase(input: CaseUpdateInput) {
-      return asActivity(() => sf.updateCase(input.caseId, input.update, input.idempotencyKey));
+      return asActivity(() => sf.updateCase(input.caseId, input.update));
     },
     async addSalesforceCaseComment(input: CaseCommentInput) {
       return asActivity(() => sf.addCaseComment(input.caseId, input.text, input.idempotencyKey));

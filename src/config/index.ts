@@ -63,11 +63,19 @@ export const ConfigSchema = z.object({
   salesforce: z.object({
     loginUrl: url.default('http://127.0.0.1:4010'),
     apiVersion: z.string().regex(/^\d+\.\d$/).default('62.0'),
-    grant: z.enum(['client_credentials', 'password']).default('client_credentials'),
+    grant: z.enum(['client_credentials', 'password', 'jwt_bearer']).default('client_credentials'),
     clientId: z.string().default('retail-orchestrator'),
     clientSecret: z.string().default('sandbox-client-secret'),
     username: z.string().optional(),
     password: z.string().optional(),
+    /** jwt_bearer: the PEM private key, from a file or inline. */
+    jwtKeyFile: z.string().optional(),
+    jwtKey: z.string().optional(),
+    jwtAudience: url.optional(),
+  }).superRefine((sf, ctx) => {
+    if (sf.grant !== 'jwt_bearer') return;
+    if (!sf.username) ctx.addIssue({ code: 'custom', path: ['username'], message: 'SALESFORCE_GRANT=jwt_bearer needs SALESFORCE_USERNAME' });
+    if (!sf.jwtKeyFile && !sf.jwtKey) ctx.addIssue({ code: 'custom', path: ['jwtKeyFile'], message: 'SALESFORCE_GRANT=jwt_bearer needs SALESFORCE_JWT_KEY_FILE or SALESFORCE_JWT_KEY' });
   }),
   erp: z.object({
     cloudUrl: url.default('http://127.0.0.1:4020'),
@@ -149,6 +157,9 @@ export function configFromEnv(env: Env = process.env): Config {
       clientSecret: env.SALESFORCE_CLIENT_SECRET,
       username: env.SALESFORCE_USERNAME,
       password: env.SALESFORCE_PASSWORD,
+      jwtKeyFile: env.SALESFORCE_JWT_KEY_FILE || undefined,
+      jwtKey: env.SALESFORCE_JWT_KEY || undefined,
+      jwtAudience: env.SALESFORCE_JWT_AUDIENCE || undefined,
     },
     erp: {
       cloudUrl: env.ERP_CLOUD_URL,
@@ -193,7 +204,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
   return {
     ...config,
     temporal: { ...config.temporal, apiKey: mask(config.temporal.apiKey) },
-    salesforce: { ...config.salesforce, clientSecret: mask(config.salesforce.clientSecret), password: mask(config.salesforce.password) },
+    salesforce: { ...config.salesforce, clientSecret: mask(config.salesforce.clientSecret), password: mask(config.salesforce.password), jwtKey: config.salesforce.jwtKey ? '***' : undefined },
     erp: { ...config.erp, cloudApiKey: mask(config.erp.cloudApiKey), legacyPassword: mask(config.erp.legacyPassword) },
     warehouse: { ...config.warehouse, apiKey: mask(config.warehouse.apiKey) },
     payments: { ...config.payments, apiKey: mask(config.payments.apiKey) },

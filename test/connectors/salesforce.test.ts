@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { setDefaults } from 'jsforce/lib/request';
 import { createSalesforceActivities } from '../../src/activities/salesforce';
 import { createSalesforceConnector, type SalesforceConnector } from '../../src/connectors/salesforce';
-import { DAILY_LIMIT_DELAY_MS, CONCURRENT_LIMIT_DELAY_MS } from '../../src/connectors/salesforce/classify';
+import { DAILY_LIMIT_DELAY_MS, CONCURRENT_LIMIT_DELAY_MS, limitBackoffMs } from '../../src/connectors/salesforce/classify';
 import type { AdjustmentInput } from '../../src/domain/adjustment';
 import { RetryableDownstreamError } from '../../src/domain/errors';
 import type { Sandbox } from '../../sandbox';
@@ -97,6 +101,25 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
     assert.equal(requests.filter((r) => /\/query\/01g\w{15}-2000$/.test(r.path)).length, 1, 'second page fetched through the query locator');
   });
 
+  it('runs a query again when Salesforce released its cursor (INVALID_QUERY_LOCATOR), and fails retryably if that keeps happening', async () => {
+    const businessDate = '2025-06-30'; // seeded by the paging test above
+    const released = { kind: 'error', status: 400, errorCode: 'INVALID_QUERY_LOCATOR', message: 'invalid query locator', method: 'GET', path: '/services/data/*/query/*' };
+    await sfAdmin.fault({ ...released, count: 1 });
+    const since = Date.now();
+    assert.equal((await sf.listAdjustments(businessDate)).length, 2_345);
+    const { requests } = await sfAdmin.requests(since);
+    assert.deepEqual(
+      requests.map((r) => `${r.path.replace(/^.*\/query/, '/query').replace(/01g\w{15}/, 'locator')} ${r.status}`),
+      ['/query 200', '/query/locator-2000 400', '/query 200', '/query/locator-2000 200'],
+    );
+
+    await sfAdmin.fault({ ...released, count: 3 });
+    const err = await failure(sf.listAdjustments(businessDate));
+    assert.equal(err.type, 'DownstreamUnavailableError');
+    assert.equal(err.retryable, true);
+    assert.equal(err.code, 'INVALID_QUERY_LOCATOR');
+  });
+
   it('upserts an adjustment by External_Id__c: created, then updated, one record and one creation in the ledger', async () => {
     const key = 'refund/case-1:salesforceAdjustment'.replace('/', ':');
     const since = Date.now();
@@ -133,12 +156,13 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
     const again = await sf.createEscalationTask(found.caseId, 'Approve refund above threshold', 'refund:case-3:escalate');
     assert.equal(first.created, true);
     assert.deepEqual(again, { taskId: first.taskId, created: false });
-    assert.equal((await sfAdmin.ledger({ kind: 'Task.created', ref: first.taskId })).count, 1);
+    assert.equal((await sfAdmin.ledger({ kind: 'Task.created', key: 'refund:case-3:escalate' })).count, 1, 'the key is the task\'s external id Retail_Key__c');
+    assert.equal((await sfAdmin.ledger({ kind: 'Task.updated', ref: first.taskId })).count, 0, 'an existing task is left as a person may have worked it');
   });
 
   it('updates case status and resolution', async () => {
     const found = await sf.getCaseByNumber(sandbox.world().cases[4].caseNumber);
-    await sf.recordCaseResolution(found.caseId, 'refund', 'Closed', 'refund:case-5:close');
+    await sf.recordCaseResolution(found.caseId, 'refund', 'Closed');
     const after = await sf.getCaseByNumber(found.caseNumber);
     assert.equal(after.status, 'Closed');
     assert.equal(after.resolution, 'refund');
@@ -188,21 +212,26 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
       assert.equal((await sf.upsertAdjustment(adjustment('lock:1'))).created, true, 'the retry goes through');
     });
 
-    it('429 with Retry-After: 7 is a RateLimitedError with retryAfterMs 7000, and jsforce does not retry it itself', async () => {
+    it('a rate limit is 403 REQUEST_LIMIT_EXCEEDED without Retry-After: RateLimitedError with the connector\'s own delay, and jsforce does not retry it', async () => {
+      await sf.getCustomer('C-000001'); // a success ends any earlier limit streak
       await sfAdmin.fault({ kind: 'rate-limit', retryAfterSeconds: 7, path: '/services/data/*/query', count: 1 });
       const since = Date.now();
       const err = await failure(sf.getCaseByNumber(sandbox.world().cases[0].caseNumber));
       assert.equal(err.type, 'RateLimitedError');
       assert.equal(err.retryable, true);
-      assert.equal((err as RetryableDownstreamError).retryAfterMs, 7000);
+      assert.equal(err.status, 403);
+      assert.equal(err.code, 'REQUEST_LIMIT_EXCEEDED');
+      assert.equal((err as RetryableDownstreamError).retryAfterMs, DAILY_LIMIT_DELAY_MS, 'no Retry-After: the connector chooses');
       assert.equal((await sfAdmin.requests(since)).requests.filter((r) => r.path.endsWith('/query')).length, 1);
     });
 
-    it('REQUEST_LIMIT_EXCEEDED: ConcurrentRequests waits briefly, TotalRequests (the real daily limit) waits long', async () => {
-      await sfAdmin.fault({ kind: 'error', status: 403, errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.', count: 1 });
-      const concurrent = await failure(sf.getCustomer('C-000001'));
-      assert.equal(concurrent.type, 'RateLimitedError');
-      assert.equal((concurrent as RetryableDownstreamError).retryAfterMs, CONCURRENT_LIMIT_DELAY_MS);
+    it('backs off exponentially while the limit lasts, per kind of limit, and starts over after a success', async () => {
+      await sf.getCustomer('C-000001');
+      await sfAdmin.fault({ kind: 'error', status: 403, errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.', count: 3 });
+      const delays: number[] = [];
+      for (let i = 0; i < 3; i++) delays.push(((await failure(sf.getCustomer('C-000001'))) as RetryableDownstreamError).retryAfterMs!);
+      assert.deepEqual(delays, [CONCURRENT_LIMIT_DELAY_MS, 2 * CONCURRENT_LIMIT_DELAY_MS, 4 * CONCURRENT_LIMIT_DELAY_MS]);
+      await sf.getCustomer('C-000001');
 
       const usage = await (await fetch(`${url}/__sandbox/salesforce/api-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json() as { used: number; max: number };
       await fetch(`${url}/__sandbox/salesforce/api-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ max: usage.used }) });
@@ -210,10 +239,14 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
         const daily = await failure(sf.getCustomer('C-000001'));
         assert.equal(daily.type, 'RateLimitedError');
         assert.equal(daily.status, 403);
-        assert.equal((daily as RetryableDownstreamError).retryAfterMs, DAILY_LIMIT_DELAY_MS);
+        assert.equal((daily as RetryableDownstreamError).retryAfterMs, DAILY_LIMIT_DELAY_MS, 'the streak started over after the success');
+        const again = await failure(sf.getCustomer('C-000001'));
+        assert.equal((again as RetryableDownstreamError).retryAfterMs, 2 * DAILY_LIMIT_DELAY_MS);
       } finally {
         await fetch(`${url}/__sandbox/salesforce/api-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ max: usage.max }) });
       }
+      assert.equal(limitBackoffMs('TotalRequests Limit exceeded.', 30), 60 * 60_000, 'capped at an hour');
+      assert.equal(limitBackoffMs('ConcurrentRequests Limit exceeded.', 30), 60_000, 'capped at a minute');
     });
 
     it('NOT_FOUND from the API is a non-retryable NotFoundError', async () => {
@@ -258,8 +291,9 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
       }
     });
 
-    it('activities carry the type and Retry-After to Temporal as ApplicationFailure', async () => {
-      await sfAdmin.fault({ kind: 'rate-limit', retryAfterSeconds: 7, path: '/services/data/*/query', count: 1 });
+    it('activities carry the type and the chosen delay to Temporal as ApplicationFailure', async () => {
+      await sf.getCustomer('C-000001');
+      await sfAdmin.fault({ kind: 'rate-limit', path: '/services/data/*/query', count: 1 });
       const activities = createSalesforceActivities(sf);
       try {
         await activities.getCaseByNumber(sandbox.world().cases[0].caseNumber);
@@ -268,7 +302,7 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
         assert.ok(err instanceof ApplicationFailure);
         assert.equal(err.type, 'RateLimitedError');
         assert.equal(err.nonRetryable, false);
-        assert.equal(err.nextRetryDelay, 7000);
+        assert.equal(err.nextRetryDelay, DAILY_LIMIT_DELAY_MS);
       }
     });
   });
@@ -299,5 +333,102 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
     assert.equal(states.at(-1), 'JobComplete');
     assert.ok(states.length >= 2, 'the job was polled while it ran');
     assert.equal((await sfAdmin.ledger({ kind: 'Order.created' })).count - createdBefore, 40);
+  });
+
+  describe('exactly once under timeouts after the write (the answer is lost, the write is not)', () => {
+    let impatient: SalesforceConnector;
+    before(() => {
+      impatient = createSalesforceConnector(configFor(sandbox, { DOWNSTREAM_TIMEOUT_MS: '400', BREAKER_VOLUME: '1000' }));
+    });
+    after(() => impatient?.shutdown());
+
+    /** The first matching write commits, then its answer comes after the client gave up; the retry must not write again. */
+    const loseAnswer = (method: string, path: string) => sfAdmin.fault({ kind: 'slow-response', method, path, latencyMs: 1_200, count: 1 });
+    const timedOut = async (promise: Promise<unknown>) => {
+      const err = await failure(promise);
+      assert.equal(err.type, 'TimeoutError');
+      assert.equal(err.retryable, true);
+    };
+
+    it('a CaseComment: the retry finds the first attempt\'s comment by its marker', async () => {
+      const found = await impatient.getCaseByNumber(sandbox.world().cases[6].caseNumber);
+      await loseAnswer('POST', '/services/data/*/sobjects/CaseComment');
+      await timedOut(impatient.addCaseComment(found.caseId, 'Refund issued.', 'refund:timeout-case:comment-refunded'));
+      const retry = await impatient.addCaseComment(found.caseId, 'Refund issued.', 'refund:timeout-case:comment-refunded');
+      assert.equal(retry.created, false);
+      const comments = (await sfAdmin.ledger({ kind: 'CaseComment.created' })).entries.filter((e) => e.data?.ParentId === found.caseId);
+      assert.equal(comments.length, 1, 'exactly one comment');
+      assert.equal(comments[0].ref, retry.commentId);
+    });
+
+    it('a Task: the retry finds it by Retail_Key__c', async () => {
+      const found = await impatient.getCaseByNumber(sandbox.world().cases[7].caseNumber);
+      await loseAnswer('PATCH', '/services/data/*/sobjects/Task/Retail_Key__c');
+      await timedOut(impatient.createEscalationTask(found.caseId, 'Approval overdue', 'refund:timeout-case:escalate'));
+      const retry = await impatient.createEscalationTask(found.caseId, 'Approval overdue', 'refund:timeout-case:escalate');
+      assert.equal(retry.created, false);
+      assert.equal((await sfAdmin.ledger({ kind: 'Task.created', key: 'refund:timeout-case:escalate' })).count, 1, 'exactly one task');
+    });
+
+    it('a Customer_Adjustment__c and an Order: upserts by external id update on the retry', async () => {
+      await loseAnswer('PATCH', '/services/data/*/sobjects/Customer_Adjustment__c');
+      await timedOut(impatient.upsertAdjustment(adjustment('refund:timeout-case:adjustment')));
+      assert.equal((await impatient.upsertAdjustment(adjustment('refund:timeout-case:adjustment'))).created, false);
+      assert.equal((await sfAdmin.ledger({ kind: 'Customer_Adjustment__c.created', key: 'refund:timeout-case:adjustment' })).count, 1, 'exactly one adjustment');
+
+      await loseAnswer('PATCH', '/services/data/*/sobjects/Order');
+      await timedOut(impatient.upsertOrderStatus({ orderNumber: 'SO-TIMEOUT-1', status: 'created', customerId: 'C-000001', placedAt: '2026-03-01T10:00:00Z' }));
+      assert.equal((await impatient.upsertOrderStatus({ orderNumber: 'SO-TIMEOUT-1', status: 'created', customerId: 'C-000001', placedAt: '2026-03-01T10:00:00Z' })).created, false);
+      assert.equal((await sfAdmin.ledger({ kind: 'Order.created', key: 'SO-TIMEOUT-1' })).count, 1, 'exactly one order');
+    });
+  });
+
+  describe('OAuth 2.0 JWT bearer flow', () => {
+    const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'sf-jwt-')), 'connected-app.key');
+    const jwtEnv = { SALESFORCE_GRANT: 'jwt_bearer', SALESFORCE_USERNAME: 'integration@retail.example', SALESFORCE_JWT_KEY_FILE: keyFile, BREAKER_VOLUME: '1000' };
+
+    before(async () => {
+      writeFileSync(keyFile, keys.privateKey, { mode: 0o600 });
+      const res = await fetch(`${url}/__sandbox/salesforce/connected-apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'retail-orchestrator', certificate: keys.publicKey }) });
+      assert.equal(res.status, 201);
+    });
+
+    it('signs in with the JWT bearer grant and re-runs it when the session expires', async () => {
+      const jwt = createSalesforceConnector(configFor(sandbox, { ...jwtEnv, SALESFORCE_CLIENT_SECRET: 'not-used-by-this-grant' }));
+      try {
+        const since = Date.now();
+        const found = await jwt.getCaseByNumber(sandbox.world().cases[0].caseNumber);
+        assert.equal(found.caseNumber, sandbox.world().cases[0].caseNumber);
+        await fetch(`${url}/__sandbox/salesforce/expire-tokens`, { method: 'POST' });
+        await jwt.getCaseByNumber(sandbox.world().cases[0].caseNumber);
+        const sequence = (await sfAdmin.requests(since)).requests.map((r) => `${r.method} ${r.path.replace(/\/services\/data\/v[\d.]+/, '')} ${r.status}`);
+        assert.deepEqual(sequence, ['POST /services/oauth2/token 200', 'GET /query 200', 'GET /query 401', 'POST /services/oauth2/token 200', 'GET /query 200']);
+      } finally {
+        jwt.shutdown();
+      }
+    });
+
+    it('a key the connected app does not know is a non-retryable AuthorizationError (invalid_grant)', async () => {
+      const other = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+      const wrong = createSalesforceConnector(configFor(sandbox, { ...jwtEnv, SALESFORCE_JWT_KEY_FILE: '', SALESFORCE_JWT_KEY: other.privateKey }));
+      try {
+        const err = await failure(wrong.getCaseByNumber(sandbox.world().cases[0].caseNumber));
+        assert.equal(err.type, 'AuthorizationError');
+        assert.equal(err.retryable, false);
+        assert.equal(err.code, 'invalid_grant');
+      } finally {
+        wrong.shutdown();
+      }
+    });
+
+    it('refuses at start-up without a username or key, or with a key file that is not a PEM private key', () => {
+      assert.throws(() => configFor(sandbox, { SALESFORCE_GRANT: 'jwt_bearer', SALESFORCE_JWT_KEY_FILE: keyFile }), /SALESFORCE_USERNAME/);
+      assert.throws(() => configFor(sandbox, { SALESFORCE_GRANT: 'jwt_bearer', SALESFORCE_USERNAME: 'integration@retail.example' }), /SALESFORCE_JWT_KEY_FILE/);
+      const notAKey = join(mkdtempSync(join(tmpdir(), 'sf-jwt-')), 'public.pem');
+      writeFileSync(notAKey, keys.publicKey);
+      assert.throws(() => createSalesforceConnector(configFor(sandbox, { ...jwtEnv, SALESFORCE_JWT_KEY_FILE: notAKey })), /not a PEM private key/);
+      assert.throws(() => createSalesforceConnector(configFor(sandbox, { ...jwtEnv, SALESFORCE_JWT_KEY_FILE: join(tmpdir(), 'no-such-key.pem') })), /ENOENT/);
+    });
   });
 });

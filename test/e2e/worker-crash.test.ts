@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Sandbox } from '../../sandbox';
 import type { refund, RefundResult } from '../../src/workflows/refund';
-import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
+import { admin, configFor, sandboxUrlEnv, startTestSandbox } from '../helpers/sandbox';
 import { getTestEnv, isolatedQueueEnv, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { spawnWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { systemQueuesOf } from '../workers/fake-activities';
@@ -37,17 +37,7 @@ describe('a worker killed in the middle of a refund saga', function () {
     const queueEnv = isolatedQueueEnv('crash');
     const config = configFor(sandbox, queueEnv);
     const u = sandbox.urls;
-    const workerEnv = {
-      ...queueEnv,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-      SALESFORCE_LOGIN_URL: u.salesforce!,
-      ERP_CLOUD_URL: u.erpCloud!,
-      ERP_LEGACY_URL: u.erpLegacy!,
-      WAREHOUSE_URL: u.warehouse!,
-      PAYMENTS_URL: u.payments!,
-      CARRIER_URL: u.carrier!,
-    };
+    const workerEnv = { ...queueEnv, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default', ...sandboxUrlEnv(sandbox) };
     const start = () => {
       const worker = spawnWorkerProcess(workerEnv);
       workers.push(worker);

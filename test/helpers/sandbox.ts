@@ -6,7 +6,7 @@ import { configFromEnv, type Config } from '../../src/config';
 import { testCodecEnv } from './codec';
 
 /** Starts sandbox systems in this process on free loopback ports, in memory, from the standard seed. */
-export async function startTestSandbox(only?: SandboxSystemKey[], extra: { webhookUrl?: string; webhookSecret?: string } = {}, world?: WorldOptions): Promise<Sandbox> {
+export async function startTestSandbox(only?: SandboxSystemKey[], extra: { webhookUrl?: string; webhookSecret?: string; salesforceJwtCertificate?: string } = {}, world?: WorldOptions): Promise<Sandbox> {
   return startSandbox({
     host: '127.0.0.1',
     ports: { salesforce: 0, erpCloud: 0, erpLegacy: 0, warehouse: 0, payments: 0, carrier: 0 },
@@ -16,20 +16,23 @@ export async function startTestSandbox(only?: SandboxSystemKey[], extra: { webho
   });
 }
 
+/** The environment variables that point the product at a test sandbox (for configs and worker processes). */
+export function sandboxUrlEnv(sandbox: Sandbox): Record<string, string> {
+  const u = sandbox.urls;
+  const entries: [string, string | undefined][] = [
+    ['SALESFORCE_LOGIN_URL', u.salesforce],
+    ['ERP_CLOUD_URL', u.erpCloud],
+    ['ERP_LEGACY_URL', u.erpLegacy],
+    ['WAREHOUSE_URL', u.warehouse],
+    ['PAYMENTS_URL', u.payments],
+    ['CARRIER_URL', u.carrier],
+  ];
+  return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 /** The product's configuration pointed at a test sandbox (plus any overrides, as environment variables). */
 export function configFor(sandbox: Sandbox, env: Record<string, string> = {}): Config {
-  const u = sandbox.urls;
-  return configFromEnv({
-    SALESFORCE_LOGIN_URL: u.salesforce,
-    ERP_CLOUD_URL: u.erpCloud,
-    ERP_LEGACY_URL: u.erpLegacy,
-    WAREHOUSE_URL: u.warehouse,
-    PAYMENTS_URL: u.payments,
-    CARRIER_URL: u.carrier,
-    LOG_LEVEL: 'warn',
-    ...testCodecEnv,
-    ...env,
-  });
+  return configFromEnv({ ...sandboxUrlEnv(sandbox), LOG_LEVEL: 'warn', ...testCodecEnv, ...env });
 }
 
 /** Admin calls to one sandbox system (faults, ledger, reset) over HTTP, as a test would make them. */

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { Connection } from 'jsforce';
 import type { Sandbox } from '../../sandbox';
+import { JWT_BEARER_GRANT, jwtAssertion } from '../../src/connectors/salesforce/jwt';
 import { admin, startTestSandbox } from '../helpers/sandbox';
 
 type Json = Record<string, unknown>;
@@ -62,6 +65,9 @@ describe('sandbox: Salesforce REST surface', function () {
     });
 
     it('refuses wrong client credentials (invalid_client) and wrong user passwords (invalid_grant) with 400', async () => {
+      const unknownClient = await grant({ grant_type: 'client_credentials', client_id: 'someone-else', client_secret: 'sandbox-client-secret' });
+      assert.equal(unknownClient.status, 400);
+      assert.deepEqual(await unknownClient.json(), { error: 'invalid_client_id', error_description: 'client identifier invalid' });
       const badClient = await grant({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'nope' });
       assert.equal(badClient.status, 400);
       assert.equal(((await badClient.json()) as Json).error, 'invalid_client');
@@ -143,13 +149,15 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.equal((await call('GET', '/sobjects/Nope/001000000000000AAA')).status, 404);
     });
 
-    it('replays a create sent with the same Idempotency-Key', async () => {
+    it('ignores Idempotency-Key as Salesforce does: the same create sent twice makes two records', async () => {
       const headers = { 'idempotency-key': 'escalate:case-1:task' };
-      const a = await call<Json>('POST', '/sobjects/Task', { Subject: 'Escalate' }, headers);
-      const b = await call<Json>('POST', '/sobjects/Task', { Subject: 'Escalate' }, headers);
-      assert.equal(a.body.id, b.body.id);
-      assert.equal(b.headers.get('idempotent-replayed'), 'true');
-      assert.equal((await sfAdmin.ledger({ kind: 'Task.created', key: 'escalate:case-1:task' })).count, 1);
+      const a = await call<Json>('POST', '/sobjects/Task', { Subject: 'Escalate twice' }, headers);
+      const b = await call<Json>('POST', '/sobjects/Task', { Subject: 'Escalate twice' }, headers);
+      assert.equal(a.status, 201);
+      assert.equal(b.status, 201);
+      assert.notEqual(a.body.id, b.body.id);
+      assert.equal(b.headers.get('idempotent-replayed'), null);
+      assert.equal((await query("SELECT COUNT() FROM Task WHERE Subject = 'Escalate twice'")).body.totalSize, 2);
     });
   });
 
@@ -310,7 +318,7 @@ describe('sandbox: Salesforce REST surface', function () {
   });
 
   describe('faults in the Salesforce dialect', () => {
-    it('writes injected errors as [{ message, errorCode }] and rate limits with Retry-After', async () => {
+    it('writes injected errors as [{ message, errorCode }] and rate limits as 403 REQUEST_LIMIT_EXCEEDED without Retry-After', async () => {
       await sfAdmin.fault({ kind: 'error', status: 400, errorCode: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access to this record', path: '/services/data/*/sobjects/Case', count: 1 });
       const locked = await call('PATCH', '/sobjects/Case/500000000000001AAA', { Status: 'Working' });
       assert.equal(locked.status, 400);
@@ -318,9 +326,9 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.equal(errorCode(locked), 'UNABLE_TO_LOCK_ROW');
       await sfAdmin.fault({ kind: 'rate-limit', retryAfterSeconds: 7, count: 1 });
       const limited = await call('GET', '/limits');
-      assert.equal(limited.status, 429);
-      assert.equal(limited.headers.get('retry-after'), '7');
-      assert.equal(errorCode(limited), 'REQUEST_LIMIT_EXCEEDED');
+      assert.equal(limited.status, 403);
+      assert.equal(limited.headers.get('retry-after'), null);
+      assert.deepEqual(limited.body, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED', fields: [] }]);
       await sfAdmin.fault({ kind: 'outage', durationMs: 1_000 });
       assert.equal(errorCode(await call('GET', '/limits')), 'SERVER_UNAVAILABLE');
     });
@@ -336,6 +344,180 @@ describe('sandbox: Salesforce REST surface', function () {
         assert.match(res.body[0].message, /TotalRequests/);
       } finally {
         await setUsage({ max: usage.max });
+      }
+    });
+  });
+
+  describe('as strict as Salesforce, through a plain jsforce client', () => {
+    const keyPair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const appKey = keyPair();
+    const jsforce = () => new Connection({ instanceUrl: url, accessToken: token, version: '62.0' });
+    /** jsforce's own OAuth2 client posting the JWT bearer grant (grant_type and assertion only). */
+    const authorize = (assertion: string) => new Connection({ loginUrl: url, version: '62.0' }).authorize({ grant_type: JWT_BEARER_GRANT, assertion });
+    const assertion = (overrides: Partial<Parameters<typeof jwtAssertion>[0]> = {}) =>
+      jwtAssertion({ clientId: 'retail-orchestrator', username: 'integration@retail.example', audience: url, privateKey: appKey.privateKey, ...overrides });
+    const refusal = async (promise: Promise<unknown>) =>
+      promise.then(
+        () => assert.fail('expected the token endpoint to refuse'),
+        (err: Error) => ({ error: err.name, description: err.message }),
+      );
+
+    before(async () => {
+      const res = await fetch(`${url}/__sandbox/salesforce/connected-apps`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: 'retail-orchestrator', certificate: appKey.publicKey }),
+      });
+      assert.equal(res.status, 201);
+    });
+
+    it('issues a session for a good JWT bearer assertion, and jsforce works with it', async () => {
+      const conn = new Connection({ loginUrl: url, version: '62.0' });
+      const user = await conn.authorize({ grant_type: JWT_BEARER_GRANT, assertion: assertion() });
+      assert.match(user.id, /^005/);
+      assert.match(user.organizationId, /^00D/);
+      assert.equal(conn.instanceUrl, url);
+      const found = await conn.query<{ CaseNumber: string }>("SELECT Id, CaseNumber FROM Case WHERE CaseNumber = '00010001'");
+      assert.equal(found.records[0].CaseNumber, '00010001');
+    });
+
+    it('refuses expired, wrongly signed, other-audience, unknown-issuer and unknown-subject assertions with Salesforce\'s OAuth errors', async () => {
+      const tenMinutesAgo = Date.now() - 10 * 60_000;
+      assert.deepEqual(await refusal(authorize(assertion({ now: tenMinutesAgo }))), { error: 'invalid_grant', description: 'expired authorization code' });
+      assert.deepEqual(await refusal(authorize(assertion({ privateKey: keyPair().privateKey }))), { error: 'invalid_grant', description: 'invalid assertion' });
+      assert.deepEqual(await refusal(authorize(assertion({ audience: 'https://login.salesforce.com' }))), { error: 'invalid_grant', description: 'audience is invalid' });
+      assert.deepEqual(await refusal(authorize(assertion({ clientId: 'someone-else' }))), { error: 'invalid_client_id', description: 'client identifier invalid' });
+      assert.deepEqual(await refusal(authorize(assertion({ username: 'ghost@retail.example' }))), { error: 'invalid_grant', description: "user hasn't approved this consumer" });
+      // exp more than 3 minutes ahead, and a token that is not a JWT at all
+      assert.deepEqual(await refusal(authorize(assertion({ now: Date.now() + 30 * 60_000 }))), { error: 'invalid_grant', description: 'invalid assertion' });
+      assert.deepEqual(await refusal(authorize('not.a.jwt')), { error: 'invalid_grant', description: 'invalid assertion' });
+      const raw = await grant({ grant_type: JWT_BEARER_GRANT, assertion: assertion({ now: tenMinutesAgo }) });
+      assert.equal(raw.status, 400);
+      assert.equal(raw.headers.get('content-type'), 'application/json;charset=UTF-8');
+    });
+
+    it('refuses a not-yet-valid assertion (nbf in the future)', async () => {
+      const [header] = assertion().split('.');
+      const now = Math.floor(Date.now() / 1000);
+      const claims = Buffer.from(JSON.stringify({ iss: 'retail-orchestrator', sub: 'integration@retail.example', aud: url, exp: now + 120, nbf: now + 60 })).toString('base64url');
+      const signature = sign('RSA-SHA256', Buffer.from(`${header}.${claims}`), appKey.privateKey).toString('base64url');
+      assert.deepEqual(await refusal(authorize(`${header}.${claims}.${signature}`)), { error: 'invalid_grant', description: 'invalid assertion' });
+    });
+
+    it('applies a write sent twice twice, whatever Idempotency-Key jsforce passes along', async () => {
+      const conn = jsforce();
+      const headers = { 'Idempotency-Key': 'same-key' };
+      const a = await conn.sobject('Task').create({ Subject: 'Sent twice by jsforce' }, { headers });
+      const b = await conn.sobject('Task').create({ Subject: 'Sent twice by jsforce' }, { headers });
+      assert.ok(a.success && b.success);
+      assert.notEqual(a.id, b.id);
+      assert.equal((await sfAdmin.ledger({ kind: 'Task.created' })).entries.filter((e) => e.ref === a.id || e.ref === b.id).length, 2);
+    });
+
+    it('answers an exhausted allowance with 403 REQUEST_LIMIT_EXCEEDED, which jsforce surfaces by errorCode', async () => {
+      await sfAdmin.fault({ kind: 'rate-limit', path: '/services/data/*/query', count: 1 });
+      const err = await jsforce()
+        .query('SELECT Id FROM Case LIMIT 1')
+        .then(
+          () => assert.fail('expected the limit'),
+          (e: { errorCode?: string; message: string }) => e,
+        );
+      assert.equal(err.errorCode, 'REQUEST_LIMIT_EXCEEDED');
+      assert.match(err.message, /TotalRequests/);
+      const since = Date.now() - 5_000;
+      const seen = (await sfAdmin.requests(since)).requests.filter((r) => r.path.endsWith('/query') && r.status === 403);
+      assert.equal(seen.length, 1, 'jsforce does not retry a 403');
+    });
+
+    it('deletes a Bulk 2.0 job only in UploadComplete, JobComplete, Aborted or Failed', async () => {
+      const conn = jsforce();
+      const open = conn.bulk2.createJob({ object: 'Task', operation: 'insert', lineEnding: 'LF' });
+      await open.open();
+      const refused = await open.delete().then(
+        () => assert.fail('an Open job cannot be deleted'),
+        (e: Error & { errorCode?: string }) => e,
+      );
+      assert.equal(refused.errorCode, 'INVALIDJOBSTATE');
+      assert.equal((await open.check()).state, 'Open');
+      await open.abort();
+      await open.delete();
+      const gone = await fetch(`${data()}/jobs/ingest/${open.id}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(gone.status, 404);
+
+      const uploaded = conn.bulk2.createJob({ object: 'Task', operation: 'insert', lineEnding: 'LF' });
+      await uploaded.open();
+      await uploaded.uploadData('Subject\nBulk task to delete\n');
+      await uploaded.close();
+      await uploaded.delete();
+      assert.equal((await fetch(`${data()}/jobs/ingest/${uploaded.id}`, { headers: { authorization: `Bearer ${token}` } })).status, 404);
+    });
+
+    it('upserts collections only with attributes.type on every record and a real external id field', async () => {
+      const conn = jsforce();
+      const record = (key: string) => ({ External_Id__c: key, Amount__c: 5, Type__c: 'Goodwill Credit', Business_Date__c: '2026-02-03' });
+      const untyped = await conn.request<unknown>({ method: 'PATCH', url: '/services/data/v62.0/composite/sobjects/Customer_Adjustment__c/External_Id__c', body: JSON.stringify({ allOrNone: false, records: [record('strict:1')] }), headers: { 'content-type': 'application/json' } }).then(
+        () => assert.fail('records without attributes.type are refused'),
+        (e: Error & { errorCode?: string }) => e,
+      );
+      assert.equal(untyped.errorCode, 'INVALID_TYPE');
+      assert.equal((await query("SELECT COUNT() FROM Customer_Adjustment__c WHERE External_Id__c = 'strict:1'")).body.totalSize, 0);
+
+      const byId = await conn.sobject('Task').upsert([{ Id: '00T000000000001AAA', Subject: 'x' }, { Id: '00T000000000002AAA', Subject: 'y' }], 'Id').then(
+        () => assert.fail('Id is not an external id for collections'),
+        (e: Error & { errorCode?: string }) => e,
+      );
+      assert.equal(byId.errorCode, 'INVALID_FIELD');
+
+      const typed = await conn.sobject('Customer_Adjustment__c').upsert([record('strict:2'), record('strict:3')], 'External_Id__c');
+      assert.deepEqual(typed.map((r) => r.success), [true, true]);
+    });
+
+    it('runs Bulk API 2.0 query jobs the way the bulk2.query of jsforce drives them, with parent fields as columns', async () => {
+      const conn = jsforce();
+      const soql = "SELECT Id, CaseNumber, Account.Customer_Id__c FROM Case WHERE Status != 'Closed' ORDER BY CaseNumber";
+      const rest = await conn.query<{ Id: string; CaseNumber: string; Account: { Customer_Id__c: string } | null }>(soql);
+      const rows = (await (await conn.bulk2.query(soql, { pollInterval: 100, pollTimeout: 10_000 })).toArray()) as Record<string, string>[];
+      assert.equal(rows.length, rest.totalSize);
+      assert.deepEqual(
+        rows.map((r) => [r.Id, r.CaseNumber, r['Account.Customer_Id__c']]),
+        rest.records.map((r) => [r.Id, r.CaseNumber, r.Account?.Customer_Id__c ?? '']),
+      );
+      const bad = await conn.bulk2.query('SELECT Nope FROM Case', { pollInterval: 100, pollTimeout: 5_000 }).then(
+        () => assert.fail('an unknown field is refused when the job is created'),
+        (e: Error & { errorCode?: string }) => e,
+      );
+      assert.equal(bad.errorCode, 'INVALID_FIELD');
+    });
+
+    it('revokes the session on jsforce logout', async () => {
+      const conn = new Connection({ oauth2: { loginUrl: url, clientId: 'retail-orchestrator', clientSecret: 'sandbox-client-secret' }, version: '62.0' });
+      await conn.login('integration@retail.example', 'sandbox-password');
+      const session = conn.accessToken!;
+      await conn.logout();
+      const after = await fetch(`${data()}/limits`, { headers: { authorization: `Bearer ${session}` } });
+      assert.equal(after.status, 401);
+    });
+
+    it('keeps at most 10 query cursors per user: the oldest is released and its next page is INVALID_QUERY_LOCATOR', async () => {
+      const seeded = await fetch(`${url}/__sandbox/salesforce/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ object: 'Product2', count: 300, fields: { Family: 'Cursors' } }) });
+      assert.equal(seeded.status, 201);
+      const conn = jsforce();
+      const soql = encodeURIComponent("SELECT Id FROM Product2 WHERE Family = 'Cursors'");
+      const cursors: string[] = [];
+      for (let i = 0; i < 11; i++) {
+        const page = await conn.request<{ done: boolean; nextRecordsUrl: string }>({ method: 'GET', url: `/services/data/v62.0/query?q=${soql}`, headers: { 'Sforce-Query-Options': 'batchSize=200' } });
+        assert.equal(page.done, false);
+        cursors.push(page.nextRecordsUrl);
+      }
+      const released = await conn.queryMore(cursors[0]).then(
+        () => assert.fail('the oldest cursor was released'),
+        (e: Error & { errorCode?: string }) => e,
+      );
+      assert.equal(released.errorCode, 'INVALID_QUERY_LOCATOR');
+      for (const kept of [cursors[1], cursors[10]]) {
+        const rest = await conn.queryMore(kept);
+        assert.equal(rest.done, true);
+        assert.equal(rest.records.length, 100);
       }
     });
   });

@@ -286,7 +286,7 @@ describe('replacement saga (real workers, connectors and sandbox)', function () 
     await withReplacement({ returnRequired: false, policy: { replacementShipWithin: '2 seconds', replacementDeliverWithin: '2 seconds' } }, async (run) => {
       await run.waitFor('the shipping escalation', (s) => s.escalations.includes('not-shipped-in-time'));
       const tasks = async () => (await run.ledger('salesforce', 'Task.created')).filter((t) => t.data?.WhatId === run.input.case.caseId);
-      const shippingTask = (await tasks()).filter((t) => String(t.data?.Description).includes(idempotencyMarker(idempotencyKey(run.workflowId, 'escalate:not-shipped-in-time'))));
+      const shippingTask = (await tasks()).filter((t) => t.data?.Retail_Key__c === idempotencyKey(run.workflowId, 'escalate:not-shipped-in-time'));
       assert.equal(shippingTask.length, 1);
       assert.equal((await run.state()).stage, 'awaiting-shipment', 'still waiting after the escalation');
 

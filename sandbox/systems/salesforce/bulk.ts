@@ -15,17 +15,17 @@ import { apiVersion } from './data-routes';
  */
 const OPERATIONS = ['insert', 'update', 'upsert', 'delete'] as const;
 type P = { version: string; id: string };
+const DELETABLE: IngestJob['state'][] = ['UploadComplete', 'JobComplete', 'Aborted', 'Failed'];
+
+/** The fields every Bulk API 2.0 job info starts with, ingest and query alike. */
+export function jobHeader(job: Pick<IngestJob, 'id' | 'object' | 'createdDate' | 'systemModstamp'> & { operation: string; state: string }): Record<string, unknown> {
+  return { id: job.id, operation: job.operation, object: job.object, createdById: INTEGRATION_USER_ID, createdDate: job.createdDate, systemModstamp: job.systemModstamp, state: job.state };
+}
 
 function jobInfo(job: IngestJob): Record<string, unknown> {
   const processed = job.successful.length + job.failed.length;
   return {
-    id: job.id,
-    operation: job.operation,
-    object: job.object,
-    createdById: INTEGRATION_USER_ID,
-    createdDate: job.createdDate,
-    systemModstamp: job.systemModstamp,
-    state: job.state,
+    ...jobHeader(job),
     ...(job.externalIdFieldName ? { externalIdFieldName: job.externalIdFieldName } : {}),
     concurrencyMode: 'Parallel',
     contentType: 'CSV',
@@ -99,7 +99,7 @@ function process(ctx: Ctx, job: IngestJob): void {
     }
   }
   job.state = 'JobComplete';
-  commit(ctx, undefined, effects);
+  commit(ctx, effects);
 }
 
 function getJob(ctx: Ctx, request: FastifyRequest): IngestJob {
@@ -202,7 +202,8 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.delete(`${prefix}/:id`, async (request, reply) =>
     write(ctx, request, reply, () => {
       const job = getJob(ctx, request);
-      if (['UploadComplete', 'InProgress'].includes(job.state)) throw new SfError(400, 'INVALIDJOBSTATE', `Job ${job.id} is still ${job.state}`);
+      // Salesforce deletes a job only once its data is closed: never while Open or InProgress.
+      if (!DELETABLE.includes(job.state)) throw new SfError(400, 'INVALIDJOBSTATE', `Job ${job.id} cannot be deleted in state ${job.state}`);
       delete ctx.store.data.jobs[job.id];
       return { status: 204, body: '' };
     }),

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sessionUser } from './auth';
 import { SfError } from './errors';
-import { makeId } from './ids';
+import { INTEGRATION_USER_ID, makeId } from './ids';
 import { Org, type Effect } from './records';
 import { read, snapshot, write, type Ctx } from './respond';
 import { describe, findObject, objectByPrefix, objectNames, type ObjectDef } from './schema';
@@ -33,11 +34,17 @@ function shapeRecord(state: SalesforceState, object: ObjectDef, record: SfRecord
   return engine(state).shape(object, record, select, base);
 }
 
+/** Salesforce keeps at most this many query cursors open per user; opening another releases the oldest. */
+export const MAX_OPEN_CURSORS = 10;
+const CURSOR_TTL_MS = 15 * 60_000;
+
 /** Cursor ids carry the query-locator prefix 01g; the suffix after '-' is the next offset. */
 function storeCursor(state: SalesforceState, cursor: SalesforceState['cursors'][string]): string {
   const now = Date.now();
-  const entries = Object.entries(state.cursors).filter(([, c]) => now - c.createdAt < 15 * 60_000);
-  state.cursors = Object.fromEntries(entries.slice(-99));
+  const live = Object.entries(state.cursors).filter(([, c]) => now - c.createdAt < CURSOR_TTL_MS);
+  const mine = live.filter(([, c]) => c.userId === cursor.userId);
+  const released = new Set(mine.slice(0, Math.max(0, mine.length - (MAX_OPEN_CURSORS - 1))).map(([id]) => id));
+  state.cursors = Object.fromEntries(live.filter(([id]) => !released.has(id)));
   state.counters['01g'] = (state.counters['01g'] ?? 0) + 1;
   const id = makeId('01g', state.counters['01g']);
   state.cursors[id] = cursor;
@@ -48,7 +55,8 @@ function storeCursor(state: SalesforceState, cursor: SalesforceState['cursors'][
 function page(ctx: Ctx, request: FastifyRequest, cursorId: string, offset: number, repeatLocator = false): Record<string, unknown> {
   const state = ctx.store.data;
   const cursor = state.cursors[cursorId];
-  if (!cursor) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+  // A released, finished or another user's cursor is gone, as far as this caller can tell.
+  if (!cursor || cursor.userId !== sessionUser(ctx, request)) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
   const object = objectOf(cursor.object);
   const base = dataBase(ctx, request);
   const slice = cursor.ids.slice(offset, offset + cursor.batchSize);
@@ -106,13 +114,18 @@ function collection(ctx: Ctx, effects: Effect[], body: CollectionBody, apply: (r
   return results;
 }
 
-function typeOf(record: CollectionRecord, fallback?: ObjectDef): ObjectDef {
-  const type = record.attributes?.type;
-  if (!type && fallback) return fallback;
-  if (!type) throw new SfError(400, 'INVALID_TYPE', 'attributes.type is required for each record');
-  const def = findObject(type);
-  if (!def) throw new SfError(400, 'INVALID_TYPE', `sObject type '${type}' is not supported.`);
+function typeOf(record: CollectionRecord): ObjectDef {
+  const def = findObject(record.attributes?.type ?? '');
+  if (!def) throw new SfError(400, 'INVALID_TYPE', `sObject type '${record.attributes?.type ?? ''}' is not supported.`);
   return def;
+}
+
+/** Salesforce refuses the whole request when a record does not say its type. */
+function requireTypes(body: CollectionBody): CollectionBody {
+  if (Array.isArray(body?.records) && body.records.some((r) => typeof r?.attributes?.type !== 'string' || !r.attributes.type)) {
+    throw new SfError(400, 'INVALID_TYPE', 'Must send a concrete entity type.');
+  }
+  return body;
 }
 
 export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
@@ -215,7 +228,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
         const table = state().records[result.object.name];
         return { status: 200, body: { totalSize: result.ids.length, done: true, records: result.ids.map((id) => eng.shape(result.object, table[id], result.select, base)) } };
       }
-      const cursorId = storeCursor(state(), { object: result.object.name, select: result.select, ids: result.ids, batchSize: size, createdAt: Date.now() });
+      const cursorId = storeCursor(state(), { object: result.object.name, select: result.select, ids: result.ids, batchSize: size, createdAt: Date.now(), userId: sessionUser(ctx, request) ?? INTEGRATION_USER_ID });
       ctx.store.changed();
       return { status: 200, body: page(ctx, request, cursorId, 0) };
     });
@@ -236,7 +249,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.post(`${prefix}/composite/sobjects`, async (request, reply) =>
     write(ctx, request, reply, (org, effects) => {
       apiVersion(request);
-      const results = collection(ctx, effects, request.body as CollectionBody, (record, e) => ({ id: org.create(typeOf(record), record, e) }));
+      const results = collection(ctx, effects, requireTypes(request.body as CollectionBody), (record, e) => ({ id: org.create(typeOf(record), record, e) }));
       return { status: 200, body: results };
     }),
   );
@@ -244,7 +257,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.patch(`${prefix}/composite/sobjects`, async (request, reply) =>
     write(ctx, request, reply, (org, effects) => {
       apiVersion(request);
-      const results = collection(ctx, effects, request.body as CollectionBody, (record, e) => {
+      const results = collection(ctx, effects, requireTypes(request.body as CollectionBody), (record, e) => {
         const { id, ...rest } = record;
         if (typeof id !== 'string') throw new SfError(400, 'MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
         return { id: org.update(typeOf(record), id, rest, e) };
@@ -259,10 +272,14 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
       const { type, field } = request.params as P;
       const object = objectOf(type);
       const ext = org.externalIdField(object, field);
-      const results = collection(ctx, effects, request.body as CollectionBody, (record, e) => {
+      // Collections upsert by a real external id field only; Id is not one.
+      if (ext.name === 'Id') throw new SfError(400, 'INVALID_FIELD', `Field name provided, Id is not an External ID or indexed field for ${object.name}`, ['Id']);
+      const results = collection(ctx, effects, requireTypes(request.body as CollectionBody), (record, e) => {
+        const type = typeOf(record);
+        if (type.name !== object.name) throw new SfError(400, 'INVALID_TYPE', `The sObject type ${type.name} does not match the URL's ${object.name}`);
         const value = Object.entries(record).find(([k]) => k.toLowerCase() === ext.name.toLowerCase())?.[1];
         if (value === undefined || value === null || value === '') throw new SfError(400, 'MISSING_ARGUMENT', `${ext.name} not specified`, [ext.name]);
-        const result = org.upsert(typeOf(record, object), ext.name, String(value), record, e);
+        const result = org.upsert(type, ext.name, String(value), record, e);
         return { id: result.id, created: result.created };
       });
       return { status: 200, body: results };

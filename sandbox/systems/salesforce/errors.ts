@@ -31,9 +31,6 @@ const GENERIC_CODES: Record<string, string> = {
   service_unavailable: 'SERVER_UNAVAILABLE',
   timeout: 'REQUEST_RUNNING_TOO_LONG',
   internal_error: 'UNKNOWN_EXCEPTION',
-  idempotency_error: 'DUPLICATE_VALUE',
-  idempotency_key_in_use: 'UNABLE_TO_LOCK_ROW',
-  idempotency_key_too_long: 'STRING_TOO_LONG',
 };
 
 export function sendSalesforceError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {

@@ -2,6 +2,7 @@ import type { SystemDefinition } from '../../core/system';
 import { invalidSession, registerAuth, sessionValid } from './auth';
 import { registerAdmin } from './admin';
 import { registerBulkRoutes } from './bulk';
+import { registerBulkQueryRoutes } from './bulk-query';
 import { registerDataRoutes } from './data-routes';
 import { SF_JSON, sendSalesforceError } from './errors';
 import { seedSalesforce, type SalesforceState } from './state';
@@ -16,6 +17,9 @@ export const salesforce: SystemDefinition<SalesforceState> = {
   defaultPort: 4010,
   seed: seedSalesforce,
   sendError: sendSalesforceError,
+  // Salesforce has no 429: an exhausted API allowance is 403 REQUEST_LIMIT_EXCEEDED, without Retry-After.
+  sendFault: (reply, action) =>
+    action.rule === 'rate-limit' ? sendSalesforceError(reply, 403, 'REQUEST_LIMIT_EXCEEDED', action.message === 'Too many requests' ? 'TotalRequests Limit exceeded.' : action.message) : undefined,
   routes: (app, ctx) => {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
@@ -55,6 +59,7 @@ export const salesforce: SystemDefinition<SalesforceState> = {
     registerAuth(app, ctx);
     registerDataRoutes(app, ctx);
     registerBulkRoutes(app, ctx);
+    registerBulkQueryRoutes(app, ctx);
     registerAdmin(app, ctx);
   },
 };

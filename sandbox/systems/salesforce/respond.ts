@@ -22,27 +22,28 @@ export async function read(reply: FastifyReply, handler: () => Outcome | Promise
 }
 
 /**
- * A write: runs once per Idempotency-Key when the caller sends one (Salesforce clients rarely
- * do; upserts by external id are the natural idempotency), records its effects in the ledger
- * only when it succeeds, and answers errors in Salesforce's dialect.
+ * A write: Salesforce REST has no Idempotency-Key, so a repeated request is applied again (only
+ * upserts by external id are naturally idempotent). Effects reach the ledger only when the
+ * operation succeeds; errors are answered in Salesforce's dialect.
  */
-export async function write(ctx: Ctx, request: FastifyRequest, reply: FastifyReply, handler: (org: Org, effects: Effect[]) => Outcome): Promise<FastifyReply> {
-  return ctx.idempotent(request, reply, () => {
-    const effects: Effect[] = [];
-    try {
-      const outcome = handler(new Org(ctx.store.data), effects);
-      commit(ctx, request, effects);
-      return outcome;
-    } catch (err) {
-      if (err instanceof SfError) return { status: err.status, body: err.body };
-      throw err;
-    }
-  });
+export async function write(ctx: Ctx, _request: FastifyRequest, reply: FastifyReply, handler: (org: Org, effects: Effect[]) => Outcome): Promise<FastifyReply> {
+  const effects: Effect[] = [];
+  try {
+    const outcome = handler(new Org(ctx.store.data), effects);
+    commit(ctx, effects);
+    return reply.code(outcome.status).send(outcome.body);
+  } catch (err) {
+    if (err instanceof SfError) return reply.code(err.status).header('content-type', SF_JSON).send(err.body);
+    throw err;
+  }
 }
 
-export function commit(ctx: Ctx, request: FastifyRequest | undefined, effects: Effect[]): void {
-  const headerKey = request?.headers['idempotency-key'] as string | undefined;
-  for (const effect of effects) ctx.record({ ...effect, idempotencyKey: effect.idempotencyKey ?? headerKey });
+/**
+ * The one place where committed record changes become visible (ledger, state file): every REST,
+ * collection and Bulk write ends here, so a change-event feed can hook in at this point.
+ */
+export function commit(ctx: Ctx, effects: Effect[]): void {
+  for (const effect of effects) ctx.record(effect);
   ctx.store.changed();
 }
 

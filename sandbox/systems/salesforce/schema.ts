@@ -175,6 +175,8 @@ const OBJECTS: ObjectDef[] = [
       f('Status', 'picklist', { defaultValue: 'Not Started' }),
       f('Priority', 'picklist', { defaultValue: 'Normal' }),
       f('ActivityDate', 'date'),
+      // The writer's own key (external id), so a repeated create can be an upsert instead of a duplicate.
+      f('Retail_Key__c', 'string', { externalId: true, unique: true }),
     ],
   },
   {

@@ -8,6 +8,8 @@ export type SfRecord = Record<string, FieldValue>;
 export interface IssuedToken {
   issuedAt: number;
   expiresAt: number;
+  /** The user the session runs as (older state files have none: the integration user). */
+  userId?: string;
 }
 
 export interface QueryCursor {
@@ -16,6 +18,8 @@ export interface QueryCursor {
   ids: string[];
   batchSize: number;
   createdAt: number;
+  /** Cursors are counted and visible per user. */
+  userId: string;
 }
 
 export interface IngestJob {
@@ -41,6 +45,13 @@ export interface IngestJob {
   unprocessed: string[][];
 }
 
+/** A connected app: consumer secret for client credentials, certificate for the JWT bearer flow. */
+export interface ConnectedApp {
+  clientSecret?: string;
+  certificate?: string;
+  preAuthorizedUsers: string[];
+}
+
 export interface SalesforceState {
   /** object name → id → record */
   records: Record<string, Record<string, SfRecord>>;
@@ -52,6 +63,8 @@ export interface SalesforceState {
   cursors: Record<string, QueryCursor>;
   jobs: Record<string, IngestJob>;
   apiUsage: { used: number; max: number };
+  /** client id → app; absent in state files written before connected apps were kept. */
+  connectedApps?: Record<string, ConnectedApp>;
 }
 
 /** Salesforce's datetime wire format: 2026-01-31T10:00:00.000+0000. */

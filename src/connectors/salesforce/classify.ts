@@ -15,7 +15,6 @@ const VALIDATION = new Set([
   'MALFORMED_ID',
   'MALFORMED_QUERY',
   'INVALID_QUERY_FILTER_OPERATOR',
-  'INVALID_QUERY_LOCATOR',
   'INVALID_CROSS_REFERENCE_KEY',
   'FIELD_INTEGRITY_EXCEPTION',
   'STRING_TOO_LONG',
@@ -30,16 +29,29 @@ const VALIDATION = new Set([
   'MULTIPLE_CHOICES',
 ]);
 const NOT_FOUND = new Set(['NOT_FOUND', 'ENTITY_IS_DELETED']);
-const ACCESS = new Set(['INSUFFICIENT_ACCESS', 'INSUFFICIENT_ACCESS_OR_READONLY', 'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY', 'INVALID_SESSION_ID', 'API_DISABLED_FOR_ORG', 'INVALID_AUTH_HEADER', 'invalid_client', 'invalid_grant', 'unsupported_grant_type']);
+const ACCESS = new Set(['INSUFFICIENT_ACCESS', 'INSUFFICIENT_ACCESS_OR_READONLY', 'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY', 'INVALID_SESSION_ID', 'API_DISABLED_FOR_ORG', 'INVALID_AUTH_HEADER', 'invalid_client', 'invalid_client_id', 'invalid_grant', 'unsupported_grant_type']);
 const BUSINESS = new Set(['DUPLICATE_VALUE', 'DUPLICATES_DETECTED', 'ENTITY_IS_LOCKED', 'CANNOT_EXECUTE_FLOW_TRIGGER']);
-const UNAVAILABLE = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION', 'SERVICE_UNAVAILABLE']);
+// A released query cursor (more than 10 open per user): the query is run again from the start.
+const UNAVAILABLE = new Set(['INVALID_QUERY_LOCATOR', 'UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION', 'SERVICE_UNAVAILABLE']);
 const TIMEOUT = new Set(['REQUEST_RUNNING_TOO_LONG', 'QUERY_TIMEOUT']);
 const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
 
-/** Concurrent long-running requests clear within seconds; the rolling 24 h request quota does not. */
+/**
+ * Salesforce's REQUEST_LIMIT_EXCEEDED comes as 403 without Retry-After, so the connector picks the
+ * wait itself: exponential in the number of limit answers in a row, from a base that fits the
+ * limit (concurrent long-running requests clear in seconds, the rolling 24 h allowance does not).
+ */
 export const CONCURRENT_LIMIT_DELAY_MS = 2_000;
-export const DAILY_LIMIT_DELAY_MS = 15 * 60_000;
+export const DAILY_LIMIT_DELAY_MS = 5 * 60_000;
 const RATE_LIMIT_DELAY_MS = 5_000;
+const LIMIT_BACKOFF_CAP_MS = { concurrent: 60_000, daily: 60 * 60_000, other: 5 * 60_000 } as const;
+
+/** The wait before the next attempt after `streak` limit answers in a row before this one. */
+export function limitBackoffMs(message: string, streak: number): number {
+  const kind = /TotalRequests/i.test(message) ? 'daily' : /Concurrent/i.test(message) ? 'concurrent' : 'other';
+  const base = kind === 'daily' ? DAILY_LIMIT_DELAY_MS : kind === 'concurrent' ? CONCURRENT_LIMIT_DELAY_MS : RATE_LIMIT_DELAY_MS;
+  return Math.min(LIMIT_BACKOFF_CAP_MS[kind], base * 2 ** Math.min(streak, 20));
+}
 
 interface JsforceError {
   name?: string;
@@ -53,7 +65,7 @@ interface JsforceError {
  * jsforce failure → typed downstream error, by Salesforce errorCode first (jsforce drops the HTTP
  * status), then by the status and Retry-After the transport saw, then by network error code.
  */
-export function classifySalesforceError(operation: string, err: unknown, trace: CallTrace | undefined): DownstreamError {
+export function classifySalesforceError(operation: string, err: unknown, trace: CallTrace | undefined, limitStreak = 0): DownstreamError {
   if (isDownstreamError(err)) return err;
   if (trace?.grantError) return trace.grantError;
   const e = (err ?? {}) as JsforceError;
@@ -73,8 +85,7 @@ export function classifySalesforceError(operation: string, err: unknown, trace: 
   }
 
   if (code === 'REQUEST_LIMIT_EXCEEDED') {
-    const delay = /TotalRequests/i.test(message) ? DAILY_LIMIT_DELAY_MS : /Concurrent/i.test(message) ? CONCURRENT_LIMIT_DELAY_MS : RATE_LIMIT_DELAY_MS;
-    return new RetryableDownstreamError('RateLimitedError', { ...init, retryAfterMs: retryAfterMs ?? delay });
+    return new RetryableDownstreamError('RateLimitedError', { ...init, retryAfterMs: retryAfterMs ?? limitBackoffMs(message, limitStreak) });
   }
   if (status === 429 || status === 420) return new RetryableDownstreamError('RateLimitedError', { ...init, retryAfterMs: retryAfterMs ?? RATE_LIMIT_DELAY_MS });
   if (code && UNAVAILABLE.has(code)) return new RetryableDownstreamError('DownstreamUnavailableError', { ...init, retryAfterMs });

@@ -9,6 +9,7 @@ import { NonRetryableDownstreamError, RetryableDownstreamError } from '../../dom
 import { SystemBreaker, type BreakerOptions } from '../shared/breaker';
 import { parseResponse } from '../shared/classify';
 import { classifySalesforceError } from './classify';
+import { JWT_BEARER_GRANT, jwtAssertion } from './jwt';
 import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment, toCase, toCustomer } from './mapping';
 import { OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertResult } from './order-status';
 import { DirectTransport, callTrace } from './transport';
@@ -23,7 +24,7 @@ import {
   ContactRecordSchema,
   IngestJobInfoSchema,
   SaveResultSchema,
-  TaskRecordSchema,
+  TaskKeySchema,
   UpsertResultSchema,
   queryResult,
 } from './wire';
@@ -33,11 +34,16 @@ const SYSTEM = 'salesforce' as const;
 export interface SalesforceConnectorOptions {
   loginUrl: string;
   apiVersion: string;
-  grant: 'client_credentials' | 'password';
+  /** password is legacy (blocked by default in orgs created since Summer '23); jwt_bearer is the server-to-server standard. */
+  grant: 'client_credentials' | 'password' | 'jwt_bearer';
   clientId: string;
   clientSecret: string;
   username?: string;
   password?: string;
+  /** PEM private key whose certificate the connected app holds (jwt_bearer). */
+  jwtPrivateKey?: string;
+  /** The assertion's aud: the login URL unless the org wants login.salesforce.com / test.salesforce.com. */
+  jwtAudience?: string;
   timeoutMs: number;
   breaker?: BreakerOptions;
 }
@@ -56,10 +62,10 @@ const ADJUSTMENT_FIELDS = 'Id, Name, External_Id__c, Case__c, Order_Number__c, A
 const soqlString = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /**
- * CaseComment and Task have no external id field, so a retried create would duplicate them. The
- * body carries a short marker derived from the idempotency key; before inserting, the record's
- * siblings are read and a body with the marker means an earlier attempt already wrote it.
- * (Long text areas cannot be filtered in SOQL, so the match happens here, not in WHERE.)
+ * CaseComment takes no custom fields, so it cannot carry an external id: its body ends with a
+ * short marker derived from the idempotency key, and the case's comments are read before
+ * inserting; a body with the marker means an earlier attempt already wrote it. (Long text areas
+ * cannot be filtered in SOQL, so the match happens here, not in WHERE.)
  */
 export const idempotencyMarker = (key: string): string => `[ro:${createHash('sha256').update(key).digest('hex').slice(0, 16)}]`;
 
@@ -72,18 +78,24 @@ export class SalesforceConnector {
   readonly breaker: SystemBreaker;
   private readonly conn: Connection;
   private readonly oauth2: OAuth2;
+  /** The JWT bearer grant sends only grant_type and assertion, so it has its own client without id or secret. */
+  private readonly jwtClient: OAuth2;
   private signingIn: Promise<void> | undefined;
+  /** REQUEST_LIMIT_EXCEEDED answers in a row; the backoff doubles with each and resets on success. */
+  private limitStreak = 0;
 
   constructor(private readonly options: SalesforceConnectorOptions) {
     const transport = new DirectTransport(options.timeoutMs);
     this.breaker = new SystemBreaker(SYSTEM, options.breaker);
     this.oauth2 = new OAuth2({ loginUrl: options.loginUrl, clientId: options.clientId, clientSecret: options.clientSecret });
     this.oauth2._transport = transport;
+    this.jwtClient = new OAuth2({ loginUrl: options.loginUrl });
+    this.jwtClient._transport = transport;
     this.conn = new Connection({
       oauth2: this.oauth2,
       instanceUrl: options.loginUrl,
       version: options.apiVersion,
-      // Client credentials give no refresh token: an expired session re-runs the grant.
+      // Client credentials and JWT bearer give no refresh token: an expired session re-runs the grant.
       refreshFn: (conn, callback) => {
         const trace = callTrace.getStore();
         this.grant().then(
@@ -125,21 +137,21 @@ export class SalesforceConnector {
     });
   }
 
-  /** Status and/or resolution; an update by id is naturally idempotent, the key makes a replay exact. */
-  async updateCase(caseId: string, update: CaseUpdate, idempotencyKey?: string): Promise<void> {
+  /** Status and/or resolution: an update by id to fixed values is idempotent by itself, so a repeat is harmless. */
+  async updateCase(caseId: string, update: CaseUpdate): Promise<void> {
     this.assertId('updateCase', caseId, '500');
     const fields = fromCaseUpdate(this.input('updateCase', CaseUpdateSchema, update));
     await this.call('updateCase', async (conn) => {
-      await conn.sobject('Case').update({ Id: caseId, ...fields }, { headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {} });
+      await conn.sobject('Case').update({ Id: caseId, ...fields });
     });
   }
 
-  async updateCaseStatus(caseId: string, status: CaseStatus, idempotencyKey?: string): Promise<void> {
-    return this.updateCase(caseId, { status }, idempotencyKey);
+  async updateCaseStatus(caseId: string, status: CaseStatus): Promise<void> {
+    return this.updateCase(caseId, { status });
   }
 
-  async recordCaseResolution(caseId: string, resolution: CaseResolution, status?: CaseStatus, idempotencyKey?: string): Promise<void> {
-    return this.updateCase(caseId, { resolution, ...(status ? { status } : {}) }, idempotencyKey);
+  async recordCaseResolution(caseId: string, resolution: CaseResolution, status?: CaseStatus): Promise<void> {
+    return this.updateCase(caseId, { resolution, ...(status ? { status } : {}) });
   }
 
   /** A milestone note on the case, written once per idempotency key (see idempotencyMarker). */
@@ -155,27 +167,28 @@ export class SalesforceConnector {
     });
   }
 
-  /** A follow-up task on the case for a human, created once per idempotency key. */
+  /**
+   * A follow-up task on the case for a human, created once per idempotency key: the key is the
+   * task's external id (Retail_Key__c). An existing task is left as it is (a person may have
+   * worked it); otherwise an upsert by the key creates it, so two racing attempts still make one.
+   */
   async createEscalationTask(caseId: string, subject: string, idempotencyKey: string, details: { description?: string; priority?: 'High' | 'Normal' | 'Low'; dueDate?: string } = {}): Promise<EscalationTaskResult> {
     this.assertId('createEscalationTask', caseId, '500');
-    const marker = idempotencyMarker(idempotencyKey);
-    const existing = await this.queryAll('findEscalationTask', TaskRecordSchema, `SELECT Id, Description FROM Task WHERE WhatId = ${soqlString(caseId)}`);
-    const earlier = existing.find((t) => t.Description?.includes(marker));
-    if (earlier) return { taskId: earlier.Id, created: false };
+    const existing = await this.queryAll('findEscalationTask', TaskKeySchema, `SELECT Id FROM Task WHERE Retail_Key__c = ${soqlString(idempotencyKey)} LIMIT 1`);
+    if (existing[0]) return { taskId: existing[0].Id, created: false };
     return this.call('createEscalationTask', async (conn) => {
-      const saved = this.parse(
-        'createEscalationTask',
-        SaveResultSchema,
-        await conn.sobject('Task').create({
-          Subject: subject,
-          WhatId: caseId,
-          Status: 'Not Started',
-          Priority: details.priority ?? 'High',
-          ActivityDate: details.dueDate ?? new Date().toISOString().slice(0, 10),
-          Description: `${details.description ?? subject}\n\n${marker}`,
-        }),
-      );
-      return { taskId: saved.id, created: true };
+      const task = {
+        // jsforce puts the external id into the URL path unencoded.
+        Retail_Key__c: encodeURIComponent(idempotencyKey),
+        Subject: subject,
+        WhatId: caseId,
+        Status: 'Not Started',
+        Priority: details.priority ?? 'High',
+        ActivityDate: details.dueDate ?? new Date().toISOString().slice(0, 10),
+        Description: details.description ?? subject,
+      };
+      const saved = this.parse('createEscalationTask', UpsertResultSchema, await conn.sobject('Task').upsert(task, 'Retail_Key__c'));
+      return { taskId: saved.id, created: saved.created };
     });
   }
 
@@ -260,23 +273,35 @@ export class SalesforceConnector {
       callTrace.run({}, async () => {
         try {
           await this.signIn();
-          return await fn(this.conn);
+          const result = await fn(this.conn);
+          this.limitStreak = 0;
+          return result;
         } catch (err) {
-          throw classifySalesforceError(operation, err, callTrace.getStore());
+          const classified = classifySalesforceError(operation, err, callTrace.getStore(), this.limitStreak);
+          if (classified.code === 'REQUEST_LIMIT_EXCEEDED') this.limitStreak += 1;
+          throw classified;
         }
       }),
     );
   }
 
-  /** All records of a query: the first page, then each nextRecordsUrl until done. */
-  private async queryAll<T>(operation: string, schema: ZodType<T>, soql: string): Promise<T[]> {
+  /**
+   * All records of a query: the first page, then each nextRecordsUrl until done. Salesforce keeps
+   * 10 cursors per user and releases the oldest, so a cursor lost mid-way restarts the query.
+   */
+  private async queryAll<T>(operation: string, schema: ZodType<T>, soql: string, restarts = 2): Promise<T[]> {
     const pageSchema = queryResult(schema);
     let page = this.parse(operation, pageSchema, await this.call(operation, (conn) => conn.query(soql).then((r) => r)));
     const records = [...page.records];
     const trail = new CursorTrail(SYSTEM, operation);
     while (!page.done && page.nextRecordsUrl) {
       const locator = trail.follow(page.nextRecordsUrl);
-      page = this.parse(operation, pageSchema, await this.call(operation, (conn) => conn.queryMore(locator).then((r) => r)));
+      try {
+        page = this.parse(operation, pageSchema, await this.call(operation, (conn) => conn.queryMore(locator).then((r) => r)));
+      } catch (err) {
+        if (restarts > 0 && (err as { code?: string }).code === 'INVALID_QUERY_LOCATOR') return this.queryAll(operation, schema, soql, restarts - 1);
+        throw err;
+      }
       records.push(...page.records);
     }
     return records as T[];
@@ -296,6 +321,18 @@ export class SalesforceConnector {
   }
 
   private async grant(): Promise<TokenResponse> {
+    if (this.options.grant === 'jwt_bearer') {
+      if (!this.options.username || !this.options.jwtPrivateKey) {
+        throw new NonRetryableDownstreamError('ConfigurationError', { system: SYSTEM, operation: 'signIn', code: 'MISSING_CREDENTIALS', message: 'the JWT bearer grant needs SALESFORCE_USERNAME and SALESFORCE_JWT_KEY_FILE (or SALESFORCE_JWT_KEY)' });
+      }
+      let assertion: string;
+      try {
+        assertion = jwtAssertion({ clientId: this.options.clientId, username: this.options.username, audience: this.options.jwtAudience ?? this.options.loginUrl, privateKey: this.options.jwtPrivateKey });
+      } catch (err) {
+        throw new NonRetryableDownstreamError('ConfigurationError', { system: SYSTEM, operation: 'signIn', code: 'INVALID_JWT_KEY', message: `cannot sign the JWT assertion: ${(err as Error).message}` });
+      }
+      return this.jwtClient.requestToken({ grant_type: JWT_BEARER_GRANT, assertion });
+    }
     if (this.options.grant === 'password') {
       if (!this.options.username || !this.options.password) {
         throw new NonRetryableDownstreamError('ConfigurationError', { system: SYSTEM, operation: 'signIn', code: 'MISSING_CREDENTIALS', message: 'the password grant needs SALESFORCE_USERNAME and SALESFORCE_PASSWORD' });

@@ -60,9 +60,10 @@ export const AdjustmentRecordSchema = z.object({
 });
 export type AdjustmentRecord = z.infer<typeof AdjustmentRecordSchema>;
 
-/** CaseComment and Task: only the id and the body that carries the idempotency marker. */
+/** CaseComment: only the id and the body that carries the idempotency marker. */
 export const CommentRecordSchema = z.object({ attributes, Id: z.string(), CommentBody: text });
-export const TaskRecordSchema = z.object({ attributes, Id: z.string(), Description: text });
+/** Task found by its external id Retail_Key__c. */
+export const TaskKeySchema = z.object({ attributes, Id: z.string() });
 
 export const IngestJobInfoSchema = z.object({
   id: z.string(),
