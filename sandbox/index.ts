@@ -1,6 +1,8 @@
 import { startSystem, type RunningSystem, type SystemDefinition } from './core/system';
 import { buildWorld, type World, type WorldOptions } from './seed/world';
 import { salesforce } from './systems/salesforce';
+import type { SalesforceState } from './systems/salesforce/state';
+import { startPubSubServer, type RunningPubSub } from './systems/salesforce/pubsub/server';
 import { erpCloud } from './systems/erp-cloud';
 import { erpLegacy } from './systems/erp-legacy';
 import { warehouse } from './systems/warehouse';
@@ -21,11 +23,15 @@ export interface SandboxOptions {
   webhookUrl?: string;
   webhookSecret?: string;
   only?: SandboxSystemKey[];
+  /** The Salesforce Pub/Sub API's gRPC port (default 4011, next to the REST port; 0 picks a free one). */
+  pubsubPort?: number;
 }
 
 export interface Sandbox {
   systems: Partial<Record<SandboxSystemKey, RunningSystem>>;
   urls: Partial<Record<SandboxSystemKey, string>>;
+  /** Salesforce's Pub/Sub API (gRPC), when Salesforce runs: host:port for PUBSUB_ENDPOINT. */
+  pubsub?: RunningPubSub;
   world: () => World;
   close: () => Promise<void>;
 }
@@ -34,6 +40,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let cached: World | undefined;
   const world = () => (cached ??= buildWorld(options.world));
   const running: Sandbox['systems'] = {};
+  let pubsub: RunningPubSub | undefined;
   const keys = (options.only ?? (Object.keys(systems) as SandboxSystemKey[]));
   try {
     for (const key of keys) {
@@ -46,7 +53,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         options: { webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret },
       });
     }
+    const org = running.salesforce as RunningSystem<SalesforceState> | undefined;
+    if (org) pubsub = await startPubSubServer(org.ctx, { host: options.host, port: options.pubsubPort });
   } catch (err) {
+    await pubsub?.close();
     await Promise.all(Object.values(running).map((s) => s?.close()));
     throw err;
   }
@@ -54,8 +64,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     systems: running,
     urls,
+    pubsub,
     world,
     close: async () => {
+      await pubsub?.close();
       await Promise.all(Object.values(running).map((s) => s?.close()));
     },
   };

@@ -19,8 +19,10 @@ async function main(): Promise<void> {
     stateDir: resolve(process.env.SANDBOX_STATE_DIR ?? '.state/sandbox'),
     webhookUrl: process.env.SANDBOX_WEBHOOK_URL,
     webhookSecret: process.env.SANDBOX_WEBHOOK_SECRET,
+    pubsubPort: envPort('SANDBOX_PUBSUB_PORT'),
   });
   for (const [name, url] of Object.entries(sandbox.urls)) console.log(`sandbox ${name.padEnd(10)} ${url}   (admin: ${url}/__sandbox/health)`);
+  if (sandbox.pubsub) console.log(`sandbox ${'pubsub'.padEnd(10)} ${sandbox.pubsub.address}   (gRPC, Salesforce Pub/Sub API)`);
   const stop = async () => {
     await sandbox.close();
     process.exit(0);

@@ -9,6 +9,7 @@ export async function startTestSandbox(only?: SandboxSystemKey[], extra: { webho
   return startSandbox({
     host: '127.0.0.1',
     ports: { salesforce: 0, erpCloud: 0, erpLegacy: 0, warehouse: 0, payments: 0, carrier: 0 },
+    pubsubPort: 0,
     only,
     world,
     ...extra,

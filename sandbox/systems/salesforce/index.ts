@@ -3,6 +3,7 @@ import { invalidSession, registerAuth, sessionValid } from './auth';
 import { registerAdmin } from './admin';
 import { registerBulkRoutes } from './bulk';
 import { registerDataRoutes } from './data-routes';
+import { registerPubSubAdmin } from './pubsub/bus';
 import { SF_JSON, sendSalesforceError } from './errors';
 import { seedSalesforce, type SalesforceState } from './state';
 
@@ -56,5 +57,6 @@ export const salesforce: SystemDefinition<SalesforceState> = {
     registerDataRoutes(app, ctx);
     registerBulkRoutes(app, ctx);
     registerAdmin(app, ctx);
+    registerPubSubAdmin(app, ctx);
   },
 };

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SystemContext } from '../../core/system';
 import { SF_JSON, SfError } from './errors';
+import { publishChangeEvents } from './pubsub/bus';
 import { Org, type Effect } from './records';
 import type { SalesforceState } from './state';
 
@@ -43,6 +44,8 @@ export async function write(ctx: Ctx, request: FastifyRequest, reply: FastifyRep
 export function commit(ctx: Ctx, request: FastifyRequest | undefined, effects: Effect[]): void {
   const headerKey = request?.headers['idempotency-key'] as string | undefined;
   for (const effect of effects) ctx.record({ ...effect, idempotencyKey: effect.idempotencyKey ?? headerKey });
+  // Change Data Capture sees committed changes only, once per commit.
+  publishChangeEvents(ctx, effects);
   ctx.store.changed();
 }
 
