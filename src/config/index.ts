@@ -64,6 +64,10 @@ export const ConfigSchema = z.object({
     username: z.string().optional(),
     password: z.string().optional(),
   }),
+  /** Salesforce's Pub/Sub API (gRPC): change events in, Platform Events both ways. TLS unless the endpoint is loopback. */
+  pubsub: z
+    .object({ endpoint: z.string().regex(/^[^\s/:]+:\d{1,5}$/, 'host:port').default('127.0.0.1:4011'), tls: bool.optional() })
+    .transform((p) => ({ endpoint: p.endpoint, tls: p.tls ?? !/^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?):/.test(p.endpoint) })),
   erp: z.object({
     cloudUrl: url.default('http://127.0.0.1:4020'),
     cloudApiKey: z.string().default('erp-sandbox-key'),
@@ -127,6 +131,7 @@ export function configFromEnv(env: Env = process.env): Config {
       username: env.SALESFORCE_USERNAME,
       password: env.SALESFORCE_PASSWORD,
     },
+    pubsub: { endpoint: env.PUBSUB_ENDPOINT || undefined, tls: env.PUBSUB_TLS || undefined },
     erp: {
       cloudUrl: env.ERP_CLOUD_URL,
       cloudApiKey: env.ERP_CLOUD_API_KEY,

@@ -6,3 +6,4 @@ export { caseResolution } from './case-resolution';
 export { orderBackfill } from './order-backfill';
 export { orderSync } from './order-sync';
 export { reconciliation } from './reconciliation';
+export { intakeCursor } from './intake-cursor';
