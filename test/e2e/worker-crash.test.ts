@@ -47,6 +47,7 @@ describe('a worker killed in the middle of a refund saga', function () {
       WAREHOUSE_URL: u.warehouse!,
       PAYMENTS_URL: u.payments!,
       CARRIER_URL: u.carrier!,
+      PUBSUB_ENDPOINT: sandbox.pubsub!.address,
     };
     const start = () => {
       const worker = spawnWorkerProcess(workerEnv);

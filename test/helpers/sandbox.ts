@@ -26,6 +26,7 @@ export function configFor(sandbox: Sandbox, env: Record<string, string> = {}): C
     WAREHOUSE_URL: u.warehouse,
     PAYMENTS_URL: u.payments,
     CARRIER_URL: u.carrier,
+    ...(sandbox.pubsub ? { PUBSUB_ENDPOINT: sandbox.pubsub.address } : {}),
     LOG_LEVEL: 'warn',
     ...env,
   });
