@@ -123,8 +123,8 @@ export async function startPubSubServer(ctx: Ctx, options: PubSubServerOptions =
       return { results, schema_id: topic.schemaId, rpc_id: randomUUID() };
     }),
     Subscribe: (call: grpc.ServerDuplexStream<FetchRequest, unknown>) => subscribe(call),
-    PublishStream: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.destroy(new PubSubError(grpc.status.UNIMPLEMENTED, 'sfdc.platform.eventbus.grpc.service.unimplemented', 'PublishStream is not offered by this org').toStatus() as grpc.ServiceError),
-    ManagedSubscribe: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.destroy(new PubSubError(grpc.status.UNIMPLEMENTED, 'sfdc.platform.eventbus.grpc.service.unimplemented', 'Managed subscriptions are not offered by this org').toStatus() as grpc.ServiceError),
+    PublishStream: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.emit('error', new PubSubError(grpc.status.UNIMPLEMENTED, 'sfdc.platform.eventbus.grpc.service.unimplemented', 'PublishStream is not offered by this org').toStatus()),
+    ManagedSubscribe: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.emit('error', new PubSubError(grpc.status.UNIMPLEMENTED, 'sfdc.platform.eventbus.grpc.service.unimplemented', 'Managed subscriptions are not offered by this org').toStatus()),
   };
 
   /** One subscription: the first FetchRequest fixes topic and start; every request adds to what may be sent. */
@@ -143,7 +143,8 @@ export async function startPubSubServer(ctx: Ctx, options: PubSubServerOptions =
       clearInterval(keepalive);
       if (topic) bus.published.off(topic.name, deliver);
       streams.delete(call);
-      if (err) call.destroy(err.toStatus() as grpc.ServiceError);
+      // grpc-js sends a stream's status from an emitted error (destroy would only reset the stream).
+      if (err) call.emit('error', err.toStatus());
       else call.end();
     };
 
