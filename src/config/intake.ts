@@ -36,6 +36,8 @@ export const IntakeConfigSchema = z.object({
   /** Events requested per FetchRequest; the replay id is stored after each handled batch (Salesforce allows 1–100). */
   batchSize: z.coerce.number().int().min(1).max(100).default(25),
   rule: json('INTAKE_CASE_RULE').pipe(CaseRuleSchema).prefault('{"status":["New"],"reason":["damaged-item","wrong-item","not-received","delayed-shipment"]}'),
+  /** Names this intake's cursor workflows ({id}/{topic}), so intakes of two orgs on one cluster keep apart. */
+  id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').default('intake'),
   /** Wait before resubscribing after the stream failed (network, Salesforce unavailable). */
   retryDelayMs: z.coerce.number().int().positive().default(2_000),
 });
@@ -48,6 +50,7 @@ export function intakeConfigFromEnv(env: Record<string, string | undefined> = pr
     batchSize: env.INTAKE_BATCH_SIZE || undefined,
     rule: env.INTAKE_CASE_RULE || undefined,
     retryDelayMs: env.INTAKE_RETRY_DELAY_MS || undefined,
+    id: env.INTAKE_ID || undefined,
   });
   if (!parsed.success) throw new Error(`invalid intake configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;

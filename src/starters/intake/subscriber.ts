@@ -52,7 +52,7 @@ export class TopicIntake {
     if (this.handle) return this.handle;
     const { client, config } = this.deps;
     this.handle = await client.workflow.start<typeof intakeCursor>('intakeCursor', {
-      workflowId: intakeCursorId(this.topic),
+      workflowId: intakeCursorId(this.topic, this.deps.intake.id),
       taskQueue: config.taskQueues.orchestration,
       args: [{ topic: this.topic }],
       workflowIdConflictPolicy: 'USE_EXISTING',

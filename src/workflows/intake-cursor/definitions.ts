@@ -50,5 +50,5 @@ export const acknowledgeBatchUpdate = defineUpdate<IntakeCursorState, [IntakeBat
 export const recordGapUpdate = defineUpdate<IntakeCursorState, [IntakeGap]>('recordGap');
 export const intakePositionQuery = defineQuery<IntakeCursorState>('intakePosition');
 
-/** intake/{topic}: the topic without its leading slash, e.g. intake/data/CaseChangeEvent. */
-export const intakeCursorId = (topic: string): string => `intake/${topic.replace(/^\//, '')}`;
+/** {intakeId}/{topic}: the topic without its leading slash, e.g. intake/data/CaseChangeEvent. */
+export const intakeCursorId = (topic: string, intakeId = 'intake'): string => `${intakeId}/${topic.replace(/^\//, '')}`;
