@@ -52,6 +52,6 @@ export function intakeConfigFromEnv(env: Record<string, string | undefined> = pr
     retryDelayMs: env.INTAKE_RETRY_DELAY_MS || undefined,
     id: env.INTAKE_ID || undefined,
   });
-  if (!parsed.success) throw new Error(`invalid intake configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${['intake', ...i.path].join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

@@ -62,8 +62,17 @@ describe('Salesforce intake over the Pub/Sub API', function () {
     };
     const cursor = (topic: string) => env.client.workflow.getHandle(intakeCursorId(topic, intakeId));
     const position = (topic: string): Promise<IntakeCursorState> => cursor(topic).query(intakePositionQuery);
-    const worker = () => Worker.create({ connection: env.nativeConnection, taskQueue: queues.TASK_QUEUE_ORCHESTRATION, workflowBundle });
-    return { spawn, position, worker };
+    /** The orchestration worker runs while `drive` does; the first intake process is up and subscribed to both topics. */
+    const run = async (drive: (first: WorkerProcess) => Promise<void>) => {
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.TASK_QUEUE_ORCHESTRATION, workflowBundle });
+      await runWorkersUntil([worker], async () => {
+        const first = spawn();
+        await first.ready;
+        await subscribedTo(first, 2);
+        await drive(first);
+      });
+    };
+    return { spawn, position, run };
   }
 
   async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -99,11 +108,7 @@ describe('Salesforce intake over the Pub/Sub API', function () {
 
   it('resumes after a SIGKILL right after the last acknowledged batch: every Case change handled once, none skipped', async () => {
     const setup = intakeSetup();
-    const worker = await setup.worker();
-    await runWorkersUntil([worker], async () => {
-      const first = setup.spawn();
-      await first.ready;
-      await subscribedTo(first, 2);
+    await setup.run(async (first) => {
       const before = (await busEvents(CDC)).length;
 
       // Each Case read takes 1.5 s, so the kill lands with received events not yet handled.
@@ -152,11 +157,7 @@ describe('Salesforce intake over the Pub/Sub API', function () {
 
   it('detects a gap beyond retention, alerts, catches up by query and continues from LATEST', async () => {
     const setup = intakeSetup();
-    const worker = await setup.worker();
-    await runWorkersUntil([worker], async () => {
-      const first = setup.spawn();
-      await first.ready;
-      await subscribedTo(first, 2);
+    await setup.run(async (first) => {
       const seen = await openCase();
       await until('the first change acknowledged', async () => ((await setup.position(CDC)).events >= 1 ? true : undefined));
       await first.kill('SIGKILL');
@@ -196,11 +197,7 @@ describe('Salesforce intake over the Pub/Sub API', function () {
 
   it('starts a case resolution for every Resolution_Requested__e, whatever the rule says', async () => {
     const setup = intakeSetup();
-    const worker = await setup.worker();
-    await runWorkersUntil([worker], async () => {
-      const proc = setup.spawn();
-      await proc.ready;
-      await subscribedTo(proc, 2);
+    await setup.run(async () => {
       const kase = await openCase({ Reason: 'Other', Status: 'Working' });
       const { metadata } = await pubSubMetadata(sandbox.urls.salesforce!);
       const client = pubSubClient(sandbox.pubsub!.address);
