@@ -195,26 +195,41 @@ describe('Salesforce intake over the Pub/Sub API', function () {
     });
   });
 
-  it('starts a case resolution for every Resolution_Requested__e, whatever the rule says', async () => {
+  it('starts a case resolution for every Resolution_Requested__e, whatever the rule says, also across a revoked session', async () => {
     const setup = intakeSetup();
-    await setup.run(async () => {
+    await setup.run(async (first) => {
+      const publish = async (caseNumber: string) => {
+        const { metadata } = await pubSubMetadata(sandbox.urls.salesforce!);
+        const client = pubSubClient(sandbox.pubsub!.address);
+        try {
+          const topic = await unary<{ schema_id: string }>(client, 'GetTopic', { topic_name: REQUESTED }, metadata);
+          const schema = await unary<{ schema_json: string }>(client, 'GetSchema', { schema_id: topic.schema_id }, metadata);
+          const payload = avro.Type.forSchema(JSON.parse(schema.schema_json) as avro.Schema).toBuffer({ CreatedDate: Date.now(), CreatedById: '005000000000001AAA', CaseNumber__c: caseNumber, Requested_By__c: 'agent.jones' });
+          await unary(client, 'Publish', { topic_name: REQUESTED, events: [{ id: uniqueName('req'), schema_id: topic.schema_id, payload }] }, metadata);
+        } finally {
+          client.close();
+        }
+      };
+      const handled = (n: number) =>
+        until(`${n} request(s) handled`, async () => {
+          const s = await setup.position(REQUESTED);
+          return s.events >= n ? s : undefined;
+        });
       const kase = await openCase({ Reason: 'Other', Status: 'Working' });
-      const { metadata } = await pubSubMetadata(sandbox.urls.salesforce!);
-      const client = pubSubClient(sandbox.pubsub!.address);
-      try {
-        const topic = await unary<{ schema_id: string }>(client, 'GetTopic', { topic_name: REQUESTED }, metadata);
-        const schema = await unary<{ schema_json: string }>(client, 'GetSchema', { schema_id: topic.schema_id }, metadata);
-        const payload = avro.Type.forSchema(JSON.parse(schema.schema_json) as avro.Schema).toBuffer({ CreatedDate: Date.now(), CreatedById: '005000000000001AAA', CaseNumber__c: kase.caseNumber, Requested_By__c: 'agent.jones' });
-        await unary(client, 'Publish', { topic_name: REQUESTED, events: [{ id: uniqueName('req'), schema_id: topic.schema_id, payload }] }, metadata);
-      } finally {
-        client.close();
-      }
-      const state = await until('the request handled', async () => {
-        const s = await setup.position(REQUESTED);
-        return s.events >= 1 ? s : undefined;
-      });
+      await publish(kase.caseNumber);
+      const state = await handled(1);
       assert.deepEqual(state.recent.map((h) => [h.caseNumber, h.change, h.outcome]), [[kase.caseNumber, 'request', 'started']]);
       assert.equal((await resolutionExists(kase.caseNumber)).status.name, 'RUNNING');
+
+      // Every session is revoked: the intake's next FetchRequest is refused, it renews its session and resumes after its last batch.
+      await fetch(`${sandbox.urls.salesforce}/__sandbox/salesforce/expire-tokens`, { method: 'POST' });
+      ({ token } = await pubSubMetadata(sandbox.urls.salesforce!));
+      const more = [await openCase({ Reason: 'Other' }), await openCase({ Reason: 'Other' })];
+      for (const k of more) await publish(k.caseNumber);
+      const after = await handled(3);
+      assert.deepEqual(after.recent.map((h) => h.caseNumber), [kase.caseNumber, ...more.map((k) => k.caseNumber)]);
+      for (const k of more) assert.equal((await resolutionExists(k.caseNumber)).status.name, 'RUNNING');
+      assert.ok(first.output().includes('intake stream failed'), `the refused FetchRequest was seen:\n${first.output().split('\n').filter((l) => l.includes(REQUESTED)).join('\n')}`);
     });
   });
 });

@@ -54,6 +54,8 @@ export class PubSubConnector {
   private readonly client: grpc.Client & Record<string, (...args: unknown[]) => unknown>;
   private readonly schemas = new Map<string, avro.Type>();
   private readonly topics = new Map<string, string>();
+  /** Set when a stream ended UNAUTHENTICATED: the next call renews the session first. */
+  private sessionStale = false;
 
   constructor(private readonly options: PubSubConnectorOptions) {
     const Client = pubSubClientClass();
@@ -117,6 +119,7 @@ export class PubSubConnector {
         });
       });
       call.on('error', (err: grpc.ServiceError) => {
+        if (err.code === grpc.status.UNAUTHENTICATED) this.sessionStale = true;
         if (err.code === grpc.status.CANCELLED) resolve();
         else reject(this.classify('subscribe', err));
       });
@@ -150,7 +153,8 @@ export class PubSubConnector {
   }
 
   private async metadata(renew: boolean): Promise<grpc.Metadata> {
-    const session = await this.options.session(renew);
+    const session = await this.options.session(renew || this.sessionStale);
+    this.sessionStale = false;
     const metadata = new grpc.Metadata();
     metadata.set('accesstoken', session.accessToken);
     metadata.set('instanceurl', session.instanceUrl);
