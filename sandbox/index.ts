@@ -1,6 +1,8 @@
 import { startSystem, type RunningSystem, type SystemDefinition } from './core/system';
 import { buildWorld, type World, type WorldOptions } from './seed/world';
 import { salesforce } from './systems/salesforce';
+import type { SalesforceState } from './systems/salesforce/state';
+import { startPubSubServer, type RunningPubSub } from './systems/salesforce/pubsub/server';
 import { erpCloud } from './systems/erp-cloud';
 import { erpLegacy } from './systems/erp-legacy';
 import { warehouse } from './systems/warehouse';
@@ -23,11 +25,15 @@ export interface SandboxOptions {
   /** PEM certificate or public key of the Salesforce connected app, for the JWT bearer flow. */
   salesforceJwtCertificate?: string;
   only?: SandboxSystemKey[];
+  /** The Salesforce Pub/Sub API's gRPC port (default 4011, next to the REST port; 0 picks a free one). */
+  pubsubPort?: number;
 }
 
 export interface Sandbox {
   systems: Partial<Record<SandboxSystemKey, RunningSystem>>;
   urls: Partial<Record<SandboxSystemKey, string>>;
+  /** Salesforce's Pub/Sub API (gRPC), when Salesforce runs: host:port for PUBSUB_ENDPOINT. */
+  pubsub?: RunningPubSub;
   world: () => World;
   close: () => Promise<void>;
 }
@@ -36,6 +42,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let cached: World | undefined;
   const world = () => (cached ??= buildWorld(options.world));
   const running: Sandbox['systems'] = {};
+  let pubsub: RunningPubSub | undefined;
   const keys = (options.only ?? (Object.keys(systems) as SandboxSystemKey[]));
   try {
     for (const key of keys) {
@@ -48,7 +55,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         options: { webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret, jwtCertificate: options.salesforceJwtCertificate },
       });
     }
+    const org = running.salesforce as RunningSystem<SalesforceState> | undefined;
+    if (org) pubsub = await startPubSubServer(org.ctx, { host: options.host, port: options.pubsubPort });
   } catch (err) {
+    await pubsub?.close();
     await Promise.all(Object.values(running).map((s) => s?.close()));
     throw err;
   }
@@ -56,8 +66,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     systems: running,
     urls,
+    pubsub,
     world,
     close: async () => {
+      await pubsub?.close();
       await Promise.all(Object.values(running).map((s) => s?.close()));
     },
   };

@@ -21,8 +21,10 @@ async function main(): Promise<void> {
     webhookUrl: process.env.SANDBOX_WEBHOOK_URL,
     webhookSecret: process.env.SANDBOX_WEBHOOK_SECRET,
     salesforceJwtCertificate: process.env.SANDBOX_SALESFORCE_JWT_CERT_FILE ? readFileSync(process.env.SANDBOX_SALESFORCE_JWT_CERT_FILE, 'utf8') : undefined,
+    pubsubPort: envPort('SANDBOX_PUBSUB_PORT'),
   });
   for (const [name, url] of Object.entries(sandbox.urls)) console.log(`sandbox ${name.padEnd(10)} ${url}   (admin: ${url}/__sandbox/health)`);
+  if (sandbox.pubsub) console.log(`sandbox ${'pubsub'.padEnd(10)} ${sandbox.pubsub.address}   (gRPC, Salesforce Pub/Sub API)`);
   const stop = async () => {
     await sandbox.close();
     process.exit(0);

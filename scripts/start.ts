@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { configFromEnv, type Config } from '../src/config';
+import { intakeConfigFromEnv } from '../src/config/intake';
 import { ensureWebhookSecret } from '../src/starters/http/events/webhook-secret';
 import { describeDeployment, setCurrentVersion, versionExists } from '../src/client/versions';
 import { createClient } from '../src/temporal/client';
@@ -17,11 +18,12 @@ import { portInUse, ProvisioningError, projectRoot, startDevServer, stopChild, t
 
 /**
  * `npm start`: the whole system on one machine — the Temporal dev server (unless TEMPORAL_ADDRESS
- * is set), the sandbox enterprise and the worker — each waited for, then a table of URLs.
- * Ctrl-C or SIGTERM stops them in reverse: the worker drains first, then the sandbox, then Temporal.
+ * is set), the sandbox enterprise, the worker, the API and the Salesforce intake — each waited for,
+ * then a table of URLs. Ctrl-C or SIGTERM stops them in reverse: the intake first, then the API, the
+ * worker (it drains), the sandbox, and Temporal.
  * State lives in .state/ (temporal/dev.db, sandbox/), so the next `npm start` resumes it.
  */
-const colors = { temporal: 36, sandbox: 35, worker: 33, api: 32, codec: 34, start: 1 } as const;
+const colors = { temporal: 36, sandbox: 35, worker: 33, api: 32, codec: 34, intake: 94, start: 1 } as const;
 type Component = keyof typeof colors;
 
 function prefixed(name: Component): (line: string) => void {
@@ -83,9 +85,10 @@ function sandboxUrls(config: Config): Record<string, string> {
 }
 
 /** The sandbox listens where the product's config points, so the two can never disagree. */
-function sandboxEnv(urls: Record<string, string>): Record<string, string> {
+function sandboxEnv(urls: Record<string, string>, pubsubEndpoint: string): Record<string, string> {
   const portOf = (url: string) => new URL(url).port;
   return {
+    SANDBOX_PUBSUB_PORT: pubsubEndpoint.split(':').at(-1)!,
     SANDBOX_STATE_DIR: join(projectRoot, '.state', 'sandbox'),
     SANDBOX_SALESFORCE_PORT: portOf(urls.salesforce),
     SANDBOX_ERP_CLOUD_PORT: portOf(urls.erpCloud),
@@ -173,12 +176,16 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stopAll(signal).then(() => process.exit(0)));
 
   try {
+    // Invalid intake settings are one clear line before anything starts, like a port clash.
+    const intake = intakeConfigFromEnv();
     // Ports first, so a clash is one clear line before anything starts.
     const urls = sandboxUrls(config);
     for (const [name, url] of Object.entries(urls)) {
       const { hostname, port } = new URL(url);
       if (await portInUse(hostname, Number(port))) throw new ProvisioningError(`port ${port} (sandbox ${name}) is already in use: is another \`npm start\` or \`npm run sandbox\` running?`);
     }
+    const pubsubPort = Number(config.pubsub.endpoint.split(':').at(-1));
+    if (await portInUse('127.0.0.1', pubsubPort)) throw new ProvisioningError(`port ${pubsubPort} (sandbox Salesforce Pub/Sub API) is already in use: is another \`npm start\` or \`npm run sandbox\` running?`);
     if (config.worker.metricsPort > 0 && (await portInUse('127.0.0.1', config.worker.metricsPort))) {
       throw new ProvisioningError(`port ${config.worker.metricsPort} (worker metrics) is already in use; set WORKER_METRICS_PORT or free it`);
     }
@@ -195,7 +202,7 @@ async function main(): Promise<void> {
     const apiPort = Number(process.env.API_PORT ?? 3000);
     const webhookSecret = process.env.EVENTS_HMAC_SECRET || ensureWebhookSecret(config.stateDir);
     const webhooks = { SANDBOX_WEBHOOK_URL: process.env.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${apiPort}/v1/events`, SANDBOX_WEBHOOK_SECRET: webhookSecret };
-    const sandbox = startChild('sandbox', 'sandbox/main.ts', { ...sandboxEnv(urls), ...webhooks, SANDBOX_SALESFORCE_JWT_CERT_FILE: salesforceKey.publicKeyFile }, 10_000);
+    const sandbox = startChild('sandbox', 'sandbox/main.ts', { ...sandboxEnv(urls, config.pubsub.endpoint), ...webhooks, SANDBOX_SALESFORCE_JWT_CERT_FILE: salesforceKey.publicKeyFile }, 10_000);
     children.push(sandbox);
     await waitFor('the sandbox systems to answer', sandbox, 60_000, async () => (await Promise.all(Object.values(urls).map((u) => httpOk(`${u}/__sandbox/health`)))).every(Boolean));
 
@@ -229,11 +236,19 @@ async function main(): Promise<void> {
       await waitFor(`the HTTP API on port ${apiPort}`, api, 60_000, () => portInUse('127.0.0.1', apiPort));
     }
 
+    // The Salesforce intake (Pub/Sub API subscriber) comes last: it starts workflows, so the worker and API are up first.
+    if (intake.enabled) {
+      const subscriber = startChild('intake', 'src/starters/intake/main.ts', { TEMPORAL_ADDRESS: config.temporal.address ?? server?.address }, 10_000);
+      children.push(subscriber);
+    }
+
     const rows: [string, string][] = [
       ['Temporal gRPC', config.temporal.address ?? server!.address],
       ['Temporal Web UI', server?.uiUrl ?? '(the cluster\'s own UI)'],
       ...Object.entries(urls).map(([name, url]): [string, string] => [`sandbox ${name}`, url]),
       ['workflow build', `${config.worker.deploymentName} / ${buildId} (current)`],
+      ['Salesforce Pub/Sub', `${config.pubsub.endpoint} (gRPC)`],
+      ['intake', intake.enabled ? `following ${intake.topics.join(', ')}` : 'off (INTAKE_ENABLED=false)'],
       ['worker metrics', config.worker.metricsPort > 0 ? `http://127.0.0.1:${config.worker.metricsPort}/metrics` : 'off'],
       ['HTTP API', existsSync(join(projectRoot, apiEntry)) ? `http://127.0.0.1:${apiPort}` : '(not built yet)'],
       ['codec server', withCodec ? `${codecUrl} (payloads sealed with key ${config.payloadCodec.keys[0]?.id})` : 'off (PAYLOAD_ENCRYPTION=off)'],

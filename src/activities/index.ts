@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import { loadResolutionPolicy, type ResolutionPolicySource } from '../config/policy';
 import { createSalesforceConnector } from '../connectors/salesforce';
+import { createPubSubConnector } from '../connectors/salesforce-pubsub';
 import { createErpConnector } from '../connectors/erp';
 import { createWarehouseConnector } from '../connectors/warehouse';
 import { createCarrierConnector } from '../connectors/carrier';
@@ -32,18 +33,19 @@ export interface SystemActivities {
 export function buildActivities(config: Config, options: { policy?: ResolutionPolicySource } = {}): SystemActivities {
   const policy = options.policy ?? loadResolutionPolicy();
   const salesforce = createSalesforceConnector(config);
+  const pubsub = createPubSubConnector(config, salesforce);
   const erp = createErpConnector(config);
   const warehouse = createWarehouseConnector(config);
   const carrier = createCarrierConnector(config);
   const payments = createPaymentsConnector(config);
   return {
-    salesforce: createSalesforceActivities(salesforce),
+    salesforce: createSalesforceActivities(salesforce, pubsub),
     erp: createErpActivities(erp),
     warehouse: createWarehouseActivities(warehouse, carrier),
     payments: createPaymentsActivities(payments),
     orchestration: createPolicyActivities(policy),
     close: () => {
-      for (const connector of [salesforce, erp, warehouse, carrier, payments]) connector.shutdown();
+      for (const connector of [salesforce, pubsub, erp, warehouse, carrier, payments]) connector.shutdown();
     },
   };
 }

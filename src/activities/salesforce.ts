@@ -1,5 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { SalesforceConnector, OrderStatusUpdate } from '../connectors/salesforce';
+import type { PubSubConnector } from '../connectors/salesforce-pubsub';
+import { NonRetryableDownstreamError } from '../domain/errors';
 import type { AdjustmentInput } from '../domain/adjustment';
 import type { CaseUpdate } from '../domain/case';
 import { asActivity } from './failures';
@@ -26,6 +28,18 @@ export interface EscalationTaskInput {
   dueDate?: string;
 }
 
+/** One milestone of a case process, published as Case_Process_Status__e. */
+export interface CaseProcessStatusInput {
+  caseNumber: string;
+  process: 'case-resolution' | 'refund' | 'replacement';
+  stage: string;
+  outcome?: string;
+  /** idempotencyKey(workflowId, "status:" + stage): the event's Event_Key__c, the same on every retry. */
+  eventKey: string;
+}
+
+export const CASE_PROCESS_STATUS_TOPIC = '/event/Case_Process_Status__e';
+
 /** Heartbeats while a bulk job runs, so a lost worker is noticed by the heartbeat timeout, not the job's length. */
 function heartbeat(details: unknown): void {
   try {
@@ -36,8 +50,19 @@ function heartbeat(details: unknown): void {
 }
 
 /** Activities of the Salesforce queue: case context, milestone write-backs, adjustments, order status. */
-export function createSalesforceActivities(sf: SalesforceConnector) {
+export function createSalesforceActivities(sf: SalesforceConnector, pubsub?: PubSubConnector) {
   return {
+    /** At-least-once: a publish whose answer was lost is published again, with the same Event_Key__c. */
+    async publishCaseProcessStatus(input: CaseProcessStatusInput) {
+      return asActivity(() => {
+        if (!pubsub) throw new NonRetryableDownstreamError('ConfigurationError', { system: 'salesforce', operation: 'publishCaseProcessStatus', message: 'no Pub/Sub API connection is configured' });
+        return pubsub.publish(
+          CASE_PROCESS_STATUS_TOPIC,
+          { Case_Number__c: input.caseNumber, Process__c: input.process, Stage__c: input.stage, Outcome__c: input.outcome ?? null, Event_Key__c: input.eventKey },
+          input.eventKey,
+        );
+      });
+    },
     async getCaseByNumber(caseNumber: string) {
       return asActivity(() => sf.getCaseByNumber(caseNumber));
     },

@@ -77,6 +77,10 @@ export const ConfigSchema = z.object({
     if (!sf.username) ctx.addIssue({ code: 'custom', path: ['username'], message: 'SALESFORCE_GRANT=jwt_bearer needs SALESFORCE_USERNAME' });
     if (!sf.jwtKeyFile && !sf.jwtKey) ctx.addIssue({ code: 'custom', path: ['jwtKeyFile'], message: 'SALESFORCE_GRANT=jwt_bearer needs SALESFORCE_JWT_KEY_FILE or SALESFORCE_JWT_KEY' });
   }),
+  /** Salesforce's Pub/Sub API (gRPC): change events in, Platform Events both ways. TLS unless the endpoint is loopback. */
+  pubsub: z
+    .object({ endpoint: z.string().regex(/^[^\s/:]+:\d{1,5}$/, 'host:port').default('127.0.0.1:4011'), tls: bool.optional() })
+    .transform((p) => ({ endpoint: p.endpoint, tls: p.tls ?? !/^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?):/.test(p.endpoint) })),
   erp: z.object({
     cloudUrl: url.default('http://127.0.0.1:4020'),
     cloudApiKey: z.string().default('erp-sandbox-key'),
@@ -161,6 +165,7 @@ export function configFromEnv(env: Env = process.env): Config {
       jwtKey: env.SALESFORCE_JWT_KEY || undefined,
       jwtAudience: env.SALESFORCE_JWT_AUDIENCE || undefined,
     },
+    pubsub: { endpoint: env.PUBSUB_ENDPOINT || undefined, tls: env.PUBSUB_TLS || undefined },
     erp: {
       cloudUrl: env.ERP_CLOUD_URL,
       cloudApiKey: env.ERP_CLOUD_API_KEY,

@@ -123,7 +123,7 @@ export async function caseResolution(input: CaseResolutionInput): Promise<CaseRe
   const kase = await readCase(input.caseNumber, queues, alertAfterAttempts, createAlerter({ salesforceQueue: queues.salesforce, alerts: state.alerts }));
   upsertMissing(kase, {});
   const alert = createAlerter({ caseId: kase.caseId, salesforceQueue: queues.salesforce, alerts: state.alerts });
-  const notes = caseNotes({ caseId: kase.caseId, salesforceQueue: queues.salesforce, alertAfterAttempts, alert });
+  const notes = caseNotes({ caseId: kase.caseId, caseNumber: kase.caseNumber, salesforceQueue: queues.salesforce, alertAfterAttempts, alert });
 
   try {
     const [gathered] = await Promise.all([gatherFacts(kase, queues, input.policy, alert), notes.working()]);

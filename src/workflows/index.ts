@@ -1,6 +1,7 @@
 import type { VersioningBehavior } from '@temporalio/common';
 import { setWorkflowOptions } from '@temporalio/workflow';
 import { caseResolution } from './case-resolution';
+import { intakeCursor } from './intake-cursor';
 import { orderBackfill } from './order-backfill';
 import { orderSync } from './order-sync';
 import { reconciliation } from './reconciliation';
@@ -9,7 +10,7 @@ import { replacement } from './replacement';
 import { systemCheck } from './system-check';
 
 // Every workflow the orchestration worker runs; the bundle is built from this file.
-export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation };
+export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation, intakeCursor };
 
 /**
  * How a running execution meets a new worker build (docs/upgrades.md). PINNED: it finishes on the
@@ -25,5 +26,6 @@ const versioningBehaviours: [(...args: never[]) => Promise<unknown>, VersioningB
   [orderBackfill, 'PINNED'],
   [reconciliation, 'PINNED'],
   [orderSync, 'AUTO_UPGRADE'],
+  [intakeCursor, 'AUTO_UPGRADE'],
 ];
 for (const [workflow, versioningBehavior] of versioningBehaviours) setWorkflowOptions({ versioningBehavior }, workflow as (...args: unknown[]) => Promise<unknown>);

@@ -8,6 +8,7 @@ import { formatMoney, money } from '../domain/money';
 import { refundNeedsApproval, ResolutionPolicySchema } from '../domain/policy';
 import { createAlerter } from './lib/alerts';
 import { failureType, untilSucceeded } from './lib/persistent';
+import { processStatus } from './lib/process-status';
 import { resolveQueues } from './lib/queues';
 import { Saga } from './lib/saga';
 import { enterStage } from './lib/stage';
@@ -41,6 +42,7 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
 
   const state: RefundState = { stage: 'preparing', compensationsPending: [], compensated: [], cancelRequested: false, alerts: [] };
   const alert = createAlerter({ caseId: kase.caseId, salesforceQueue: queues.salesforce, alerts: state.alerts });
+  const status = processStatus({ caseNumber: kase.caseNumber, process: 'refund', salesforceQueue: queues.salesforce, alertAfterAttempts: policy.alertAfterAttempts, alert });
   const saga = new Saga({ onStuck: (step, err) => alert(`undo ${step}`, err), retryPause: '10 seconds' });
   const undoable = undoableSteps(saga, alert);
   const desk = new ApprovalDesk(() => state.amount);
@@ -68,8 +70,10 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
       return undefined;
     }
   };
-  const noteOnCase = (step: string, text: string) =>
-    mustTry(step, (p) => run(`Note on case ${kase.caseNumber}: ${step.replace('comment:', '')}`, salesforce[p].addSalesforceCaseComment, { caseId: kase.caseId, text, idempotencyKey: key(step) }));
+  const noteOnCase = async (step: string, text: string) => {
+    await mustTry(step, (p) => run(`Note on case ${kase.caseNumber}: ${step.replace('comment:', '')}`, salesforce[p].addSalesforceCaseComment, { caseId: kase.caseId, text, idempotencyKey: key(step) }));
+    await status(step.replace('comment:', ''));
+  };
   const result = (status: RefundStatus): RefundResult => ({
     status,
     amount: state.amount ?? money(0, 'XXX'),

@@ -10,6 +10,7 @@ export async function startTestSandbox(only?: SandboxSystemKey[], extra: { webho
   return startSandbox({
     host: '127.0.0.1',
     ports: { salesforce: 0, erpCloud: 0, erpLegacy: 0, warehouse: 0, payments: 0, carrier: 0 },
+    pubsubPort: 0,
     only,
     world,
     ...extra,
@@ -26,6 +27,7 @@ export function sandboxUrlEnv(sandbox: Sandbox): Record<string, string> {
     ['WAREHOUSE_URL', u.warehouse],
     ['PAYMENTS_URL', u.payments],
     ['CARRIER_URL', u.carrier],
+    ['PUBSUB_ENDPOINT', sandbox.pubsub?.address],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -21,7 +21,13 @@ export interface WorkerProcess {
  * so several workers on one host never clash.
  */
 export function spawnWorkerProcess(env: Record<string, string>, readyTimeoutMs = 60_000): WorkerProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/workers/main.ts'], {
+  return spawnProductProcess('src/workers/main.ts', 'worker ready', env, readyTimeoutMs);
+}
+
+/** Any of the product's entry points as its own OS process; ready once its output contains `readyText`. */
+export function spawnProductProcess(script: string, readyText: string, env: Record<string, string>, readyTimeoutMs = 60_000): WorkerProcess {
+  const name = script.split('/').at(-2) ?? script;
+  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', script], {
     cwd: projectRoot,
     env: { ...process.env, WORKER_METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...testCodecEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,10 +35,10 @@ export function spawnWorkerProcess(env: Record<string, string>, readyTimeoutMs =
   let output = '';
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const ready = new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`worker not ready within ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs);
+    const timer = setTimeout(() => fail(new Error(`${name} not ready within ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('worker ready')) {
+      if (output.includes(readyText)) {
         clearTimeout(timer);
         done();
       }
@@ -41,7 +47,7 @@ export function spawnWorkerProcess(env: Record<string, string>, readyTimeoutMs =
     child.stderr!.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      fail(new Error(`worker exited (${code}) before it was ready:\n${output}`));
+      fail(new Error(`${name} exited (${code}) before it was ready:\n${output}`));
     });
   });
   ready.catch(() => undefined);

@@ -4,6 +4,7 @@ import { registerAdmin } from './admin';
 import { registerBulkRoutes } from './bulk';
 import { registerBulkQueryRoutes } from './bulk-query';
 import { registerDataRoutes } from './data-routes';
+import { registerPubSubAdmin } from './pubsub/bus';
 import { SF_JSON, sendSalesforceError } from './errors';
 import { seedSalesforce, type SalesforceState } from './state';
 
@@ -61,5 +62,6 @@ export const salesforce: SystemDefinition<SalesforceState> = {
     registerBulkRoutes(app, ctx);
     registerBulkQueryRoutes(app, ctx);
     registerAdmin(app, ctx);
+    registerPubSubAdmin(app, ctx);
   },
 };

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SystemContext } from '../../core/system';
 import { SF_JSON, SfError } from './errors';
+import { publishChangeEvents } from './pubsub/bus';
 import { Org, type Effect } from './records';
 import type { SalesforceState } from './state';
 
@@ -44,6 +45,8 @@ export async function write(ctx: Ctx, _request: FastifyRequest, reply: FastifyRe
  */
 export function commit(ctx: Ctx, effects: Effect[]): void {
   for (const effect of effects) ctx.record(effect);
+  // Change Data Capture sees committed changes only, once per commit.
+  publishChangeEvents(ctx, effects);
   ctx.store.changed();
 }
 

@@ -83,6 +83,8 @@ export class SalesforceConnector {
   private signingIn: Promise<void> | undefined;
   /** REQUEST_LIMIT_EXCEEDED answers in a row; the backoff doubles with each and resets on success. */
   private limitStreak = 0;
+  /** Org and user of the current session (from the token's identity URL), for the Pub/Sub API's metadata. */
+  private identity: { organizationId: string; userId: string } | undefined;
 
   constructor(private readonly options: SalesforceConnectorOptions) {
     const transport = new DirectTransport(options.timeoutMs);
@@ -100,6 +102,7 @@ export class SalesforceConnector {
         const trace = callTrace.getStore();
         this.grant().then(
           (token) => {
+            this.remember(token);
             conn.instanceUrl = token.instance_url;
             callback(null, token.access_token, token);
           },
@@ -111,6 +114,40 @@ export class SalesforceConnector {
       },
     });
     this.conn._transport = transport;
+  }
+
+  /** The OAuth session, shared with the Pub/Sub API (gRPC metadata); renew runs the grant again. */
+  async session(renew = false): Promise<{ accessToken: string; instanceUrl: string; organizationId: string; userId: string }> {
+    await this.call('session', async () => {
+      if (renew) {
+        this.remember(await this.grant().then((token) => {
+          this.conn.accessToken = token.access_token;
+          this.conn.instanceUrl = token.instance_url;
+          return token;
+        }));
+      }
+    });
+    if (!this.identity || !this.conn.accessToken) throw this.notFound('session', 'the token response carried no identity URL');
+    return { accessToken: this.conn.accessToken, instanceUrl: this.conn.instanceUrl, ...this.identity };
+  }
+
+  /** A case by its record id (change events carry ids, not case numbers). */
+  async getCase(caseId: string): Promise<Case> {
+    this.assertId('getCase', caseId, '500');
+    return this.call('getCase', async (conn) => {
+      const result = this.parse('getCase', queryResult(CaseRecordSchema), await conn.query(`SELECT ${CASE_FIELDS} FROM Case WHERE Id = ${soqlString(caseId)} LIMIT 1`));
+      const record = result.records[0];
+      if (!record) throw this.notFound('getCase', `no case ${caseId}`);
+      return toCase(record);
+    });
+  }
+
+  /** Cases changed after `since` (ISO time), oldest first: the catch-up when change events were lost. */
+  async listCasesModifiedSince(since: string): Promise<Case[]> {
+    const stamp = new Date(since);
+    if (Number.isNaN(stamp.getTime())) throw new NonRetryableDownstreamError('ValidationError', { system: SYSTEM, operation: 'listCasesModifiedSince', code: 'INVALID_INPUT', message: `not a time: ${since}` });
+    const records = await this.queryAll('listCasesModifiedSince', CaseRecordSchema, `SELECT ${CASE_FIELDS} FROM Case WHERE LastModifiedDate > ${stamp.toISOString().replace(/\.\d{3}Z$/, 'Z')} ORDER BY LastModifiedDate`);
+    return records.map(toCase);
   }
 
   /** The org's API usage as of the last response (Sforce-Limit-Info). */
@@ -311,6 +348,7 @@ export class SalesforceConnector {
     if (this.conn.accessToken) return;
     this.signingIn ??= this.grant()
       .then((token) => {
+        this.remember(token);
         this.conn.accessToken = token.access_token;
         this.conn.instanceUrl = token.instance_url;
       })
@@ -318,6 +356,11 @@ export class SalesforceConnector {
         this.signingIn = undefined;
       });
     await this.signingIn;
+  }
+
+  private remember(token: TokenResponse): void {
+    const match = /\/id\/([^/]+)\/([^/]+)$/.exec(token.id ?? '');
+    if (match) this.identity = { organizationId: match[1], userId: match[2] };
   }
 
   private async grant(): Promise<TokenResponse> {

@@ -4,6 +4,7 @@ import type { CaseUpdate } from '../../domain/case';
 import { idempotencyKey } from '../../domain/idempotency';
 import { formatMoney } from '../../domain/money';
 import { proxyWithAlert, untilSucceeded } from '../lib/persistent';
+import { processStatus } from '../lib/process-status';
 import type { CaseFacts } from './facts';
 
 /**
@@ -11,13 +12,15 @@ import type { CaseFacts } from './facts';
  * and the step, so a retry or a replay never adds a second comment; each is retried until it lands
  * (one alert after the policy's attempts).
  */
-export function caseNotes(options: { caseId: string; salesforceQueue: string; alertAfterAttempts: number; alert: (step: string, err: unknown) => Promise<void> }) {
+export function caseNotes(options: { caseId: string; caseNumber: string; salesforceQueue: string; alertAfterAttempts: number; alert: (step: string, err: unknown) => Promise<void> }) {
   const salesforce = proxyWithAlert<SalesforceActivities>(
     { taskQueue: options.salesforceQueue, startToCloseTimeout: '30 seconds', heartbeatTimeout: '10 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } },
     options.alertAfterAttempts,
   );
   const key = (step: string) => idempotencyKey(workflowInfo().workflowId, step);
   const { caseId, alert } = options;
+  // Each milestone is also published as Case_Process_Status__e, after its note landed.
+  const status = processStatus({ ...options, process: 'case-resolution' });
 
   const update = (step: string, change: CaseUpdate) =>
     untilSucceeded(`case ${step}`, (p) => salesforce[p].updateSalesforceCase({ caseId, update: change, idempotencyKey: key(`case:${step}`) }), alert);
@@ -25,9 +28,18 @@ export function caseNotes(options: { caseId: string; salesforceQueue: string; al
     untilSucceeded(`comment ${step}`, (p) => salesforce[p].addSalesforceCaseComment({ caseId, text: `retail-orchestrator: ${text}`, idempotencyKey: key(`comment:${step}`) }), alert);
 
   return {
-    working: () => update('working', { status: 'Working' }),
-    decided: (facts: CaseFacts, decision: string) => comment('decision', `${describeFacts(facts)}\nDecision: ${decision}.`),
-    agentChose: (text: string) => comment('agent-choice', text),
+    working: async () => {
+      await update('working', { status: 'Working' });
+      await status('working');
+    },
+    decided: async (facts: CaseFacts, decision: string) => {
+      await comment('decision', `${describeFacts(facts)}\nDecision: ${decision}.`);
+      await status('decided', decision);
+    },
+    agentChose: async (text: string) => {
+      await comment('agent-choice', text);
+      await status('agent-chose', text);
+    },
     escalateChoice: async (subject: string, description: string) => {
       await untilSucceeded(
         'escalate agent choice',
@@ -35,15 +47,18 @@ export function caseNotes(options: { caseId: string; salesforceQueue: string; al
         alert,
       );
       await comment('agent-choice-escalated', description);
+      await status('agent-choice-escalated');
     },
     closed: async (resolution: CaseUpdate['resolution'], text: string) => {
       await comment('closed', text);
       await update('closed', { resolution, status: 'Closed' });
+      await status('closed', resolution);
     },
     /** The agents take the case over: Working when it was cancelled (as the children do), Escalated when a process failed. */
-    handedBack: async (step: string, text: string, status: 'Working' | 'Escalated') => {
+    handedBack: async (step: string, text: string, caseStatus: 'Working' | 'Escalated') => {
       await comment(step, text);
-      await update(step, { status });
+      await update(step, { status: caseStatus });
+      await status(step, caseStatus);
     },
   };
 }

@@ -8,6 +8,7 @@ import { idempotencyKey } from '../../domain/idempotency';
 import { ResolutionPolicySchema, type ResolutionPolicy, type ResolutionPolicyInput } from '../../domain/policy';
 import { createAlerter, type Alert } from '../lib/alerts';
 import { failureType, untilSucceeded } from '../lib/persistent';
+import { processStatus, type ProcessStatus } from '../lib/process-status';
 import { resolveQueues } from '../lib/queues';
 import { Saga, type Compensation } from '../lib/saga';
 import { enterStage } from '../lib/stage';
@@ -42,6 +43,8 @@ export class ReplacementProcess {
   private readonly alerts: Alert[] = [];
   private readonly alert: (step: string, err: unknown) => Promise<void>;
   private readonly saga: Saga;
+  /** Case_Process_Status__e after each milestone note. */
+  private readonly status: ProcessStatus;
   /** Every compensation registered before the pivot, kept to withdraw the replacement after it. */
   private readonly undos: Compensation[] = [];
   /** Create steps the system rejected: nothing to undo for them. */
@@ -67,6 +70,7 @@ export class ReplacementProcess {
     this.systems = replacementActivities(queues, this.policy.alertAfterAttempts);
     this.alert = createAlerter({ caseId: input.case.caseId, salesforceQueue: queues.salesforce, alerts: this.alerts });
     this.saga = new Saga({ onStuck: (step, err) => this.alert(`undo:${step}`, err) });
+    this.status = processStatus({ caseNumber: input.case.caseNumber, process: 'replacement', salesforceQueue: queues.salesforce, alertAfterAttempts: this.policy.alertAfterAttempts, alert: this.alert });
   }
 
   // ── 1. Reserve the stock ────────────────────────────────────────────────────────────────────────
@@ -367,13 +371,14 @@ export class ReplacementProcess {
 
   /** A milestone note on the case, written once (the key makes a repeat harmless). */
   private note(step: string, text: string): Promise<void> {
-    return this.once(step, () =>
-      this.until(step, (p) =>
+    return this.once(step, async () => {
+      await this.until(step, (p) =>
         this.systems.salesforce[p].addSalesforceCaseComment.executeWithOptions({ summary: `Salesforce: case comment (${step})` }, [
           { caseId: this.input.case.caseId, text: `retail-orchestrator: ${text}`, idempotencyKey: this.key(step) },
         ]),
-      ),
-    );
+      );
+      await this.status(step.replace(/^note-/, ''));
+    });
   }
 
   private async once(step: string, run: () => Promise<unknown>): Promise<void> {
