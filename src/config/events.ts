@@ -34,7 +34,7 @@ const bool = (v: string | undefined) => (v === undefined ? undefined : ['1', 'tr
 /**
  * EVENTS_HMAC_SECRET (every source) or EVENTS_HMAC_SECRET_ERP / _WAREHOUSE / _CARRIER / _PAYMENTS,
  * EVENTS_TOLERANCE_SECONDS, EVENTS_REQUIRE_API_KEY, EVENTS_BODY_LIMIT_BYTES, EVENTS_MAX_PER_REQUEST,
- * EVENTS_SIGNAL_CONCURRENCY, ORDER_SYNC_COALESCE_WINDOW, ORDER_SYNC_MAX_HISTORY_EVENTS,
+ * EVENTS_SIGNAL_CONCURRENCY, ORDER_SYNC_COALESCE_WINDOW, ORDER_SYNC_MAX_COALESCE_WINDOW, ORDER_SYNC_MAX_HISTORY_EVENTS,
  * ORDER_SYNC_CLOSE_AFTER_COMPLETE_GRACE, ORDER_SYNC_DEDUP_MEMORY.
  */
 export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
@@ -52,6 +52,7 @@ export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
     signalConcurrency: env.EVENTS_SIGNAL_CONCURRENCY || undefined,
     orderSync: {
       coalesceWindow: env.ORDER_SYNC_COALESCE_WINDOW || undefined,
+      maxCoalesceWindow: env.ORDER_SYNC_MAX_COALESCE_WINDOW || undefined,
       maxHistoryEvents: num(env.ORDER_SYNC_MAX_HISTORY_EVENTS),
       closeAfterCompleteGrace: env.ORDER_SYNC_CLOSE_AFTER_COMPLETE_GRACE || undefined,
       dedupMemory: num(env.ORDER_SYNC_DEDUP_MEMORY),

@@ -1,5 +1,5 @@
 import type { VersioningBehavior } from '@temporalio/common';
-import { setWorkflowOptions } from '@temporalio/workflow';
+import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { caseResolution } from './case-resolution';
 import { intakeCursor } from './intake-cursor';
 import { orderBackfill } from './order-backfill';
@@ -28,4 +28,7 @@ const versioningBehaviours: [(...args: never[]) => Promise<unknown>, VersioningB
   [orderSync, 'AUTO_UPGRADE'],
   [intakeCursor, 'AUTO_UPGRADE'],
 ];
-for (const [workflow, versioningBehavior] of versioningBehaviours) setWorkflowOptions({ versioningBehavior }, workflow as (...args: unknown[]) => Promise<unknown>);
+// Declared only on a versioned worker: the server refuses a behaviour from a worker without a deployment version.
+for (const [workflow, versioningBehavior] of versioningBehaviours) {
+  setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior } : {}), workflow as (...args: unknown[]) => Promise<unknown>);
+}

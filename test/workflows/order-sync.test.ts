@@ -90,4 +90,44 @@ describe('orderSync workflow', function () {
     assert.ok((await env.client.workflow.count(`WorkflowId = "${orderSyncWorkflowId(n)}"`)).count >= 2, 'more than one run');
     assert.equal((await salesforceOrders(sandbox)).get(n)?.Status, 'Delivered');
   });
+
+  it('widens the coalescing window while a burst lasts (one write for the burst) and keeps it short for a quiet order', async () => {
+    const [busy, quiet] = sandbox.world().orders.slice(0, 280).filter((o) => o.status === 'allocated').slice(30, 32);
+    const { orchestration, salesforce, erp: erpQueue, warehouse, payments } = config.taskQueues;
+    const settings = { coalesceWindow: '400 ms', maxCoalesceWindow: '20 seconds', closeAfterCompleteGrace: '1 hour' };
+    const send = (n: string, ...events: OrderEvent[]) =>
+      env.client.workflow.signalWithStart(orderSync, {
+        workflowId: orderSyncWorkflowId(n),
+        taskQueue: orchestration,
+        args: [{ orderNumber: n, settings, taskQueues: { salesforce, erp: erpQueue, warehouse, payments } }],
+        signal: orderEventSignal,
+        signalArgs: events,
+      });
+
+    // A burst spread over ~3 s, one event every 250 ms: longer than ten base windows' worth of gaps.
+    for (let sequence = 2; sequence <= 13; sequence++) {
+      await send(busy.orderNumber, erp(busy.orderNumber, sequence, sequence % 2 ? 'shipped' : 'allocated'));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const busyHandle = env.client.workflow.getHandle(orderSyncWorkflowId(busy.orderNumber));
+    const written = await eventually(async () => {
+      const s = await busyHandle.query(orderSyncStateQuery);
+      return !s.pendingChange && s.salesforce.written?.version === s.version ? s : undefined;
+    }, 30_000, 'the burst written');
+    assert.equal(written.events.received, 12);
+    assert.equal(written.salesforce.writes, 1, 'the whole burst became one Salesforce write');
+    assert.equal(written.salesforce.written?.status, 'shipped');
+
+    await send(quiet.orderNumber, erp(quiet.orderNumber, 2, 'shipped'));
+    const quietHandle = env.client.workflow.getHandle(orderSyncWorkflowId(quiet.orderNumber));
+    await eventually(async () => ((await quietHandle.query(orderSyncStateQuery)).salesforce.writes === 1 ? true : undefined), 20_000, 'the quiet order written');
+    // The timers the workflow set: the burst's windows doubled; the lone event waited one base window.
+    const timers = async (handle: typeof quietHandle) =>
+      ((await handle.fetchHistory()).events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0) * 1000 + Math.round((e.timerStartedEventAttributes.startToFireTimeout?.nanos ?? 0) / 1e6)] : []));
+    assert.deepEqual(await timers(quietHandle), [400]);
+    const burstTimers = await timers(busyHandle);
+    assert.equal(burstTimers[0], 400);
+    assert.ok(burstTimers.length >= 2 && burstTimers.every((ms, i) => i === 0 || ms === Math.min(burstTimers[i - 1] * 2, 20_000 - burstTimers.slice(0, i).reduce((a, b) => a + b, 0))), `doubling windows: ${burstTimers}`);
+    await Promise.all([busyHandle.terminate('test done'), quietHandle.terminate('test done')]);
+  });
 });

@@ -11,6 +11,8 @@ const duration = z
 export const OrderSyncSettingsSchema = z.object({
   /** After the first change in a quiet period, wait this long so a burst becomes one Salesforce write. */
   coalesceWindow: duration.default('2 seconds'),
+  /** While events keep arriving the wait doubles, up to this long in all: a flash sale's burst becomes one write. */
+  maxCoalesceWindow: duration.default('30 seconds'),
   /** Continue-as-new once the run's history has this many events (or the server suggests it). */
   maxHistoryEvents: positiveInt.default(2_000),
   /** A delivered or cancelled order's workflow closes after this long without new events. */
@@ -18,7 +20,11 @@ export const OrderSyncSettingsSchema = z.object({
   /** Event ids remembered for dedup (carried across continue-as-new). */
   dedupMemory: positiveInt.default(500),
 });
-export type OrderSyncSettings = Omit<z.infer<typeof OrderSyncSettingsSchema>, 'coalesceWindow' | 'closeAfterCompleteGrace'> & { coalesceWindow: Duration; closeAfterCompleteGrace: Duration };
+export type OrderSyncSettings = Omit<z.infer<typeof OrderSyncSettingsSchema>, 'coalesceWindow' | 'maxCoalesceWindow' | 'closeAfterCompleteGrace'> & {
+  coalesceWindow: Duration;
+  maxCoalesceWindow: Duration;
+  closeAfterCompleteGrace: Duration;
+};
 export type OrderSyncSettingsInput = z.input<typeof OrderSyncSettingsSchema>;
 
 /** The settings over the defaults; malformed ones fail the workflow instead of its task. */
