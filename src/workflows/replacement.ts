@@ -75,6 +75,7 @@ export interface ReplacementResult {
 }
 
 export type ReplacementStage =
+  | 'reading-facts'
   | 'reserving-stock'
   | 'ordering-replacement'
   | 'authorizing-return'
@@ -118,10 +119,17 @@ export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent'
 export const replacementStateQuery = defineQuery<ReplacementState>('getReplacementState');
 
 export async function replacement(input: ReplacementInput): Promise<ReplacementResult> {
+  // Answer the query and keep early events while the facts are read (before the steps exist).
+  let steps: ReplacementProcess | undefined = undefined;
+  const early: ShipmentEvent[] = [];
+  setHandler(shipmentEventSignal, (event) => {
+    if (steps) steps.tracker.receive(event);
+    else early.push(event);
+  });
+  setHandler(replacementStateQuery, () => steps?.state() ?? readingFacts());
   const request = parseInput(ReplacementInputSchema, input, 'replacement input');
-  const steps = new ReplacementProcess(await planReplacement({ ...input, ...request }));
-  setHandler(shipmentEventSignal, (event) => steps.tracker.receive(event));
-  setHandler(replacementStateQuery, () => steps.state());
+  steps = new ReplacementProcess(await planReplacement({ ...input, ...request }));
+  for (const event of early.splice(0)) steps.tracker.receive(event);
 
   // Compensatable: each step registers its undo before it runs.
   try {
@@ -140,4 +148,15 @@ export async function replacement(input: ReplacementInput): Promise<ReplacementR
     if (!isCancellation(err)) throw err;
     return steps.cancelAfterPivot();
   }
+}
+
+function readingFacts(): ReplacementState {
+  return {
+    stage: 'reading-facts',
+    shipment: { progress: 'not-released', eventsReceived: 0, eventsIgnored: 0, ignored: [], exceptions: [] },
+    escalations: [],
+    compensated: [],
+    alerts: [],
+    cancelRequested: false,
+  };
 }
