@@ -11,7 +11,10 @@ import type { Money } from '../domain/money';
 import type { Order } from '../domain/order';
 import type { ResolutionPolicy } from '../domain/policy';
 import { caseContextOf, type CaseContext } from '../workflows/lib/case-context';
+import { CaseNotFoundError, CaseRefusedError, FactsUnavailableError } from './case-errors';
 import { withDeadline } from './deadline';
+
+export { CaseNotFoundError, CaseRefusedError, FactsUnavailableError };
 
 /**
  * What a start may rely on before it starts anything: the Case from Salesforce (with its Account's
@@ -34,36 +37,6 @@ export function startFactsTimeoutFromEnv(env: Record<string, string | undefined>
   const parsed = StartFactsTimeoutSchema.safeParse(env.START_FACTS_TIMEOUT_MS || undefined);
   if (!parsed.success) throw new Error(`invalid configuration: START_FACTS_TIMEOUT_MS: ${parsed.error.issues[0].message}`);
   return parsed.data;
-}
-
-export class CaseNotFoundError extends Error {
-  override readonly name = 'CaseNotFoundError';
-  constructor(readonly caseNumber: string) {
-    super(`Salesforce has no case ${caseNumber}`);
-  }
-}
-
-/** The case cannot be started as asked: no order, another record id, another reason, or lines the order does not allow. */
-export class CaseRefusedError extends Error {
-  override readonly name = 'CaseRefusedError';
-  constructor(
-    readonly slug: 'case-without-order' | 'case-mismatch' | 'reason-required' | 'lines-refused' | 'no-stock',
-    message: string,
-    readonly refusal?: LineRefusal,
-  ) {
-    super(message);
-  }
-}
-
-/** Salesforce, the ERP or the payment provider did not answer in time: nothing was started. */
-export class FactsUnavailableError extends Error {
-  override readonly name = 'FactsUnavailableError';
-  constructor(
-    readonly system: SystemName,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface CaseFactsService {

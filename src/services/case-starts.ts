@@ -4,7 +4,8 @@ import type { CaseReason } from '../domain/case';
 import type { RefundLineRequest, ReplacementLineRequest } from '../domain/case-lines';
 import { workflowIds } from '../workflows/lib/case-context';
 import type { SystemQueues } from '../workflows/lib/queues';
-import { CaseRefusedError, type CaseFactsService } from './case-facts';
+import { CaseRefusedError } from './case-errors';
+import type { CaseFactsService } from './case-facts';
 
 /** What a caller (the API, retailctl) may say when starting a process: the case and the agent's choice. */
 export interface CaseStartRequest {

@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { isGrpcServiceError, ScheduleNotFoundError, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ZodError } from 'zod';
 import { ProcessClosedError, ProcessNotFoundError, UpdateRejectedError } from '../../client';
-import { CaseNotFoundError, CaseRefusedError, FactsUnavailableError } from '../../services/case-facts';
+import { CaseNotFoundError, CaseRefusedError, FactsUnavailableError } from '../../services/case-errors';
 
 /** retailctl's exit codes, the contract scripts rely on. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2, notFound: 3 } as const;

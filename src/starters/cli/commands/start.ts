@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
 import type { StartedProcess } from '../../../client';
 import { CaseReasonSchema } from '../../../domain/case';
-import { createCaseFacts } from '../../../services/case-facts';
-import { createCaseStarts, type CaseStarts } from '../../../services/case-starts';
+import type { CaseStarts } from '../../../services/case-starts';
 import { action } from '../action';
 import type { CliContext } from '../context';
 import { usageError } from '../errors';
@@ -89,6 +88,8 @@ function mergeInput(flags: CaseFlags, extra: Record<string, unknown>): Record<st
 
 /** The case's facts are read with the deployment's connectors, closed once the start answered. */
 async function withCaseStarts(ctx: CliContext, start: (starts: CaseStarts) => Promise<StartedProcess>): Promise<StartedProcess> {
+  // Loaded on use: the connectors are heavy, and every other command starts without them.
+  const [{ createCaseFacts }, { createCaseStarts }] = await Promise.all([import('../../../services/case-facts'), import('../../../services/case-starts')]);
   const caseFacts = createCaseFacts(ctx.config);
   try {
     const { orchestration, salesforce, erp, warehouse, payments } = ctx.config.taskQueues;

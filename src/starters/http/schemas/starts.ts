@@ -9,7 +9,8 @@ const reason = ReasonSchema.optional().openapi({ description: 'Only when the Cas
 
 export const CaseResolutionStartSchema = z
   .strictObject({
-    ...caseFields,
+    caseNumber: caseFields.caseNumber,
+    caseId: caseFields.caseId,
     idempotencyKey: IdempotencyKeySchema.optional(),
   })
   .openapi('CaseResolutionStart', { description: 'Start resolving a case: the orchestrator reads the Case and its order' });
