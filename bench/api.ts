@@ -4,7 +4,6 @@ import type { Client } from '@temporalio/client';
 import { startRefund } from '../src/client';
 import type { SalesforceState } from '../sandbox/systems/salesforce/state';
 import type { Config } from '../src/config';
-import type { CaseReason } from '../src/domain/case';
 import { apiConfig, hashApiKey } from '../src/config/api';
 import { createLogger } from '../src/observability/logger';
 import { buildApp } from '../src/starters/http/app';
@@ -32,16 +31,10 @@ function measured() {
   return { total, add: (r: { wallMs: number; latenciesMs: number[] }) => ((total.wallMs += r.wallMs), total.latenciesMs.push(...r.latenciesMs)) };
 }
 
+/** What a refund start carries: the case only (the API reads the Case, its order and payment before starting). */
 interface RefundBody {
   caseId: string;
   caseNumber: string;
-  orderNumber: string;
-  customerId: string;
-  storeId: string;
-  region: string;
-  segment: string;
-  channel: string;
-  reason: CaseReason;
 }
 
 async function main(): Promise<void> {
@@ -74,9 +67,9 @@ async function main(): Promise<void> {
         startedIds.push(answer.workflowId);
       };
       const { salesforce, erp, warehouse, payments } = config.taskQueues;
-      const clientStart = async ({ reason, ...ctx }: RefundBody) => {
-        const started = await startRefund(client, { taskQueue: queues.refund, input: { case: ctx, reason, returnRequired: false, taskQueues: { salesforce, erp, warehouse, payments } } });
-        if (started.existing) throw new Error(`startRefund for ${ctx.caseNumber}: the case already had a refund`);
+      const clientStart = async (body: RefundBody) => {
+        const started = await startRefund(client, { taskQueue: queues.refund, input: { ...body, taskQueues: { salesforce, erp, warehouse, payments } } });
+        if (started.existing) throw new Error(`startRefund for ${body.caseNumber}: the case already had a refund`);
         startedIds.push(started.workflowId);
       };
       const bareStart = async (i: number) => {
@@ -134,21 +127,7 @@ function refundBodies(sandbox: Awaited<ReturnType<typeof startBenchEnvironment>>
   const world = sandbox.world();
   const sf = sandbox.systems.salesforce!.ctx.store.data as SalesforceState;
   const caseIds = new Map(Object.values(sf.records.Case).map((r) => [r.CaseNumber as string, r.Id as string]));
-  return world.cases.map((kase) => {
-    const order = world.orders.find((o) => o.orderNumber === kase.orderNumber)!;
-    const customer = world.customers.find((c) => c.customerId === order.customerId)!;
-    return {
-      caseId: caseIds.get(kase.caseNumber)!,
-      caseNumber: kase.caseNumber,
-      orderNumber: order.orderNumber,
-      customerId: order.customerId,
-      storeId: order.storeId,
-      region: order.region,
-      segment: customer.segment,
-      channel: order.channel,
-      reason: kase.reason,
-    };
-  });
+  return world.cases.map((kase) => ({ caseId: caseIds.get(kase.caseNumber)!, caseNumber: kase.caseNumber }));
 }
 
 /** Started workflows must not outlive the bench on a shared server (TEMPORAL_ADDRESS); the local dev server is discarded anyway. */

@@ -18,7 +18,6 @@ export const recorder = (): Recording => {
         return order.lines.every((l) => returnable(l.sku)) && world.payments.find((p) => p.paymentId === order.paymentId)!.method === 'card';
       })!;
       const order = world.orders.find((o) => o.orderNumber === kase.orderNumber)!;
-      const customer = world.customers.find((c) => c.customerId === order.customerId)!;
       const sf = sandbox.systems.salesforce!.ctx.store.data as SalesforceState;
       const caseId = Object.values(sf.records.Case).find((r) => r.CaseNumber === kase.caseNumber)!.Id as string;
       const { salesforce, erp, warehouse, payments } = config.taskQueues;
@@ -28,11 +27,11 @@ export const recorder = (): Recording => {
         workflowId,
         args: [
           {
-            case: { caseId, caseNumber: kase.caseNumber, orderNumber: order.orderNumber, customerId: order.customerId, storeId: order.storeId, region: order.region, segment: customer.segment, channel: order.channel },
-            reason: 'wrong-item',
-            returnRequired: true,
+            caseNumber: kase.caseNumber,
+            caseId,
             lines: [{ lineNumber: order.lines[0].lineNumber, quantity: 1 }],
-            policy: { approvalThreshold: { default: 0 }, autoApproveUpTo: {} },
+            // Every reason brings the goods back, so the history records a return authorization too.
+            policy: { approvalThreshold: { default: 0 }, autoApproveUpTo: {}, returnRequiredFor: ['delayed-shipment', 'not-received', 'damaged-item', 'wrong-item', 'other'] },
             taskQueues: { salesforce, erp, warehouse, payments },
           },
         ],

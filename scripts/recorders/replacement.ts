@@ -18,7 +18,6 @@ export const recorder = (): Recording => {
       const world = sandbox.world();
       const kase = world.cases.find((c) => c.caseNumber === '00010001')!;
       const order = world.orders.find((o) => o.orderNumber === kase.orderNumber)!;
-      const warehouseId = world.stores.find((s) => s.storeId === order.storeId)!.warehouseId;
       const line = order.lines[0];
       const activities = buildActivities(config);
       let caseId: string;
@@ -33,12 +32,11 @@ export const recorder = (): Recording => {
         workflowId,
         args: [
           {
-            case: { caseId, caseNumber: kase.caseNumber, orderNumber: order.orderNumber, customerId: order.customerId, storeId: order.storeId, region: order.region },
-            reason: 'damaged-item',
-            lines: [{ lineNumber: line.lineNumber, sku: line.sku, quantity: line.quantity }],
-            warehouseId,
-            returnRequired: true,
-            policy: { replacementShipWithin: '2 seconds' },
+            caseNumber: kase.caseNumber,
+            caseId,
+            lines: [{ lineNumber: line.lineNumber, quantity: line.quantity }],
+            // Every reason brings the goods back, so the history records a return authorization too.
+            policy: { replacementShipWithin: '2 seconds', returnRequiredFor: ['delayed-shipment', 'not-received', 'damaged-item', 'wrong-item', 'other'] },
             taskQueues: { salesforce, erp, warehouse, payments },
           },
         ],

@@ -1,5 +1,5 @@
 // Reusable process client functions: the HTTP API, retailctl and scripts call these with their own Client.
-export { startCaseResolution, startRefund, startReplacement, type StartedProcess, type StartCaseResolutionOptions, type StartChildProcessOptions } from './start';
+export { existingProcess, startCaseResolution, startRefund, startReplacement, type StartedProcess, type StartCaseResolutionOptions, type StartChildProcessOptions } from './start';
 export { approveRefund, rejectRefund, chooseResolution, type RefundDecisionOptions } from './updates';
 export { cancelProcess, type CancelRequested } from './cancel';
 export { describeProcess, type ProcessDescription } from './describe';

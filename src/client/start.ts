@@ -31,6 +31,8 @@ export interface StartCaseResolutionOptions {
 export interface StartChildProcessOptions<I> {
   taskQueue: string;
   input: I;
+  /** What the starter read from Salesforce and the ERP, for the search attributes at start (the workflow reads them again). */
+  facts?: CaseContext;
 }
 
 /**
@@ -50,26 +52,32 @@ export async function startCaseResolution(client: Client, options: StartCaseReso
 
 /** Starts refund/{caseNumber} once per case: a case never gets a second refund after a closed one. */
 export async function startRefund(client: Client, options: StartChildProcessOptions<RefundInput>): Promise<StartedProcess> {
-  const ctx = options.input.case;
+  const { caseNumber } = options.input;
   return startOnce<typeof refund>(client, 'refund', {
-    workflowId: workflowIds.refund(ctx.caseNumber),
+    workflowId: workflowIds.refund(caseNumber),
     taskQueue: options.taskQueue,
     args: [options.input],
-    typedSearchAttributes: caseSearchAttributes(ctx, 'starting'),
-    staticSummary: `Refund for case ${ctx.caseNumber} (order ${ctx.orderNumber})`,
+    typedSearchAttributes: startAttributes(caseNumber, options.facts),
+    staticSummary: `Refund for case ${caseNumber}${options.facts ? ` (order ${options.facts.orderNumber})` : ''}`,
   });
 }
 
 /** Starts replacement/{caseNumber} once per case. */
 export async function startReplacement(client: Client, options: StartChildProcessOptions<ReplacementInput>): Promise<StartedProcess> {
-  const ctx = options.input.case;
+  const { caseNumber } = options.input;
   return startOnce<typeof replacement>(client, 'replacement', {
-    workflowId: workflowIds.replacement(ctx.caseNumber),
+    workflowId: workflowIds.replacement(caseNumber),
     taskQueue: options.taskQueue,
     args: [options.input],
-    typedSearchAttributes: caseSearchAttributes(ctx, 'starting'),
-    staticSummary: `Replacement for case ${ctx.caseNumber} (order ${ctx.orderNumber}) from ${options.input.warehouseId}`,
+    typedSearchAttributes: startAttributes(caseNumber, options.facts),
+    staticSummary: `Replacement for case ${caseNumber}${options.facts ? ` (order ${options.facts.orderNumber})` : ''}`,
   });
+}
+
+/** The process with this id, running or closed, as a start would answer it (existing: true); undefined when there is none. */
+export async function existingProcess(client: Client, workflowId: string): Promise<StartedProcess | undefined> {
+  const before = await describeIfExists(client, workflowId);
+  return before && { workflowId, runId: before.runId, existing: true, status: before.status.name };
 }
 
 interface StartRequest<A extends unknown[]> {
@@ -86,8 +94,8 @@ interface StartRequest<A extends unknown[]> {
  * the caller whether this call was the one that started it.
  */
 async function startOnce<W extends Workflow>(client: Client, type: string, request: StartRequest<Parameters<W>>): Promise<StartedProcess> {
-  const before = await describeIfExists(client, request.workflowId);
-  if (before) return { workflowId: request.workflowId, runId: before.runId, existing: true, status: before.status.name };
+  const before = await existingProcess(client, request.workflowId);
+  if (before) return before;
   try {
     const handle = await client.workflow.start(type, {
       ...request,
@@ -102,6 +110,10 @@ async function startOnce<W extends Workflow>(client: Client, type: string, reque
     const closed = await client.workflow.getHandle(request.workflowId).describe();
     return { workflowId: request.workflowId, runId: closed.runId, existing: true, status: closed.status.name };
   }
+}
+
+function startAttributes(caseNumber: string, facts: CaseContext | undefined): SearchAttributePair[] {
+  return facts ? caseSearchAttributes(facts, 'starting') : knownSearchAttributes(caseNumber, {});
 }
 
 function knownSearchAttributes(caseNumber: string, known: StartCaseResolutionOptions['known'] & object): SearchAttributePair[] {

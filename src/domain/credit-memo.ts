@@ -20,6 +20,8 @@ export const DraftCreditMemoRequestSchema = z.object({
   businessDate: BusinessDateSchema.optional(),
   /** Case or refund the memo belongs to, for reconciliation. */
   reference: z.string().optional(),
+  /** The order lines credited, so the ERP knows what is left to refund on each. */
+  lines: z.array(z.object({ lineNumber: z.number().int().positive(), quantity: z.number().int().positive() })).optional(),
 });
 export type DraftCreditMemoRequest = z.infer<typeof DraftCreditMemoRequestSchema>;
 

@@ -13,6 +13,9 @@ export const OrderLineSchema = z.object({
   sku: z.string().min(1),
   quantity: z.number().int().positive(),
   unitPrice: MoneySchema,
+  /** Already credited (non-void credit memos) and shipped again (open replacement orders), as the ERP counts them. */
+  refundedQuantity: z.number().int().nonnegative().optional(),
+  replacedQuantity: z.number().int().nonnegative().optional(),
 });
 export type OrderLine = z.infer<typeof OrderLineSchema>;
 
@@ -57,7 +60,8 @@ export type ItemQuantity = z.infer<typeof ItemQuantitySchema>;
 export const ReplacementOrderRequestSchema = z.object({
   originalOrderNumber: z.string().min(1),
   warehouseId: z.string().min(1),
-  lines: z.array(ItemQuantitySchema).min(1),
+  /** lineNumber: the original order's line shipped again, so the ERP counts it as replaced. */
+  lines: z.array(ItemQuantitySchema.extend({ lineNumber: z.number().int().positive().optional() })).min(1),
   reservationId: z.string().optional(),
   reason: z.string().optional(),
 });

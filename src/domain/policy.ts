@@ -38,6 +38,8 @@ export const ResolutionPolicySchema = z.object({
   replacementShipWithin: DurationTextSchema.default('48 hours'),
   /** A delivery not confirmed within this time after shipping is escalated. */
   replacementDeliverWithin: DurationTextSchema.default('14 days'),
+  /** SKUs a replacement may ship instead of the ordered one (ordered SKU → allowed substitutes); none by default. */
+  replacementSubstitutes: z.record(z.string(), z.array(z.string().min(1))).default({}),
   /** Failed attempts of one step before an alert is raised (the step keeps retrying). */
   alertAfterAttempts: z.number().int().min(1).max(100).default(5),
 });

@@ -5,6 +5,7 @@ import { createCarrierConnector } from '../connectors/carrier';
 import { createErpConnector } from '../connectors/erp';
 import { createPaymentsConnector } from '../connectors/payments';
 import { createWarehouseConnector } from '../connectors/warehouse';
+import { warehouseHolding } from '../domain/case-lines';
 import { isDownstreamError } from '../domain/errors';
 import type { StockAvailability } from '../domain/inventory';
 import type { Order } from '../domain/order';
@@ -231,9 +232,6 @@ function toOverviewPayment(p: Payment): NonNullable<OrderOverview['payment']> {
 
 /** The first warehouse holding every line (those that shipped the order first), as the case workflow picks it. */
 function stockSummary(order: Order, rows: StockAvailability[], preferred: string[]): OverviewStockSummary {
-  const listed = [...new Set(rows.map((r) => r.warehouseId))];
-  const candidates = [...new Set([...preferred.filter((w) => listed.includes(w)), ...listed])];
-  const holdsAll = (warehouseId: string) => order.lines.every((line) => (rows.find((r) => r.sku === line.sku && r.warehouseId === warehouseId)?.available ?? 0) >= line.quantity);
-  const warehouseId = candidates.find(holdsAll);
+  const warehouseId = warehouseHolding(order.lines, rows, preferred);
   return warehouseId ? { status: 'available', warehouseId } : { status: 'unavailable' };
 }

@@ -10,25 +10,23 @@ import {
   executeChild,
   isCancellation,
   setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
-import type { Duration, SearchAttributePair } from '@temporalio/common';
-import type { SalesforceActivities } from '../activities/salesforce';
-import type { Case } from '../domain/case';
+import type { Duration } from '@temporalio/common';
+import { z } from 'zod';
+import { SalesforceUserIdSchema } from '../domain/case-lines';
 import { formatMoney } from '../domain/money';
 import { decideResolution, defaultResolutionPolicy, type ResolutionPolicy, type ResolutionPolicyInput } from '../domain/policy';
-import { validateAgentChoice, chosenLines, type AgentChoice, type AgentChoiceAccepted } from './case-resolution/agent-choice';
+import { validateAgentChoice, type AgentChoice, type AgentChoiceAccepted } from './case-resolution/agent-choice';
 import { caseNotes, type CaseNotes } from './case-resolution/case-notes';
 import { gatherFacts, type CaseFacts } from './case-resolution/facts';
 import { createAlerter, type Alert } from './lib/alerts';
-import { caseSearchAttributes, workflowIds, type CaseContext } from './lib/case-context';
-import { proxyWithAlert, untilSucceeded } from './lib/persistent';
+import { caseContextOf, caseSearchAttributes, workflowIds, type CaseContext } from './lib/case-context';
+import { caseStartFields } from './lib/case-input';
+import { parseInput, readCase, upsertCaseAttributes } from './lib/case-facts';
 import { resolveQueues, type SystemQueues } from './lib/queues';
 import { enterStage } from './lib/stage';
 import { refund, type RefundResult } from './refund';
 import { replacement, type ReplacementResult } from './replacement';
-import { CaseNumber, Channel, CustomerId, CustomerSegment, OrderNumber, Region, StoreId } from './search-attributes';
 
 export type { AgentChoice, AgentChoiceAccepted } from './case-resolution/agent-choice';
 export { ChoiceRejections } from './case-resolution/agent-choice';
@@ -98,9 +96,10 @@ export interface CaseResolutionSummary {
 export const chooseResolutionUpdate = defineUpdate<AgentChoiceAccepted, [AgentChoice]>('chooseResolution');
 export const caseResolutionStateQuery = defineQuery<CaseResolutionState>('getCaseResolutionState');
 
-const caseReadOptions = { startToCloseTimeout: '30 seconds', heartbeatTimeout: '10 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } } as const;
+const CaseResolutionInputSchema = z.strictObject({ caseNumber: caseStartFields.caseNumber, policy: caseStartFields.policy, taskQueues: caseStartFields.taskQueues });
 
 export async function caseResolution(input: CaseResolutionInput): Promise<CaseResolutionSummary> {
+  parseInput(CaseResolutionInputSchema, input, 'case resolution input');
   const queues = resolveQueues(input.taskQueues);
   const state: CaseResolutionState = { caseNumber: input.caseNumber, stage: 'gathering', escalated: false, alerts: [] };
   let choice: AgentChoice | undefined;
@@ -120,27 +119,18 @@ export async function caseResolution(input: CaseResolutionInput): Promise<CaseRe
 
   stage('gathering', `case ${input.caseNumber}`);
   const alertAfterAttempts = input.policy?.alertAfterAttempts ?? defaultResolutionPolicy.alertAfterAttempts;
-  const kase = await readCase(input.caseNumber, queues, alertAfterAttempts, createAlerter({ salesforceQueue: queues.salesforce, alerts: state.alerts }));
-  upsertMissing(kase, {});
+  const kase = await readCase(input.caseNumber, undefined, queues, alertAfterAttempts, createAlerter({ salesforceQueue: queues.salesforce, alerts: state.alerts }), 'CaseWithoutOrderError');
+  upsertCaseAttributes({ ...kase });
   const alert = createAlerter({ caseId: kase.caseId, salesforceQueue: queues.salesforce, alerts: state.alerts });
   const notes = caseNotes({ caseId: kase.caseId, caseNumber: kase.caseNumber, salesforceQueue: queues.salesforce, alertAfterAttempts, alert });
 
   try {
     const [gathered] = await Promise.all([gatherFacts(kase, queues, input.policy, alert), notes.working()]);
     const { order, facts, policy } = gathered;
-    const ctx: CaseContext = {
-      caseId: kase.caseId,
-      caseNumber: kase.caseNumber,
-      orderNumber: order.orderNumber,
-      customerId: kase.customerId ?? order.customerId,
-      storeId: kase.storeId ?? order.storeId,
-      region: kase.region ?? order.region,
-      segment: kase.segment,
-      channel: order.channel,
-    };
+    const ctx = caseContextOf(kase, order);
     state.case = ctx;
     state.facts = facts;
-    upsertMissing(kase, ctx);
+    upsertCaseAttributes(ctx);
 
     stage('deciding');
     const byPolicy = decideResolution(
@@ -213,7 +203,8 @@ export async function caseResolution(input: CaseResolutionInput): Promise<CaseRe
 
   /** Runs the chosen process as a child; a cancelled case cancels it, and waits for its undo. */
   async function runChild(kind: 'refund' | 'replacement', ctx: CaseContext, facts: CaseFacts, policy: ResolutionPolicy, chosen: AgentChoice | undefined): Promise<ChildOutcome> {
-    const returnRequired = policy.returnRequiredFor.includes(facts.reason);
+    // The agent who chose, when the choice names a Salesforce user (the child checks approvals against it).
+    const requestedBy = chosen && SalesforceUserIdSchema.safeParse(chosen.agent).success ? chosen.agent : undefined;
     const workflowId = kind === 'refund' ? workflowIds.refund(ctx.caseNumber) : workflowIds.replacement(ctx.caseNumber);
     state.child = { type: kind, workflowId };
     const common = {
@@ -231,7 +222,7 @@ export async function caseResolution(input: CaseResolutionInput): Promise<CaseRe
         const result = await executeChild(refund, {
           ...common,
           staticSummary: `Refund for case ${ctx.caseNumber} (order ${ctx.orderNumber})`,
-          args: [{ case: ctx, reason: facts.reason, lines: chosen?.lines, returnRequired, warehouseId: returnsTo, paymentId: facts.order.paymentId, policy, taskQueues }],
+          args: [{ caseNumber: ctx.caseNumber, caseId: ctx.caseId, lines: chosen?.lines, requestedBy, facts: { case: ctx, reason: facts.reason, policy, warehouseId: returnsTo }, taskQueues }],
         });
         return { type: kind, workflowId, result };
       }
@@ -241,7 +232,7 @@ export async function caseResolution(input: CaseResolutionInput): Promise<CaseRe
       const result = await executeChild(replacement, {
         ...common,
         staticSummary: `Replacement for case ${ctx.caseNumber} (order ${ctx.orderNumber}) from ${warehouseId}`,
-        args: [{ case: ctx, reason: facts.reason, lines: chosenLines(facts, chosen?.lines), warehouseId, returnRequired, policy, taskQueues }],
+        args: [{ caseNumber: ctx.caseNumber, caseId: ctx.caseId, lines: chosen?.lines, requestedBy, facts: { case: ctx, reason: facts.reason, policy, warehouseId }, taskQueues }],
       });
       return { type: kind, workflowId, result };
     } catch (err) {
@@ -278,30 +269,6 @@ export async function caseResolution(input: CaseResolutionInput): Promise<CaseRe
     await notes.handedBack('child-cancelled', `${child.workflowId} was cancelled and undid: ${result.compensated.join(', ') || 'nothing'}; the case is back with the agents.`, 'Working');
     return finish('handed-back');
   }
-}
-
-/** Reads the Case; no order on it means there is nothing to resolve automatically. */
-async function readCase(caseNumber: string, queues: SystemQueues, alertAfterAttempts: number, alert: (step: string, err: unknown) => Promise<void>): Promise<Case & { orderNumber: string }> {
-  const salesforce = proxyWithAlert<SalesforceActivities>({ ...caseReadOptions, taskQueue: queues.salesforce }, alertAfterAttempts);
-  const kase = await untilSucceeded('read case', (p) => salesforce[p].getCaseByNumber(caseNumber), alert);
-  if (!kase.orderNumber) throw ApplicationFailure.create({ type: 'CaseWithoutOrderError', message: `case ${caseNumber} names no order`, nonRetryable: true });
-  return { ...kase, orderNumber: kase.orderNumber };
-}
-
-/** Adds the search attributes the starter did not know, so the Web UI finds the case by order, store and region. */
-function upsertMissing(kase: Case & { orderNumber: string }, ctx: Partial<CaseContext>): void {
-  const known = workflowInfo().typedSearchAttributes;
-  const candidates: SearchAttributePair[] = [
-    { key: CaseNumber, value: kase.caseNumber },
-    { key: OrderNumber, value: kase.orderNumber },
-    { key: CustomerId, value: ctx.customerId ?? kase.customerId ?? '' },
-    { key: StoreId, value: ctx.storeId ?? kase.storeId ?? '' },
-    { key: Region, value: ctx.region ?? kase.region ?? '' },
-    { key: CustomerSegment, value: kase.segment ?? '' },
-    { key: Channel, value: ctx.channel ?? '' },
-  ];
-  const missing = candidates.filter((pair) => pair.value !== '' && known.get(pair.key) === undefined);
-  if (missing.length) upsertSearchAttributes(missing);
 }
 
 /** The named type at the bottom of a child's failure chain (child → activity → application failure). */

@@ -1,5 +1,7 @@
 import { ApplicationFailure, continueAsNew, defineQuery, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { z } from 'zod';
 import { createAlerter } from './lib/alerts';
+import { parseInput } from './lib/case-facts';
 import { untilSucceeded } from './lib/persistent';
 import { resolveQueues, type SystemQueues } from './lib/queues';
 import { enterStage } from './lib/stage';
@@ -39,6 +41,7 @@ export interface OrderBackfillInput {
 export const backfillProgressQuery = defineQuery<BackfillProgress>('getBackfillProgress');
 
 export async function orderBackfill(input: OrderBackfillInput): Promise<BackfillProgress> {
+  parseInput(z.object({ since: z.string().min(1) }).loose(), input, 'order backfill input');
   const settings = settingsOf(input);
   const queues = resolveQueues(input.taskQueues);
   const now = () => new Date().toISOString();
@@ -114,7 +117,7 @@ interface Settings {
 
 /** The input with its defaults; a malformed one fails the backfill at once (a caller's bug, not an outage). */
 function settingsOf(input: OrderBackfillInput): Settings {
-  const invalid = (message: string) => ApplicationFailure.nonRetryable(message, 'InvalidBackfillInputError');
+  const invalid = (message: string) => ApplicationFailure.nonRetryable(message, 'ValidationError');
   let since: string;
   try {
     since = canonicalSince(input.since);

@@ -1,7 +1,9 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, isCancellation, log, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { OrderEvent } from '../domain/order-event';
 import { createAlerter, type Alert } from './lib/alerts';
+import { parseInput } from './lib/case-facts';
 import { failureType, untilSucceeded } from './lib/persistent';
 import { resolveQueues, type SystemQueues } from './lib/queues';
 import { enterStage } from './lib/stage';
@@ -37,7 +39,16 @@ export const orderSyncWorkflowId = (orderNumber: string) => `order/${orderNumber
 export const orderEventSignal = defineSignal<OrderEvent[]>('orderEvent');
 export const orderSyncStateQuery = defineQuery<OrderSyncState & { complete: boolean; alerts: Alert[] }>('getOrderSyncState');
 
+// The carried state is this workflow's own (continue-as-new); the rest is checked before it is used.
+const OrderSyncInputSchema = z.object({
+  orderNumber: z.string().min(1).max(80),
+  carried: z.object({}).loose().optional(),
+  settings: z.object({}).loose().optional(),
+  taskQueues: z.record(z.string(), z.string().min(1)).optional(),
+});
+
 export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult> {
+  parseInput(OrderSyncInputSchema, input, 'order sync input');
   const settings = resolveSettings(input.settings);
   const queues = resolveQueues(input.taskQueues);
   const systems = orderSyncActivities(queues);

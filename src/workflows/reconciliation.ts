@@ -1,5 +1,6 @@
 import { ParentClosePolicy, continueAsNew, executeChild, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { z } from 'zod';
 import { BusinessDateSchema } from '../domain/adjustment';
 import { idempotencyKey } from '../domain/idempotency';
 import {
@@ -14,6 +15,7 @@ import {
   type ReconciliationReport,
 } from '../domain/reconciliation';
 import { createAlerter, type Alert } from './lib/alerts';
+import { parseInput } from './lib/case-facts';
 import { untilSucceeded } from './lib/persistent';
 import { resolveQueues } from './lib/queues';
 import { enterStage } from './lib/stage';
@@ -35,10 +37,11 @@ export * from './reconciliation/definitions';
  * date, it reconciles the day before as its child reconciliation/{date}.
  */
 export async function reconciliation(input: ReconciliationInput = {}): Promise<ReconciliationResult> {
+  parseInput(z.object({ businessDate: z.string().optional(), alertAfterAttempts: z.number().int().min(1).max(1000).optional() }).loose(), input, 'reconciliation input');
   if (!input.businessDate) return reconcileTheDayBefore(input);
-  const businessDate = BusinessDateSchema.parse(input.businessDate);
+  const businessDate = parseInput(BusinessDateSchema, input.businessDate, 'businessDate');
   const { workflowId } = workflowInfo();
-  const policy = ReconciliationPolicySchema.parse(input.policy ?? {});
+  const policy = parseInput(ReconciliationPolicySchema, input.policy ?? {}, 'policy');
   const queues = resolveQueues(input.taskQueues);
   const systems = reconciliationSystems(queues, input.alertAfterAttempts ?? 5);
   const alerts: Alert[] = [];

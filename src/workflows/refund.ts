@@ -1,12 +1,13 @@
-import { ApplicationFailure, CancellationScope, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { AdjustmentInput } from '../domain/adjustment';
 import type { DraftCreditMemoRequest } from '../domain/credit-memo';
 import { idempotencyKey } from '../domain/idempotency';
 import { formatMoney, money } from '../domain/money';
-import { refundNeedsApproval, ResolutionPolicySchema } from '../domain/policy';
+import { refundNeedsApproval } from '../domain/policy';
 import { createAlerter } from './lib/alerts';
+import { caseFactsOf, invalidInput, parseInput } from './lib/case-facts';
 import { failureType, untilSucceeded } from './lib/persistent';
 import { processStatus } from './lib/process-status';
 import { resolveQueues } from './lib/queues';
@@ -14,7 +15,7 @@ import { Saga } from './lib/saga';
 import { enterStage } from './lib/stage';
 import { refundLinesOf } from './refund/amount';
 import { ApprovalDesk } from './refund/approval';
-import { refundStateQuery, type RefundApprovalOutcome, type RefundInput, type RefundResult, type RefundStage, type RefundState, type RefundStatus } from './refund/definitions';
+import { RefundInputSchema, refundStateQuery, type RefundApprovalOutcome, type RefundInput, type RefundResult, type RefundStage, type RefundState, type RefundStatus } from './refund/definitions';
 import { refundSystems, run, type ProxyKind } from './refund/systems';
 import { isRejection, undoableSteps } from './refund/undoable';
 
@@ -35,12 +36,17 @@ export * from './refund/definitions';
 export async function refund(input: RefundInput): Promise<RefundResult> {
   const { workflowId } = workflowInfo();
   const key = (step: string) => idempotencyKey(workflowId, step);
-  const kase = input.case;
-  const policy = ResolutionPolicySchema.parse(input.policy ?? {});
-  const queues = resolveQueues(input.taskQueues);
+  const request = parseInput(RefundInputSchema, input, 'refund input');
+  const queues = resolveQueues(request.taskQueues);
+  const state: RefundState = { stage: 'preparing', compensationsPending: [], compensated: [], cancelRequested: false, alerts: [] };
+  setHandler(refundStateQuery, () => ({ ...state, compensationsPending: [] }));
+  // Who the refund is for and the rules it follows come from the systems (or the parent that read them).
+  const read = await caseFactsOf(input, queues, createAlerter({ salesforceQueue: queues.salesforce, alerts: state.alerts }));
+  const { case: kase, reason, policy } = read.facts;
+  const returnRequired = policy.returnRequiredFor.includes(reason);
+  const warehouseId = read.facts.warehouseId;
   const { erp, payments, salesforce } = refundSystems(queues, policy.alertAfterAttempts);
 
-  const state: RefundState = { stage: 'preparing', compensationsPending: [], compensated: [], cancelRequested: false, alerts: [] };
   const alert = createAlerter({ caseId: kase.caseId, salesforceQueue: queues.salesforce, alerts: state.alerts });
   const status = processStatus({ caseNumber: kase.caseNumber, process: 'refund', salesforceQueue: queues.salesforce, alertAfterAttempts: policy.alertAfterAttempts, alert });
   const saga = new Saga({ onStuck: (step, err) => alert(`undo ${step}`, err), retryPause: '10 seconds' });
@@ -122,21 +128,23 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
 
   async function beforeThePivot() {
     stage('preparing', `case ${kase.caseNumber}, order ${kase.orderNumber}`);
-    const order = await untilSucceeded('get-order', (p) => run(`Read order ${kase.orderNumber}`, erp[p].getOrder, kase.orderNumber), alert);
-    const { lines, amount } = refundLinesOf(order, input.lines);
-    const paymentId = input.paymentId ?? order.paymentId;
-    if (!paymentId) throw ApplicationFailure.create({ type: 'ValidationError', message: `order ${order.orderNumber} has no payment to refund`, nonRetryable: true });
+    const order = read.order ?? (await untilSucceeded('get-order', (p) => run(`Read order ${kase.orderNumber}`, erp[p].getOrder, kase.orderNumber), alert));
+    const paymentId = order.paymentId;
+    if (!paymentId) throw invalidInput(`order ${order.orderNumber} has no payment to refund`);
+    // The payment provider bounds what can still be refunded, whatever the ERP's lines say.
+    const payment = await untilSucceeded('get-payment', (p) => run(`Read payment ${paymentId}`, payments[p].getPayment, paymentId), alert);
+    const { lines, amount } = refundLinesOf(order, request.lines, payment.refundable);
     Object.assign(state, { amount, lines, paymentId });
     await noteOnCase('comment:started', `Refund of ${formatMoney(amount)} started for order ${order.orderNumber} (lines ${lines.map((l) => `${l.lineNumber}: ${l.quantity} × ${l.sku}`).join(', ')}).`);
 
-    if (input.returnRequired) {
+    if (returnRequired) {
       const items = lines.reduce((n, l) => n + l.quantity, 0);
-      stage('authorizing-return', `${items} item(s) back${input.warehouseId ? ` to ${input.warehouseId}` : ''}`);
-      const request = { orderNumber: order.orderNumber, caseNumber: kase.caseNumber, lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, reason: input.reason })) };
+      stage('authorizing-return', `${items} item(s) back${warehouseId ? ` to ${warehouseId}` : ''}`);
+      const raRequest = { orderNumber: order.orderNumber, caseNumber: kase.caseNumber, lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, reason })) };
       const authorization = await undoable({
         step: 'return-authorization',
         summary: `Open return authorization for ${items} item(s) of ${order.orderNumber}`,
-        create: (p, summary) => run(summary, erp[p].createReturnAuthorization, request, key('return-authorization')),
+        create: (p, summary) => run(summary, erp[p].createReturnAuthorization, raRequest, key('return-authorization')),
         undoSummary: 'Cancel return authorization',
         undo: (ra, summary) => run(summary, erp.bounded.cancelReturnAuthorization, ra.returnAuthorizationId, key('cancel-return-authorization')),
       });
@@ -154,7 +162,15 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
 
     stage('drafting-credit-memo', formatMoney(amount));
     const businessDate = new Date().toISOString().slice(0, 10);
-    const memoRequest: DraftCreditMemoRequest = { customerId: order.customerId, orderNumber: order.orderNumber, amount, reason: `refund: ${input.reason}`, businessDate, reference: kase.caseNumber };
+    const memoRequest: DraftCreditMemoRequest = {
+      customerId: order.customerId,
+      orderNumber: order.orderNumber,
+      amount,
+      reason: `refund: ${reason}`,
+      businessDate,
+      reference: kase.caseNumber,
+      lines: lines.map((l) => ({ lineNumber: l.lineNumber, quantity: l.quantity })),
+    };
     const memo = await undoable({
       step: 'credit-memo',
       summary: `Draft credit memo ${formatMoney(amount)}`,

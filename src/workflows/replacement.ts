@@ -1,9 +1,14 @@
 import { defineQuery, defineSignal, isCancellation, setHandler } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { CaseReason } from '../domain/case';
-import type { ResolutionPolicyInput } from '../domain/policy';
+import { ReplacementLinesSchema, type CheckedLine, type ReplacementLineRequest } from '../domain/case-lines';
+import type { ResolutionPolicy, ResolutionPolicyInput } from '../domain/policy';
 import type { Alert } from './lib/alerts';
 import type { CaseContext } from './lib/case-context';
+import { parseInput } from './lib/case-facts';
+import { caseStartFields, type ParentFacts } from './lib/case-input';
 import type { SystemQueues } from './lib/queues';
+import { planReplacement } from './replacement/plan';
 import { ReplacementProcess } from './replacement/process';
 import type { IgnoredReason, ShipmentEvent, ShipmentProgress } from './replacement/shipment-tracker';
 
@@ -21,18 +26,38 @@ import type { IgnoredReason, ShipmentEvent, ShipmentProgress } from './replaceme
 
 export type { ShipmentEvent, ShipmentProgress } from './replacement/shipment-tracker';
 
+/** What a starter (or the case resolution) hands to replacement/{caseNumber}: the case and the agent's choice, never facts. */
 export interface ReplacementInput {
+  caseNumber: string;
+  /** Salesforce Case record id; when given it must be the Case's. */
+  caseId?: string;
+  /** Only where the Case has none (the Case's reason wins). */
+  reason?: CaseReason;
+  /** Order lines shipped again (default: what remains of every line); sku only for a substitute the policy allows. */
+  lines?: ReplacementLineRequest[];
+  /** The Salesforce User Id of the agent who asked for the replacement. */
+  requestedBy?: string;
+  /** Set by the parent case resolution only: what it already read (its warehouse ships). */
+  facts?: ParentFacts;
+  /** Test-only overrides merged over the configured policy (the API and CLI never send one). */
+  policy?: ResolutionPolicyInput;
+  taskQueues?: Partial<SystemQueues>;
+}
+
+export const ReplacementInputSchema = z.strictObject({ ...caseStartFields, lines: ReplacementLinesSchema.optional() });
+
+/** What the replacement works from once the facts are read and the lines checked against the order. */
+export interface ReplacementPlan {
   case: CaseContext;
   reason: CaseReason;
-  /** The items shipped again (line numbers of the original order, with quantities). */
-  lines: { lineNumber: number; sku: string; quantity: number }[];
-  /** Warehouse with stock for every line (the caller checked); the workflow re-checks through the reservation. */
+  lines: CheckedLine[];
+  /** A warehouse with stock for every line. */
   warehouseId: string;
   /** The original goods come back: an RMA (ERP return authorization) for the original order. */
   returnRequired: boolean;
-  /** Overrides merged over defaultResolutionPolicy (replacementShipWithin, replacementDeliverWithin, alertAfterAttempts). */
-  policy?: ResolutionPolicyInput;
-  taskQueues?: Partial<SystemQueues>;
+  policy: ResolutionPolicy;
+  queues: SystemQueues;
+  requestedBy?: string;
 }
 
 export interface ReplacementResult {
@@ -50,6 +75,7 @@ export interface ReplacementResult {
 }
 
 export type ReplacementStage =
+  | 'reading-facts'
   | 'reserving-stock'
   | 'ordering-replacement'
   | 'authorizing-return'
@@ -93,15 +119,23 @@ export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent'
 export const replacementStateQuery = defineQuery<ReplacementState>('getReplacementState');
 
 export async function replacement(input: ReplacementInput): Promise<ReplacementResult> {
-  const steps = new ReplacementProcess(input);
-  setHandler(shipmentEventSignal, (event) => steps.tracker.receive(event));
-  setHandler(replacementStateQuery, () => steps.state());
+  // Answer the query and keep early events while the facts are read (before the steps exist).
+  let steps: ReplacementProcess | undefined = undefined;
+  const early: ShipmentEvent[] = [];
+  setHandler(shipmentEventSignal, (event) => {
+    if (steps) steps.tracker.receive(event);
+    else early.push(event);
+  });
+  setHandler(replacementStateQuery, () => steps?.state() ?? readingFacts());
+  const request = parseInput(ReplacementInputSchema, input, 'replacement input');
+  steps = new ReplacementProcess(await planReplacement({ ...input, ...request }));
+  for (const event of early.splice(0)) steps.tracker.receive(event);
 
   // Compensatable: each step registers its undo before it runs.
   try {
     await steps.reserveStock();
     await steps.createReplacementOrder();
-    if (input.returnRequired) await steps.createReturnAuthorization();
+    if (steps.returnRequired) await steps.createReturnAuthorization();
     await steps.releaseToWarehouse(); // the pivot
   } catch (err) {
     return steps.undoBeforePivot(err);
@@ -114,4 +148,15 @@ export async function replacement(input: ReplacementInput): Promise<ReplacementR
     if (!isCancellation(err)) throw err;
     return steps.cancelAfterPivot();
   }
+}
+
+function readingFacts(): ReplacementState {
+  return {
+    stage: 'reading-facts',
+    shipment: { progress: 'not-released', eventsReceived: 0, eventsIgnored: 0, ignored: [], exceptions: [] },
+    escalations: [],
+    compensated: [],
+    alerts: [],
+    cancelRequested: false,
+  };
 }

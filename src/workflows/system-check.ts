@@ -1,4 +1,6 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { z } from 'zod';
+import { parseInput } from './lib/case-facts';
 import type { SalesforceActivities } from '../activities/salesforce';
 import type { ErpActivities } from '../activities/erp';
 import type { WarehouseActivities } from '../activities/warehouse';
@@ -44,7 +46,11 @@ const checkOptions = {
   retry: { initialInterval: '500 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 2 },
 } as const;
 
+const text = z.string().min(1).max(255);
+const SystemCheckInputSchema = z.object({ caseNumber: text, orderNumber: text, paymentId: text, trackingNumber: text, taskQueues: z.record(z.string(), z.string().min(1)).optional() });
+
 export async function systemCheck(input: SystemCheckInput): Promise<SystemCheckReport> {
+  parseInput(SystemCheckInputSchema, input, 'system check input');
   const queues = resolveQueues(input.taskQueues);
   const salesforce = proxyActivities<SalesforceActivities>({ ...checkOptions, taskQueue: queues.salesforce });
   const erp = proxyActivities<ErpActivities>({ ...checkOptions, taskQueue: queues.erp });

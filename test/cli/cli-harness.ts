@@ -71,19 +71,23 @@ let shared: Promise<[TestWorkflowEnvironment, WorkflowBundleWithSourceMap]> | un
 export const sharedEnv = () => (shared ??= Promise.all([getTestEnv(), getWorkflowBundle()]));
 
 /** A sandbox and the real worker set on this suite's own queues, running until close(); the CLI is pointed at both. */
-export async function cliFixture(prefix: string, options: { workers?: boolean } = {}): Promise<CliFixture> {
+export async function cliFixture(prefix: string, options: { workers?: boolean; policy?: Record<string, unknown> } = {}): Promise<CliFixture> {
   const [env, workflowBundle] = await sharedEnv();
   const sandbox = await startTestSandbox();
   const queueEnv = isolatedQueueEnv(prefix);
   const config = configFor(sandbox, queueEnv);
-  const activities = buildActivities(config, { policy: policySourceOf({}) });
+  // The workers' configured policy (the CLI never sends one): what RESOLUTION_POLICY would set.
+  const activities = buildActivities(config, { policy: policySourceOf(options.policy ?? {}) });
   let workers: Worker[] = [];
   let running: Promise<unknown> = Promise.resolve();
   if (options.workers !== false) {
     workers = await createWorkers(config, { connection: env.nativeConnection, workflowBundle, activities });
     running = Promise.all(workers.map((w) => w.run()));
   }
-  const cliEnv = { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default', ...queueEnv };
+  const u = sandbox.urls;
+  // The CLI reads the case's facts itself before a start: it is pointed at the same systems as the workers.
+  const systemsEnv = { SALESFORCE_LOGIN_URL: u.salesforce!, ERP_CLOUD_URL: u.erpCloud!, ERP_LEGACY_URL: u.erpLegacy!, WAREHOUSE_URL: u.warehouse!, PAYMENTS_URL: u.payments!, CARRIER_URL: u.carrier! };
+  const cliEnv = { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default', ...queueEnv, ...systemsEnv };
   const dir = mkdtempSync(join(tmpdir(), 'retailctl-'));
   // Each fresh case copies a different seeded case, so no two refunds in a suite touch the same payment.
   const used = new Set<string>();

@@ -28,10 +28,10 @@ describe('retailctl errors and exit codes', function () {
       fx.cli('--help'),
       fx.cli('describe', 'x', '--bogus'),
       fx.cli('cancel', 'refund/1'),
-      fx.cli('start', 'refund', '--case', '1', '--reason', 'other'),
+      fx.cli('start', 'refund', '--reason', 'other'),
       fx.cli('choose', '1', '--resolution', 'refund', '--agent', 'ana', '--lines', '10:many'),
       fx.cli('signal', 'refund/1', 'refundApproval', '--input', '{not json'),
-      fx.cli('start', 'case-resolution', '--case', '1', '--policy', '{"approvalTimeout":"soon"}'),
+      fx.cli('start', 'refund', '--case', '1', '--order', 'SO-100013'),
       fx.cli('list', '--status', 'sleeping'),
       fx.cli('start', 'refund', '--reason', 'bored'),
       fx.cli('start', 'refund', '--input', '/nonexistent/refund.json'),
@@ -44,16 +44,16 @@ describe('retailctl errors and exit codes', function () {
       [missingFields, 'missing input fields'],
       [badLines, 'bad --lines'],
       [badJson, 'bad JSON'],
-      [badPolicy, 'bad policy'],
+      [badPolicy, 'a fact the caller may not set'],
       [badStatus, 'bad status'],
       [badReason, 'bad reason'],
       [missingFile, 'missing input file'],
     ] as const) {
       expectExit(result, 2, what);
     }
-    assert.match(missingFields.stderr, /missing --case-id \(case\.caseId\), --order/);
+    assert.match(missingFields.stderr, /missing --case \(caseNumber\)/);
     assert.match(badJson.stderr, /--input is not valid JSON/);
-    assert.match(badPolicy.stderr, /approvalTimeout/);
+    assert.match(badPolicy.stderr, /unknown option '--order'/);
   });
 
   it('answers unknown workflows and schedules with exit 3', async () => {

@@ -17,7 +17,7 @@ describe('retailctl operations: choose, reset, schedules', function () {
 
   before(async function () {
     this.timeout(testEnvTimeoutMs);
-    fx = await cliFixture('cli-ops');
+    fx = await cliFixture('cli-ops', { policy: { ...noApproval, returnRequiredFor: [] } });
   });
   after(async () => {
     await fx?.close();
@@ -31,11 +31,7 @@ describe('retailctl operations: choose, reset, schedules', function () {
     const kase = fx.freshCase(seededOrdersInUse());
     const world = fx.sandbox.world();
     const line = world.orders.find((o) => o.orderNumber === kase.orderNumber)!.lines[0];
-    const stocked = world.stock.find((s) => s.sku === line.sku && s.onHand - s.reserved >= 1)!;
-    const started = await fx.cli(
-      'start', 'replacement', '--case', kase.caseNumber, '--case-id', kase.caseId, '--order', kase.orderNumber, '--customer', kase.customerId,
-      '--store', kase.storeId, '--region', kase.region, '--reason', 'damaged-item', '--lines', `${line.lineNumber}:${line.sku}:1`, '--warehouse', stocked.warehouseId, '--json',
-    );
+    const started = await fx.cli('start', 'replacement', '--case', kase.caseNumber, '--case-id', kase.caseId, '--lines', `${line.lineNumber}:1`, '--json');
     assert.equal(started.code, 0, started.stderr);
     const workflowId = workflowIds.replacement(kase.caseNumber);
     assert.deepEqual(jsonOf(started), { workflowId, runId: jsonOf(started).runId, existing: false, status: 'RUNNING' });
@@ -54,7 +50,7 @@ describe('retailctl operations: choose, reset, schedules', function () {
   it('starts a case resolution that waits for the agent; an invalid choice is exit 2, a valid one runs the refund to the end with --wait', async () => {
     const kase = openCase(fx.sandbox, '00010005');
     const workflowId = workflowIds.caseResolution(kase.caseNumber);
-    const started = await fx.cli('start', 'case-resolution', '--case', kase.caseNumber, '--order', kase.orderNumber, '--policy', JSON.stringify(noApproval), '--wait', '--json');
+    const started = await fx.cli('start', 'case-resolution', '--case', kase.caseNumber, '--wait', '--json');
     assert.equal(started.code, 0, started.stderr);
     const waiting = jsonOf<{ workflowId: string; process: ProcessDescription }>(started);
     assert.deepEqual([waiting.workflowId, waiting.process.stage], [workflowId, 'awaiting-agent']);
@@ -74,9 +70,9 @@ describe('retailctl operations: choose, reset, schedules', function () {
   it('a refund that failed on a fault (--wait exits 1) re-runs from the failed step after reset, under a new run id, and completes', async () => {
     const kase = fx.freshCase(seededOrdersInUse());
     const workflowId = workflowIds.refund(kase.caseNumber);
-    // The ERP answers 404 once: a non-retryable failure of the refund's first step. Used up, it is the "repaired" fault.
-    await admin(fx.sandbox.urls.erpCloud!).fault({ kind: 'error', method: 'GET', path: `/api/v2/orders/${kase.orderNumber}`, status: 404, count: 1 });
-    const input = fx.file('failing.json', { case: kase, reason: 'not-received', policy: noApproval });
+    // The finance ERP answers 404 once to the credit memo draft: a non-retryable failure before the pivot. Used up, it is the "repaired" fault.
+    await admin(fx.sandbox.urls.erpLegacy!).fault({ kind: 'error', method: 'POST', path: '/legacy/finance', status: 404, count: 1 });
+    const input = fx.file('failing.json', { caseNumber: kase.caseNumber, caseId: kase.caseId });
     const failed = await fx.cli('start', 'refund', '--input', input, '--wait', '--json');
     assert.equal(failed.code, 1, `a process that ended failed is exit 1: ${failed.stderr}`);
     const failedRun = jsonOf<{ runId: string; process: ProcessDescription }>(failed);

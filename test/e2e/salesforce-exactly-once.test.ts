@@ -10,7 +10,7 @@ import { admin, configFor, sandboxUrlEnv, startTestSandbox } from '../helpers/sa
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { spawnWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { systemQueuesOf } from '../workers/fake-activities';
-import { noApproval, paidByCard, pickCase } from '../workflows/refund-harness';
+import { noApproval, refundInput, paidByCard, pickCase } from '../workflows/refund-harness';
 
 const { EventType, PendingActivityState } = temporal.api.enums.v1;
 
@@ -81,7 +81,7 @@ describe('Salesforce write-backs exactly once when the answer is lost', function
       const handle = await env.client.workflow.start<typeof refund>('refund', {
         taskQueue: config.taskQueues.orchestration,
         workflowId: uniqueName('refund/sf-once'),
-        args: [{ case: ctx, reason: 'not-received', returnRequired: false, policy: noApproval, taskQueues: systemQueuesOf(config) }],
+        args: [{ ...refundInput(ctx, false, { policy: noApproval }), taskQueues: systemQueuesOf(config) }],
       });
       const result: RefundResult = await runWorkersUntil(workers, () => handle.result());
       assert.equal(result.status, 'refunded');
@@ -123,7 +123,7 @@ describe('Salesforce write-backs exactly once when the answer is lost', function
       const handle = await env.client.workflow.start<typeof refund>('refund', {
         taskQueue: config.taskQueues.orchestration,
         workflowId: uniqueName('refund/sf-crash'),
-        args: [{ case: ctx, reason: 'not-received', returnRequired: false, policy: noApproval, taskQueues: systemQueuesOf(config) }],
+        args: [{ ...refundInput(ctx, false, { policy: noApproval }), taskQueues: systemQueuesOf(config) }],
       });
       await untilCommentWritten(u.salesforce!, ctx.caseId, handle);
       await first.kill('SIGKILL');

@@ -8,7 +8,7 @@ import { admin, configFor, sandboxUrlEnv, startTestSandbox } from '../helpers/sa
 import { getTestEnv, isolatedQueueEnv, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { spawnWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { systemQueuesOf } from '../workers/fake-activities';
-import { noApproval, paidByCard, pickCase, returnable } from '../workflows/refund-harness';
+import { noApproval, paidByCard, pickCase, refundInput, returnable } from '../workflows/refund-harness';
 
 const { EventType, PendingActivityState } = temporal.api.enums.v1;
 
@@ -53,7 +53,7 @@ describe('a worker killed in the middle of a refund saga', function () {
     const handle: WorkflowHandle<typeof refund> = await env.client.workflow.start<typeof refund>('refund', {
       taskQueue: config.taskQueues.orchestration,
       workflowId: uniqueName('refund/crash'),
-      args: [{ case: ctx, reason: 'wrong-item', returnRequired: true, policy: noApproval, taskQueues: systemQueuesOf(config) }],
+      args: [refundInput(ctx, true, { policy: noApproval, taskQueues: systemQueuesOf(config) })],
     });
     await refundInFlight(handle);
     await new Promise((resolve) => setTimeout(resolve, 500)); // the request reaches the payment provider

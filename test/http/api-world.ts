@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Sandbox } from '../../sandbox';
-import type { World, WorldOrder } from '../../sandbox/seed/world';
+import type { World, WorldCase, WorldOrder } from '../../sandbox/seed/world';
 import { buildActivities } from '../../src/activities';
 import { configFromEnv, type Config } from '../../src/config';
 import { apiConfig, hashApiKey, type ApiConfigInput } from '../../src/config/api';
@@ -59,10 +59,10 @@ export interface ApiWorld {
   close: () => Promise<void>;
 }
 
-export async function startApiWorld(options: { api?: ApiConfigInput; workers?: boolean; sandbox?: boolean; overview?: boolean; deps?: Partial<AppDeps> } = {}): Promise<ApiWorld> {
+export async function startApiWorld(options: { api?: ApiConfigInput; workers?: boolean; sandbox?: boolean; overview?: boolean; deps?: Partial<AppDeps>; env?: Record<string, string> } = {}): Promise<ApiWorld> {
   const env = await getTestEnv();
   const sandbox = options.sandbox === false ? undefined : await startTestSandbox();
-  const config = sandbox ? configFor(sandbox, isolatedQueueEnv('http')) : configForNoSandbox();
+  const config = sandbox ? configFor(sandbox, { ...isolatedQueueEnv('http'), ...options.env }) : configForNoSandbox();
   let workers: Worker[] = [];
   let running: Promise<unknown> | undefined;
   let closeActivities = () => undefined as void;
@@ -125,15 +125,15 @@ export async function call(url: string, method: string, path: string, o: CallOpt
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
 
-/** A fresh copy of a seeded case whose order fits, as the flat Case fields a Flow sends. */
-export function caseFor(sandbox: Sandbox, fits: (order: WorldOrder, world: World) => boolean): CaseContext & { order: WorldOrder } {
+/** A fresh copy of a seeded case whose order (and case) fits, with the facts Salesforce and the ERP hold for it. */
+export function caseFor(sandbox: Sandbox, fits: (order: WorldOrder, world: World, kase: WorldCase) => boolean): CaseContext & { order: WorldOrder; seededCaseNumber: string } {
   const world = sandbox.world();
   for (const seeded of world.cases) {
     const order = world.orders.find((o) => o.orderNumber === seeded.orderNumber)!;
-    if (!fits(order, world)) continue;
+    if (!fits(order, world, seeded)) continue;
     const customer = world.customers.find((c) => c.customerId === order.customerId)!;
     const opened = openCase(sandbox, seeded.caseNumber);
-    return { caseId: opened.caseId, caseNumber: opened.caseNumber, orderNumber: order.orderNumber, customerId: order.customerId, storeId: order.storeId, region: order.region, segment: customer.segment, channel: order.channel, order };
+    return { caseId: opened.caseId, caseNumber: opened.caseNumber, orderNumber: order.orderNumber, customerId: order.customerId, storeId: order.storeId, region: order.region, segment: customer.segment, channel: order.channel, order, seededCaseNumber: seeded.caseNumber };
   }
   throw new Error('no seeded case fits');
 }

@@ -95,8 +95,7 @@ describe('caseResolution', function () {
     const { summary, again } = await withWorkers(async (client, config) => {
       const summary = await (await start(client, config, kase, noApproval)).result();
       // The case's refund is done: starting it again (API, CLI) must not refund twice.
-      const caseContext = { caseId: kase.caseId, caseNumber: kase.caseNumber, orderNumber: kase.orderNumber, customerId: 'C-0', storeId: '0', region: 'X' };
-      const again = await startRefund(client, { taskQueue: config.taskQueues.orchestration, input: { case: caseContext, reason: 'not-received', returnRequired: false, policy: noApproval } });
+      const again = await startRefund(client, { taskQueue: config.taskQueues.orchestration, input: { caseNumber: kase.caseNumber, caseId: kase.caseId, policy: noApproval } });
       return { summary, again };
     });
     assert.deepEqual([again.workflowId, again.existing, again.status], [workflowIds.refund(kase.caseNumber), true, 'COMPLETED']);

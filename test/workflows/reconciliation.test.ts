@@ -21,7 +21,7 @@ import { keys, testKeys } from '../http/api-world';
 import { configFor, startTestSandbox } from '../helpers/sandbox';
 import { isolatedQueueEnv, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { systemQueuesOf } from '../workers/fake-activities';
-import { effects, noApproval, paidByCard, pickCase, sharedEnv, type PickedCase } from './refund-harness';
+import { effects, noApproval, paidByCard, pickCase, refundInput, sharedEnv, type PickedCase } from './refund-harness';
 
 /**
  * reconciliation/{date} on the dev server with the real workers and connectors: each mismatch class is
@@ -74,7 +74,7 @@ describe('reconciliation workflow', function () {
     const handle = await client.workflow.start<typeof refund>('refund', {
       taskQueue: config.taskQueues.orchestration,
       workflowId: uniqueName(`refund/${m.ctx.caseNumber}`),
-      args: [{ case: m.ctx, reason: 'not-received', returnRequired: false, policy: noApproval, taskQueues: systemQueuesOf(config) }],
+      args: [refundInput(m.ctx, false, { policy: noApproval, taskQueues: systemQueuesOf(config) })],
     });
     const matched = await handle.result();
     assert.equal(matched.status, 'refunded');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { approveRefundUpdate, refundApprovalSignal, refundStateQuery, type RefundApproval } from '../../src/workflows/refund';
-import { alwaysApproval, effects, paidByCard, pickCase, returnable, waitForStage, useRefundFixture, type RefundFixture } from './refund-harness';
+import { alwaysApproval, effects, paidByCard, pickCase, refundInput, returnable, waitForStage, useRefundFixture, type RefundFixture } from './refund-harness';
 
 /** Refunds above the approval threshold: the update (validated), the signal, and the timeout that escalates and then applies the default. */
 describe('refund workflow: approval', function () {
@@ -20,7 +20,7 @@ describe('refund workflow: approval', function () {
   it('waits for approval; the validator refuses malformed decisions (the refund keeps waiting); an approve update completes it', async () => {
     const { ctx, order } = pickCase(fx.sandbox, paidByCard);
     const result = await fx.withWorkers(async () => {
-      const handle = await fx.start({ case: ctx, reason: 'not-received', returnRequired: false, policy: alwaysApproval });
+      const handle = await fx.start(refundInput(ctx, false, { policy: alwaysApproval }));
       await waitForStage(handle, 'awaiting-approval');
       const waiting = await handle.query(refundStateQuery);
       assert.deepEqual(waiting.amount, { amount: order.total, currency: order.currency });
@@ -47,7 +47,7 @@ describe('refund workflow: approval', function () {
   it('a reject signal (fire-and-forget) ends the refund as rejected and undoes the return authorization', async () => {
     const { ctx } = pickCase(fx.sandbox, (o, w) => paidByCard(o, w) && returnable(o, w));
     const result = await fx.withWorkers(async () => {
-      const handle = await fx.start({ case: ctx, reason: 'wrong-item', returnRequired: true, policy: alwaysApproval });
+      const handle = await fx.start(refundInput(ctx, true, { policy: alwaysApproval }));
       await waitForStage(handle, 'awaiting-approval');
       assert.deepEqual((await handle.query(refundStateQuery)).compensationsPending, ['return-authorization']);
       await handle.signal(refundApprovalSignal, { decision: 'reject', approver: 'sup-2', note: 'outside policy' });
@@ -76,7 +76,7 @@ describe('refund workflow: approval', function () {
     const { ctx } = pickCase(fx.sandbox, paidByCard);
     const policy = { ...alwaysApproval, approvalTimeout: '2 seconds', escalationTimeout: '2 seconds', defaultOnApprovalTimeout: 'approve' as const };
     const result = await fx.withWorkers(async () => {
-      const handle = await fx.start({ case: ctx, reason: 'not-received', returnRequired: false, policy });
+      const handle = await fx.start(refundInput(ctx, false, { policy }));
       await waitForStage(handle, 'approval-escalated');
       assert.equal((await handle.query(refundStateQuery)).approval?.escalated, true);
       return handle.result();

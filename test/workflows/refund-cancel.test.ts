@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { approveRefundUpdate, type RefundApproval, type RefundInput } from '../../src/workflows/refund';
 import { admin } from '../helpers/sandbox';
-import { alwaysApproval, effects, noApproval, paidByCard, pickCase, returnable, waitForStage, useRefundFixture, type RefundFixture } from './refund-harness';
+import { alwaysApproval, effects, noApproval, paidByCard, pickCase, refundInput, returnable, waitForStage, useRefundFixture, type RefundFixture } from './refund-harness';
 
 /** Cancelling from outside (handle.cancel(), as the CLI and API do) and starting the same refund again. */
 describe('refund workflow: cancellation and running twice', function () {
@@ -25,7 +25,7 @@ describe('refund workflow: cancellation and running twice', function () {
   it('a cancel before the pivot undoes the return authorization, hands the Case back and completes with status cancelled', async () => {
     const { ctx } = pickCase(fx.sandbox, (o, w) => paidByCard(o, w) && returnable(o, w));
     const [result, description] = await fx.withWorkers(async () => {
-      const handle = await fx.start({ case: ctx, reason: 'wrong-item', returnRequired: true, policy: alwaysApproval });
+      const handle = await fx.start(refundInput(ctx, true, { policy: alwaysApproval }));
       await waitForStage(handle, 'awaiting-approval');
       await handle.cancel();
       return [await handle.result(), await handle.describe()] as const;
@@ -52,7 +52,7 @@ describe('refund workflow: cancellation and running twice', function () {
     const { ctx } = pickCase(fx.sandbox, (o, w) => paidByCard(o, w) && returnable(o, w));
     await admin(urls().erpCloud!).fault({ kind: 'latency', method: 'POST', path: '/api/v2/return-authorizations', latencyMs: 1_500, count: 1 });
     const result = await fx.withWorkers(async () => {
-      const handle = await fx.start({ case: ctx, reason: 'wrong-item', returnRequired: true, policy: noApproval });
+      const handle = await fx.start(refundInput(ctx, true, { policy: noApproval }));
       await activityStarted(handle, 'createReturnAuthorization');
       await handle.cancel();
       return handle.result();
@@ -73,7 +73,7 @@ describe('refund workflow: cancellation and running twice', function () {
     const { ctx } = pickCase(fx.sandbox, paidByCard);
     await admin(urls().payments!).fault({ kind: 'latency', method: 'POST', path: '/v1/refunds', latencyMs: 2_000, count: 1 });
     const result = await fx.withWorkers(async () => {
-      const handle = await fx.start({ case: ctx, reason: 'not-received', returnRequired: false, policy: noApproval });
+      const handle = await fx.start(refundInput(ctx, false, { policy: noApproval }));
       await waitForStage(handle, 'refunding-payment');
       await handle.cancel();
       return handle.result();
@@ -88,9 +88,9 @@ describe('refund workflow: cancellation and running twice', function () {
     assert.equal((await effects(urls().salesforce, 'Customer_Adjustment__c.created')).length, 1);
   });
 
-  it('the same refund (same workflow id) started twice never refunds twice', async () => {
+  it('the same refund (same workflow id) started twice never refunds twice: the second run finds nothing left to refund', async () => {
     const { ctx } = pickCase(fx.sandbox, paidByCard);
-    const input: RefundInput = { case: ctx, reason: 'not-received', returnRequired: false, policy: alwaysApproval };
+    const input: RefundInput = refundInput(ctx, false, { policy: alwaysApproval });
     const approve = { args: [{ decision: 'approve', approver: 'sup-1' }] as [RefundApproval] };
     const [first, second] = await fx.withWorkers(async () => {
       const handle = await fx.start(input);
@@ -99,18 +99,14 @@ describe('refund workflow: cancellation and running twice', function () {
       await handle.executeUpdate(approveRefundUpdate, approve);
       const first = await handle.result();
 
-      // Started again after it closed (a redelivered request, an operator's retry): same keys, same answers.
+      // Started again after it closed (a redelivered request, an operator's retry): the payment provider says it is refunded.
       const again = await fx.start(input);
-      await waitForStage(again, 'awaiting-approval');
-      await again.executeUpdate(approveRefundUpdate, approve);
-      return [first, await again.result()] as const;
+      return [first, await again.result().catch((err: unknown) => err)] as const;
     });
 
     assert.equal(first.status, 'refunded');
-    assert.equal(second.status, 'refunded');
-    assert.equal(second.refundId, first.refundId);
-    assert.equal(second.creditMemoId, first.creditMemoId);
-    assert.equal(second.adjustmentId, first.adjustmentId);
+    assert.ok(second instanceof WorkflowFailedError && second.cause instanceof ApplicationFailure, String(second));
+    assert.equal(second.cause.type, 'ValidationError');
     assert.equal((await effects(urls().payments, 'refund.created')).length, 1, 'exactly one refund');
     assert.equal((await effects(urls().erpLegacy, 'creditMemo.drafted')).length, 1);
     assert.equal((await effects(urls().erpLegacy, 'creditMemo.posted')).length, 1);

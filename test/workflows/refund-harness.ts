@@ -5,6 +5,7 @@ import type { Sandbox } from '../../sandbox';
 import type { World, WorldCustomer, WorldOrder } from '../../sandbox/seed/world';
 import type { SalesforceState } from '../../sandbox/systems/salesforce/state';
 import { buildActivities } from '../../src/activities';
+import { CaseReasonSchema } from '../../src/domain/case';
 import type { Config } from '../../src/config';
 import { createWorkers } from '../../src/workers/workers';
 import type { refund, RefundInput, RefundStage } from '../../src/workflows/refund';
@@ -121,6 +122,14 @@ export async function waitForStage(handle: WorkflowHandle, stage: RefundStage, t
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
   throw new Error(`refund did not reach stage ${stage} within ${timeoutMs} ms (last: ${last})`);
+}
+
+/**
+ * A refund input for a picked case: the case only (the workflow reads the order, customer and payment);
+ * whether the goods come back is the policy's returnRequiredFor, set here for the test.
+ */
+export function refundInput(ctx: CaseContext, returnRequired: boolean, extra: Omit<RefundInput, 'caseNumber'> = {}): RefundInput {
+  return { caseNumber: ctx.caseNumber, caseId: ctx.caseId, ...extra, policy: { returnRequiredFor: returnRequired ? [...CaseReasonSchema.options] : [], ...extra.policy } };
 }
 
 /** No approval needed, whatever the amount: thresholds far above any seeded order. */

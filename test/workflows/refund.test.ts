@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { refundStateQuery, type RefundInput, type RefundResult } from '../../src/workflows/refund';
 import { admin } from '../helpers/sandbox';
-import { effects, noApproval, paidByCard, pickCase, returnable, useRefundFixture, type RefundFixture } from './refund-harness';
+import { effects, noApproval, paidByCard, pickCase, refundInput, returnable, useRefundFixture, type RefundFixture } from './refund-harness';
 
 /** The refund saga on the real dev server, the real workers and connectors, against the sandbox enterprise. */
 describe('refund workflow (saga)', function () {
@@ -42,7 +42,7 @@ describe('refund workflow (saga)', function () {
 
   it('refunds a whole order without approval: one refund, one credit memo drafted and posted, one adjustment, the Case resolved', async () => {
     const { ctx, order } = pickCase(fx.sandbox, paidByCard);
-    const result: RefundResult = await fx.withWorkers(async () => (await fx.start({ case: ctx, reason: 'not-received', returnRequired: false, policy: noApproval })).result());
+    const result: RefundResult = await fx.withWorkers(async () => (await fx.start(refundInput(ctx, false, { policy: noApproval }))).result());
 
     assert.equal(result.status, 'refunded');
     assert.deepEqual(result.amount, { amount: order.total, currency: order.currency });
@@ -73,7 +73,7 @@ describe('refund workflow (saga)', function () {
   it('refunds part of an order (one unit of one line) after authorizing its return', async () => {
     const { ctx, order } = pickCase(fx.sandbox, (o, w) => paidByCard(o, w) && returnable(o, w) && o.lines.some((l) => l.quantity > 1) && o.lines.length > 1);
     const line = order.lines.find((l) => l.quantity > 1)!;
-    const result = await fx.withWorkers(async () => (await fx.start({ case: ctx, reason: 'wrong-item', returnRequired: true, lines: [{ lineNumber: line.lineNumber, quantity: 1 }], policy: noApproval })).result());
+    const result = await fx.withWorkers(async () => (await fx.start(refundInput(ctx, true, { lines: [{ lineNumber: line.lineNumber, quantity: 1 }], policy: noApproval }))).result());
 
     assert.equal(result.status, 'refunded');
     assert.deepEqual(result.amount, { amount: line.unitPrice, currency: order.currency });
@@ -91,7 +91,7 @@ describe('refund workflow (saga)', function () {
   it('fails at once with ValidationError on a line the order does not have or more than was ordered, touching nothing', async () => {
     const { ctx, order } = pickCase(fx.sandbox, paidByCard);
     const err = await fx.withWorkers(async () =>
-      failureOf((await fx.start({ case: ctx, reason: 'not-received', returnRequired: true, lines: [{ lineNumber: order.lines[0].lineNumber, quantity: order.lines[0].quantity + 1 }] })).result()),
+      failureOf((await fx.start(refundInput(ctx, true, { lines: [{ lineNumber: order.lines[0].lineNumber, quantity: order.lines[0].quantity + 1 }] }))).result()),
     );
     assert.ok(err instanceof WorkflowFailedError);
     assert.ok(err.cause instanceof ApplicationFailure);
@@ -106,7 +106,7 @@ describe('refund workflow (saga)', function () {
     let input: RefundInput;
     beforeEach(() => {
       picked = pickCase(fx.sandbox, (o, w) => paidByCard(o, w) && returnable(o, w));
-      input = { case: picked.ctx, reason: 'wrong-item', returnRequired: true, policy: noApproval };
+      input = refundInput(picked.ctx, true, { policy: noApproval });
     });
 
     it('return authorization rejected (422): nothing to undo, fails with ValidationError', async () => {
@@ -157,8 +157,9 @@ describe('refund workflow (saga)', function () {
 
   it('a payment provider outage at the pivot raises one alert and keeps retrying until the refund goes through, once', async () => {
     const { ctx } = pickCase(fx.sandbox, paidByCard);
-    await admin(urls().payments!).fault({ kind: 'outage', method: 'POST', path: '/v1/refunds', durationMs: 3_000 });
-    const result = await fx.withWorkers(async () => (await fx.start({ case: ctx, reason: 'not-received', returnRequired: false, policy: { ...noApproval, alertAfterAttempts: 2 } })).result());
+    // Long enough to outlast the reads before the pivot (case, order, payment, policy) and two attempts.
+    await admin(urls().payments!).fault({ kind: 'outage', method: 'POST', path: '/v1/refunds', durationMs: 8_000 });
+    const result = await fx.withWorkers(async () => (await fx.start(refundInput(ctx, false, { policy: { ...noApproval, alertAfterAttempts: 2 } }))).result());
 
     assert.equal(result.status, 'refunded');
     assert.deepEqual(
@@ -174,7 +175,7 @@ describe('refund workflow (saga)', function () {
   it('after the pivot, a Salesforce outage on the adjustment is retried (one alert) until it succeeds', async () => {
     const { ctx } = pickCase(fx.sandbox, paidByCard);
     await admin(urls().salesforce!).fault({ kind: 'error', path: '/services/data/*/sobjects/Customer_Adjustment__c*', status: 503, count: 3 });
-    const result = await fx.withWorkers(async () => (await fx.start({ case: ctx, reason: 'not-received', returnRequired: false, policy: { ...noApproval, alertAfterAttempts: 2 } })).result());
+    const result = await fx.withWorkers(async () => (await fx.start(refundInput(ctx, false, { policy: { ...noApproval, alertAfterAttempts: 2 } }))).result());
 
     assert.equal(result.status, 'refunded');
     assert.deepEqual(

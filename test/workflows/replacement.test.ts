@@ -6,10 +6,11 @@ import type { Sandbox } from '../../sandbox';
 import type { World } from '../../sandbox/seed/world';
 import { buildActivities } from '../../src/activities';
 import { idempotencyMarker } from '../../src/connectors/salesforce/connector';
+import { CaseReasonSchema } from '../../src/domain/case';
 import { idempotencyKey } from '../../src/domain/idempotency';
 import { createWorkers } from '../../src/workers/workers';
 import { replacement } from '../../src/workflows';
-import { workflowIds, type CaseContext } from '../../src/workflows/lib/case-context';
+import { workflowIds } from '../../src/workflows/lib/case-context';
 import { Stage } from '../../src/workflows/search-attributes';
 import { replacementStateQuery, shipmentEventSignal, type ReplacementInput, type ReplacementResult, type ReplacementState, type ShipmentEvent } from '../../src/workflows/replacement';
 import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
@@ -73,22 +74,21 @@ describe('replacement saga (real workers, connectors and sandbox)', function () 
   });
 
   /** Starts a sandbox, the workers and one replacement, and hands the test its handle and helpers. */
-  async function withReplacement<T>(overrides: Partial<ReplacementInput>, fn: (run: Run) => Promise<T>, prepare?: (sandbox: Sandbox) => Promise<void>): Promise<T> {
+  async function withReplacement<T>({ returnRequired = true, ...overrides }: Partial<ReplacementInput> & { returnRequired?: boolean }, fn: (run: Run) => Promise<T>, prepare?: (sandbox: Sandbox) => Promise<void>): Promise<T> {
     const sandbox = await startTestSandbox();
     const config = configFor(sandbox, isolatedQueueEnv('replacement'));
     const activities = buildActivities(config);
     try {
-      const { kase, order, warehouseId, line } = pickCase(sandbox.world());
+      const { kase, line } = pickCase(sandbox.world());
       const sfCase = await activities.salesforce.getCaseByNumber(kase.caseNumber);
-      const ctx: CaseContext = { caseId: sfCase.caseId, caseNumber: kase.caseNumber, orderNumber: order.orderNumber, customerId: order.customerId, storeId: order.storeId, region: order.region };
+      // The case only: the workflow reads the order, the customer and the stock itself.
       const input: ReplacementInput = {
-        case: ctx,
-        reason: 'damaged-item',
-        lines: [{ lineNumber: line.lineNumber, sku: line.sku, quantity: line.quantity }],
-        warehouseId,
-        returnRequired: true,
+        caseNumber: kase.caseNumber,
+        caseId: sfCase.caseId,
+        lines: [{ lineNumber: line.lineNumber, quantity: line.quantity }],
         taskQueues: systemQueuesOf(config),
         ...overrides,
+        policy: { returnRequiredFor: returnRequired ? [...CaseReasonSchema.options] : [], ...overrides.policy },
       };
       await prepare?.(sandbox);
       const workers = await createWorkers(config, { connection: env.nativeConnection, workflowBundle, activities });
@@ -191,7 +191,7 @@ describe('replacement saga (real workers, connectors and sandbox)', function () 
       assert.equal(release.data?.orderNumber, result.replacementOrderNumber);
 
       for (const step of ['note-released', 'note-shipped', 'note-delivered']) assert.equal((await run.comments(step)).length, 1, step);
-      const caseUpdates = (await run.ledger('salesforce', 'Case.updated')).filter((e) => e.ref === run.input.case.caseId);
+      const caseUpdates = (await run.ledger('salesforce', 'Case.updated')).filter((e) => e.ref === run.input.caseId);
       assert.ok(caseUpdates.some((e) => e.data?.Resolution__c !== undefined), 'the case got its resolution');
 
       const state = await run.state();
@@ -285,7 +285,7 @@ describe('replacement saga (real workers, connectors and sandbox)', function () 
   it('escalates once when not shipped in time and once when not delivered in time, and keeps following', async () => {
     await withReplacement({ returnRequired: false, policy: { replacementShipWithin: '2 seconds', replacementDeliverWithin: '2 seconds' } }, async (run) => {
       await run.waitFor('the shipping escalation', (s) => s.escalations.includes('not-shipped-in-time'));
-      const tasks = async () => (await run.ledger('salesforce', 'Task.created')).filter((t) => t.data?.WhatId === run.input.case.caseId);
+      const tasks = async () => (await run.ledger('salesforce', 'Task.created')).filter((t) => t.data?.WhatId === run.input.caseId);
       const shippingTask = (await tasks()).filter((t) => t.data?.Retail_Key__c === idempotencyKey(run.workflowId, 'escalate:not-shipped-in-time'));
       assert.equal(shippingTask.length, 1);
       assert.equal((await run.state()).stage, 'awaiting-shipment', 'still waiting after the escalation');

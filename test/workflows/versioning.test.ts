@@ -11,7 +11,7 @@ import { approveRefundUpdate, type refund } from '../../src/workflows/refund';
 import { configFor } from '../helpers/sandbox';
 import { getWorkflowBundle, isolatedQueueEnv, uniqueName } from '../helpers/temporal';
 import { systemQueuesOf } from '../workers/fake-activities';
-import { alwaysApproval, effects, noApproval, paidByCard, pickCase, useRefundFixture, waitForStage, type RefundFixture } from './refund-harness';
+import { alwaysApproval, effects, noApproval, paidByCard, pickCase, refundInput, useRefundFixture, waitForStage, type RefundFixture } from './refund-harness';
 
 /**
  * Worker Deployment Versioning on the real server: refunds started on build A and waiting for
@@ -52,7 +52,7 @@ describe('worker deployment versioning: a changed refund workflow deployed under
       return fx.env.client.workflow.start<typeof refund>('refund', {
         taskQueue: config.taskQueues.orchestration,
         workflowId: uniqueName('refund/versioned'),
-        args: [{ case: ctx, reason: 'not-received', returnRequired: false, policy, taskQueues: systemQueuesOf(config) }],
+        args: [{ ...refundInput(ctx, false, { policy }), taskQueues: systemQueuesOf(config) }],
       });
     };
 

@@ -2,12 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { SystemContext } from '../../core/system';
 import { reject, validationError } from './errors';
-import { nextNumber, stockKey, type CloudErpState } from './state';
+import { exceedsRemaining, nextNumber, stockKey, type CloudErpState } from './state';
 
 const ReplacementInput = z.object({
   originalOrderNumber: z.string().min(1),
   warehouseId: z.string().min(1),
-  lines: z.array(z.object({ sku: z.string().min(1), qty: z.number().int().positive() })).min(1),
+  lines: z.array(z.object({ sku: z.string().min(1), qty: z.number().int().positive(), lineNo: z.number().int().positive().optional() })).min(1),
   reservationId: z.string().optional(),
   reason: z.string().optional(),
 });
@@ -31,6 +31,10 @@ export function afterSalesRoutes(app: FastifyInstance, ctx: SystemContext<CloudE
       const original = state().orders[originalOrderNumber];
       if (!original) return reject(404, 'ORDER_NOT_FOUND', `order ${originalOrderNumber} does not exist`);
       if (!state().warehouses.includes(warehouseId)) return reject(422, 'WAREHOUSE_NOT_FOUND', `warehouse ${warehouseId} does not exist`);
+      // A line shipped again counts against what is left of it: never more than was ordered, across every case.
+      const numbered = lines.flatMap((l) => (l.lineNo === undefined ? [] : [{ lineNo: l.lineNo, qty: l.qty }]));
+      const excess = exceedsRemaining(state(), original, numbered);
+      if (excess) return reject(409, 'QUANTITY_EXCEEDS_REMAINING', excess.message, { lineNo: excess.lineNo, remaining: excess.remaining });
       if (reservationId) {
         const reservation = state().reservations[reservationId];
         if (!reservation) return reject(404, 'RESERVATION_NOT_FOUND', `reservation ${reservationId} does not exist`);

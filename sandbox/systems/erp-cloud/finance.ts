@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SystemContext } from '../../core/system';
 import { reject, sendCloudError, validationError } from './errors';
 import { InvalidCursorError, pageOf } from './paging';
-import { decimal, minor, nextNumber, type CloudCreditMemo, type CloudErpState } from './state';
+import { decimal, exceedsRemaining, minor, nextNumber, type CloudCreditMemo, type CloudErpState } from './state';
 
 const BusinessDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const CreditMemoInput = z.object({
@@ -14,6 +14,7 @@ const CreditMemoInput = z.object({
   reason: z.string().min(1),
   reference: z.string().optional(),
   businessDate: BusinessDate.optional(),
+  lines: z.array(z.object({ lineNo: z.number().int().positive(), qty: z.number().int().positive() })).min(1).optional(),
 });
 const ListQuery = z.object({
   businessDate: BusinessDate,
@@ -58,6 +59,13 @@ export function financeRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpS
     ctx.idempotent(request, reply, () => {
       const input = CreditMemoInput.safeParse(request.body);
       if (!input.success) return validationError(input.error);
+      if (input.data.lines) {
+        // Credited lines count against what is left of them on the order: a line is never credited twice.
+        const order = state().orders[input.data.orderNumber];
+        if (!order) return reject(404, 'ORDER_NOT_FOUND', `order ${input.data.orderNumber} does not exist`);
+        const excess = exceedsRemaining(state(), order, input.data.lines);
+        if (excess) return reject(409, 'QUANTITY_EXCEEDS_REMAINING', excess.message, { lineNo: excess.lineNo, remaining: excess.remaining });
+      }
       const now = new Date().toISOString();
       const id = `CM-${String(nextNumber(state(), 'creditMemo')).padStart(6, '0')}`;
       const memo: CloudCreditMemo = { id, ...input.data, amount: decimal(minor(input.data.amount)), businessDate: input.data.businessDate ?? now.slice(0, 10), status: 'DRAFT', createdAt: now };

@@ -4,7 +4,7 @@ import type { SystemContext } from '../../core/system';
 import { WebhookSender } from '../shared/webhooks';
 import { errorBody, sendCloudError } from './errors';
 import { InvalidCursorError, pageOf } from './paging';
-import type { CloudErpState, CloudOrderStatus } from './state';
+import { withLineProgress, type CloudErpState, type CloudOrderStatus } from './state';
 
 const ChangedOrdersQuery = z.object({
   changedSince: z.string().datetime({ offset: true }),
@@ -23,7 +23,7 @@ export function orderRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpSta
   app.get<{ Params: { orderNumber: string } }>('/api/v2/orders/:orderNumber', async (request, reply) => {
     const order = ctx.store.data.orders[request.params.orderNumber];
     if (!order) return sendCloudError(reply, 404, 'ORDER_NOT_FOUND', `order ${request.params.orderNumber} does not exist`);
-    return order;
+    return withLineProgress(ctx.store.data, order);
   });
 
   app.get('/api/v2/orders', async (request, reply) => {
@@ -32,7 +32,8 @@ export function orderRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpSta
     const since = new Date(q.data.changedSince).toISOString();
     const changed = Object.values(ctx.store.data.orders).filter((o) => o.updatedAt >= since);
     try {
-      return pageOf(changed, (o) => `${o.updatedAt}|${o.orderNumber}`, q.data.pageSize, q.data.cursor, () => ctx.faults.repeatsCursor('GET', '/api/v2/orders'));
+      const page = pageOf(changed, (o) => `${o.updatedAt}|${o.orderNumber}`, q.data.pageSize, q.data.cursor, () => ctx.faults.repeatsCursor('GET', '/api/v2/orders'));
+      return { ...page, data: page.data.map((o) => withLineProgress(ctx.store.data, o)) };
     } catch (err) {
       if (err instanceof InvalidCursorError) return sendCloudError(reply, 400, 'INVALID_CURSOR', err.message);
       throw err;

@@ -39,7 +39,8 @@ export interface CloudReplacementOrder {
   orderNumber: string;
   originalOrderNumber: string;
   warehouseId: string;
-  lines: { sku: string; qty: number }[];
+  /** lineNo: the original order's line shipped again (counted as replaced on it while the order is open). */
+  lines: { sku: string; qty: number; lineNo?: number }[];
   reservationId?: string;
   reason?: string;
   status: 'OPEN' | 'CANCELLED';
@@ -61,6 +62,8 @@ export interface CloudCreditMemo {
   currency: string;
   reason: string;
   reference?: string;
+  /** The order lines credited (counted as refunded on the order until the memo is voided). */
+  lines?: { lineNo: number; qty: number }[];
   status: 'DRAFT' | 'POSTED' | 'VOID';
   businessDate: string;
   createdAt: string;
@@ -144,4 +147,40 @@ export function seedCloudErp(world: World): CloudErpState {
 export function nextNumber(state: CloudErpState, series: string): number {
   state.counters[series] = (state.counters[series] ?? 0) + 1;
   return state.counters[series];
+}
+
+/** What is already credited (non-void credit memos) and shipped again (open replacement orders) per line of an order. */
+export function lineProgress(state: CloudErpState, orderNumber: string): Map<number, { refunded: number; replaced: number }> {
+  const progress = new Map<number, { refunded: number; replaced: number }>();
+  const entry = (lineNo: number) => progress.get(lineNo) ?? progress.set(lineNo, { refunded: 0, replaced: 0 }).get(lineNo)!;
+  for (const memo of Object.values(state.creditMemos)) {
+    if (memo.orderNumber !== orderNumber || memo.status === 'VOID') continue;
+    for (const l of memo.lines ?? []) entry(l.lineNo).refunded += l.qty;
+  }
+  for (const replacement of Object.values(state.replacementOrders)) {
+    if (replacement.originalOrderNumber !== orderNumber || replacement.status !== 'OPEN') continue;
+    for (const l of replacement.lines) if (l.lineNo !== undefined) entry(l.lineNo).replaced += l.qty;
+  }
+  return progress;
+}
+
+/** The order as the API shows it: each line with what was refunded and replaced of it. */
+export function withLineProgress(state: CloudErpState, order: CloudOrder): CloudOrder & { lines: (CloudOrder['lines'][number] & { refundedQty: number; replacedQty: number })[] } {
+  const progress = lineProgress(state, order.orderNumber);
+  return { ...order, lines: order.lines.map((l) => ({ ...l, refundedQty: progress.get(l.lineNo)?.refunded ?? 0, replacedQty: progress.get(l.lineNo)?.replaced ?? 0 })) };
+}
+
+/** The first line asked for beyond what is left of it (ordered − refunded − replaced), or why a line is unknown. */
+export function exceedsRemaining(state: CloudErpState, order: CloudOrder, lines: { lineNo: number; qty: number }[]): { lineNo: number; message: string; remaining?: number } | undefined {
+  const progress = lineProgress(state, order.orderNumber);
+  const asked = new Map<number, number>();
+  for (const l of lines) asked.set(l.lineNo, (asked.get(l.lineNo) ?? 0) + l.qty);
+  for (const [lineNo, qty] of asked) {
+    const line = order.lines.find((o) => o.lineNo === lineNo);
+    if (!line) return { lineNo, message: `order ${order.orderNumber} has no line ${lineNo}` };
+    const done = progress.get(lineNo);
+    const remaining = line.qty - (done?.refunded ?? 0) - (done?.replaced ?? 0);
+    if (qty > remaining) return { lineNo, remaining, message: `${qty} of line ${lineNo} exceeds the ${remaining} not yet refunded or replaced on ${order.orderNumber}` };
+  }
+  return undefined;
 }

@@ -93,7 +93,7 @@ export class CloudErpAdapter implements ErpConnector {
   }
 
   async createReplacementOrder(request: ReplacementOrderRequest, idempotencyKey: string) {
-    const body = { ...request, lines: request.lines.map((l) => ({ sku: l.sku, qty: l.quantity })) };
+    const body = { ...request, lines: request.lines.map((l) => ({ sku: l.sku, qty: l.quantity, ...(l.lineNumber === undefined ? {} : { lineNo: l.lineNumber }) })) };
     return toReplacementOrder(await this.http.request({ operation: 'createReplacementOrder', method: 'POST', url: '/api/v2/replacement-orders', data: body, idempotencyKey, schema: CloudReplacementOrder }));
   }
 
@@ -132,6 +132,7 @@ export class CloudErpAdapter implements ErpConnector {
       reason: request.reason,
       reference: request.reference,
       businessDate: request.businessDate,
+      ...(request.lines ? { lines: request.lines.map((l) => ({ lineNo: l.lineNumber, qty: l.quantity })) } : {}),
     };
     return toCreditMemo(await this.http.request({ operation: 'draftCreditMemo', method: 'POST', url: '/api/v2/credit-memos', data: body, idempotencyKey, schema: CloudCreditMemo }));
   }

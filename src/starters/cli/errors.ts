@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { isGrpcServiceError, ScheduleNotFoundError, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ZodError } from 'zod';
 import { ProcessClosedError, ProcessNotFoundError, UpdateRejectedError } from '../../client';
+import { CaseNotFoundError, CaseRefusedError, FactsUnavailableError } from '../../services/case-errors';
 
 /** retailctl's exit codes, the contract scripts rely on. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2, notFound: 3 } as const;
@@ -38,6 +39,9 @@ export function describeError(err: unknown, address: string): { exitCode: ExitCo
   if (err instanceof ProcessNotFoundError || err instanceof WorkflowNotFoundError) return { exitCode: ExitCode.notFound, message: err.message };
   if (err instanceof ScheduleNotFoundError) return { exitCode: ExitCode.notFound, message: `no schedule with id ${err.scheduleId}` };
   if (err instanceof ProcessClosedError) return { exitCode: ExitCode.failed, message: err.message };
+  if (err instanceof CaseNotFoundError) return { exitCode: ExitCode.notFound, message: `${err.message}: nothing was started` };
+  if (err instanceof CaseRefusedError) return { exitCode: ExitCode.usage, message: `refused (${err.slug}): ${err.message}; nothing was started` };
+  if (err instanceof FactsUnavailableError) return { exitCode: ExitCode.failed, message: `${firstLine(err.message)}; nothing was started, retry later` };
   if (err instanceof UpdateRejectedError) {
     // The workflow judged the input itself malformed: the caller must change the invocation.
     const exitCode = err.reason === 'InvalidChoiceError' ? ExitCode.usage : ExitCode.failed;

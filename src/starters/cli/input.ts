@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CaseReasonSchema } from '../../domain/case';
+import { RefundLinesSchema, ReplacementLinesSchema, SalesforceUserIdSchema } from '../../domain/case-lines';
 import { ResolutionPolicySchema } from '../../domain/policy';
 import { usageError } from './errors';
 
@@ -58,54 +59,28 @@ export function parsePolicy(text: string): Record<string, unknown> {
   return policy as Record<string, unknown>;
 }
 
-const text = z.string().trim().min(1);
-const CaseContextSchema = z.strictObject({
-  caseId: text,
-  caseNumber: text,
-  orderNumber: text,
-  customerId: text,
-  storeId: text,
-  region: text,
-  segment: text.optional(),
-  channel: text.optional(),
-});
-const policy = z.record(z.string(), z.unknown()).refine((p) => ResolutionPolicySchema.safeParse(p).success, 'not a valid resolution policy').optional();
-const queues = z.record(z.string(), z.string()).optional();
-const quantity = z.number().int().positive();
+const caseStart = {
+  caseNumber: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/, 'a Case Number'),
+  caseId: z.string().regex(/^500[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, 'a Salesforce Case id (500…)').optional(),
+  reason: CaseReasonSchema.optional(),
+  requestedBy: SalesforceUserIdSchema.optional(),
+};
 
-/** The refund workflow's input (RefundInput), as a file or built from flags. */
-export const RefundInputSchema = z.strictObject({
-  case: CaseContextSchema,
-  reason: CaseReasonSchema,
-  lines: z.array(z.strictObject({ lineNumber: z.number().int(), quantity })).min(1).optional(),
-  returnRequired: z.boolean().default(false),
-  warehouseId: text.optional(),
-  paymentId: text.optional(),
-  policy,
-  taskQueues: queues,
-});
+/** `start case-resolution`: the case only. */
+export const CaseResolutionStartInputSchema = z.strictObject({ caseNumber: caseStart.caseNumber, caseId: caseStart.caseId });
 
-/** The replacement workflow's input (ReplacementInput). */
-export const ReplacementInputSchema = z.strictObject({
-  case: CaseContextSchema,
-  reason: CaseReasonSchema,
-  lines: z.array(z.strictObject({ lineNumber: z.number().int(), sku: text, quantity })).min(1),
-  warehouseId: text,
-  returnRequired: z.boolean().default(false),
-  policy,
-  taskQueues: queues,
-});
+/** `start refund`, as a file or from flags: the case and the chosen lines (never order, payment or segment). */
+export const RefundStartInputSchema = z.strictObject({ ...caseStart, lines: RefundLinesSchema.optional() });
+
+/** `start replacement`: the case and the lines shipped again (a sku only for an allowed substitute). */
+export const ReplacementStartInputSchema = z.strictObject({ ...caseStart, lines: ReplacementLinesSchema.optional() });
 
 const flagOf: Record<string, string> = {
-  'case.caseNumber': '--case',
-  'case.caseId': '--case-id',
-  'case.orderNumber': '--order',
-  'case.customerId': '--customer',
-  'case.storeId': '--store',
-  'case.region': '--region',
+  caseNumber: '--case',
+  caseId: '--case-id',
   reason: '--reason',
   lines: '--lines',
-  warehouseId: '--warehouse',
+  requestedBy: '--requested-by',
 };
 
 /** Validates a workflow input; a problem is named by its flag (and its field in the --input file), as one usage line. */

@@ -22,6 +22,7 @@ import { orderOperations } from './routes/orders';
 import { processOperations } from './routes/processes';
 import { reconciliationOperations } from './routes/reconciliations';
 import { startOperations } from './routes/starts';
+import { createCaseFacts, type CaseFactsService } from '../../services/case-facts';
 import { OrderOverviewSchema } from '../../services/order-overview';
 
 export interface AppDeps {
@@ -29,6 +30,8 @@ export interface AppDeps {
   config: Config;
   api: ApiConfig;
   overview?: (orderNumber: string) => Promise<unknown>;
+  /** Reads a case's facts before a start; built from the config (and closed with the app) when omitted. */
+  caseFacts?: CaseFactsService;
   logger?: Logger;
   /** Event ingestion settings (signing secrets, orderSync defaults); from the environment when omitted. */
   events?: EventsConfig;
@@ -44,7 +47,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger({ level: deps.config.log.level, format: deps.config.log.format, context: { component: 'api' } });
-  const routeDeps: RouteDeps = { ...deps, logger };
+  const caseFacts = deps.caseFacts ?? createCaseFacts(deps.config);
+  const routeDeps: RouteDeps = { ...deps, logger, caseFacts };
   const app = Fastify({
     logger: false,
     bodyLimit: deps.api.bodyLimitBytes,
@@ -103,5 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       caller: request.principal?.name,
     });
   });
+  // Connectors the app made itself are released with it (a given reader belongs to its owner).
+  if (!deps.caseFacts) app.addHook('onClose', async () => caseFacts.close());
   return app;
 }

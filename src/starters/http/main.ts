@@ -1,6 +1,7 @@
 import { configFromEnv } from '../../config';
 import { ApiScopes, apiConfigFromEnv, hashApiKey } from '../../config/api';
 import { createLogger } from '../../observability/logger';
+import { createCaseFacts } from '../../services/case-facts';
 import { createOrderOverview } from '../../services/order-overview';
 import { createClient } from '../../temporal/client';
 import { buildApp } from './app';
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
 
   const client = await createClient(config);
   const overview = createOrderOverview(config);
-  const app = await buildApp({ client, config, api, logger, overview: (orderNumber) => overview.overview(orderNumber) });
+  const caseFacts = createCaseFacts(config);
+  const app = await buildApp({ client, config, api, logger, caseFacts, overview: (orderNumber) => overview.overview(orderNumber) });
 
   let closing: Promise<void> | undefined;
   const close = (signal: string) => {
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
       logger.info(`stopping the API (${signal})`);
       await app.close();
       overview.close();
+      caseFacts.close();
       await client.connection.close();
     })();
     return closing;

@@ -2,6 +2,7 @@ import { isGrpcServiceError } from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { ProcessClosedError, ProcessNotFoundError, UpdateRejectedError } from '../../client';
+import { CaseNotFoundError, CaseRefusedError, FactsUnavailableError } from '../../services/case-facts';
 import { OrderNotFoundError } from '../../services/order-overview';
 
 /**
@@ -68,6 +69,14 @@ const byStatus: Record<number, [slug: string, title: string]> = {
   503: ['unavailable', 'Service unavailable'],
 };
 
+const caseRefusalTitles: Record<CaseRefusedError['slug'], string> = {
+  'case-without-order': 'Case without an order',
+  'case-mismatch': 'Request does not match the Case',
+  'reason-required': 'Reason required',
+  'lines-refused': 'Lines refused',
+  'no-stock': 'No stock for the replacement',
+};
+
 /** Any thrown error → a Problem: typed client errors, framework errors by status, Temporal outages, else 500. */
 export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
@@ -75,6 +84,14 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof ProcessClosedError) return new Problem(409, 'process-closed', 'Process closed', err.message, { workflowId: err.workflowId, processStatus: err.status });
   if (err instanceof UpdateRejectedError) return new Problem(422, 'rejected', 'Rejected by the process', err.message, { workflowId: err.workflowId, reason: err.reason });
   if (err instanceof OrderNotFoundError) return new Problem(404, 'order-not-found', 'Order not found', err.message);
+  if (err instanceof CaseNotFoundError) return new Problem(404, 'case-not-found', 'Case not found', err.message);
+  if (err instanceof CaseRefusedError) {
+    const line = err.refusal?.lineNumber;
+    const path = err.slug === 'reason-required' ? 'body.reason' : line === undefined ? 'body.lines' : `body.lines[lineNumber=${line}]`;
+    const errors = err.slug === 'lines-refused' || err.slug === 'reason-required' ? [{ path, code: 'refused', message: err.message }] : undefined;
+    return new Problem(422, err.slug, caseRefusalTitles[err.slug], err.message, errors ? { errors } : {});
+  }
+  if (err instanceof FactsUnavailableError) return new Problem(503, 'system-unavailable', 'System unavailable', `${err.message}; nothing was started, retry later`);
   const code = grpcCode(err);
   if (code === GRPC.UNAVAILABLE) return new Problem(503, 'temporal-unavailable', 'Temporal unavailable', 'the Temporal server cannot be reached; retry later');
   if (code === GRPC.DEADLINE_EXCEEDED) return new Problem(504, 'timeout', 'Timed out', 'the process did not answer in time; it may still act on the request');

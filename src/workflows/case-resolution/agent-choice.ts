@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import { remainingQuantity } from '../../domain/case-lines';
 import type { CaseFacts } from './facts';
 
 /** The service agent's decision when the policy cannot make it (the `chooseResolution` update). */
@@ -41,18 +42,13 @@ export function validateAgentChoice(choice: AgentChoice, awaiting: boolean, fact
       if (!ordered) throw reject(ChoiceRejections.invalid, `order ${facts.order.orderNumber} has no line ${line?.lineNumber}`);
       if (seen.has(line.lineNumber)) throw reject(ChoiceRejections.invalid, `line ${line.lineNumber} is named twice`);
       seen.add(line.lineNumber);
-      if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > ordered.quantity) {
-        throw reject(ChoiceRejections.invalid, `line ${line.lineNumber}: quantity must be 1..${ordered.quantity}`);
+      const left = remainingQuantity(ordered);
+      if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > left) {
+        throw reject(ChoiceRejections.invalid, `line ${line.lineNumber}: quantity must be 1..${left} (what is not yet refunded or replaced)`);
       }
     }
   }
   if (choice.resolution === 'replacement' && facts.stock.status !== 'available') {
     throw reject(ChoiceRejections.noStock, 'no warehouse holds every line of the order: a replacement cannot be shipped');
   }
-}
-
-/** The order lines the choice covers, with their SKUs (every line in full when none were named). */
-export function chosenLines(facts: CaseFacts, lines?: AgentChoice['lines']): { lineNumber: number; sku: string; quantity: number }[] {
-  if (!lines) return facts.order.lines.map(({ lineNumber, sku, quantity }) => ({ lineNumber, sku, quantity }));
-  return lines.map((l) => ({ lineNumber: l.lineNumber, sku: facts.order.lines.find((o) => o.lineNumber === l.lineNumber)!.sku, quantity: l.quantity }));
 }

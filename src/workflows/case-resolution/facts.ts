@@ -1,14 +1,15 @@
-import { isCancellation, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
+import { isCancellation, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { ErpActivities } from '../../activities/erp';
 import type { PaymentsActivities } from '../../activities/payments';
-import type { PolicyActivities } from '../../activities/policy';
 import type { WarehouseActivities } from '../../activities/warehouse';
 import type { Case, CaseReason } from '../../domain/case';
 import type { StockAvailability } from '../../domain/inventory';
 import type { Money } from '../../domain/money';
-import type { Order, OrderChannel, OrderStatus } from '../../domain/order';
-import { ResolutionPolicySchema, type ResolutionPolicy, type ResolutionPolicyInput } from '../../domain/policy';
+import type { Order, OrderChannel, OrderLine, OrderStatus } from '../../domain/order';
+import { warehouseHolding } from '../../domain/case-lines';
+import type { ResolutionPolicy, ResolutionPolicyInput } from '../../domain/policy';
 import type { MilestoneCode, Shipment } from '../../domain/shipment';
+import { policySnapshot } from '../lib/case-facts';
 import { proxyWithAlert, untilSucceeded } from '../lib/persistent';
 import type { SystemQueues } from '../lib/queues';
 
@@ -21,7 +22,7 @@ export interface CaseFacts {
     placedAt: string;
     channel: OrderChannel;
     total: Money;
-    lines: { lineNumber: number; sku: string; quantity: number; unitPrice: Money }[];
+    lines: OrderLine[];
     paymentId?: string;
   };
   /** "unknown" when the warehouse or the carrier could not be read: the case goes on without it. */
@@ -56,8 +57,6 @@ const glanceOptions: ActivityOptions = {
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3 },
 };
-// The policy is in the orchestration worker's memory: a local activity, recorded in the history.
-const policySource = proxyLocalActivities<PolicyActivities>({ startToCloseTimeout: '5 seconds', retry: { maximumAttempts: 3 } });
 
 type Alert = (step: string, err: unknown) => Promise<void>;
 
@@ -88,10 +87,7 @@ export async function gatherFacts(kase: Case & { orderNumber: string }, queues: 
     if (!shipments) return undefined;
     return Promise.all(shipments.map((s) => trackParcel(s, warehouse)));
   };
-  const policy = async () => {
-    const configured = await policySource.getResolutionPolicy({ segment: kase.segment, region: kase.region });
-    return ResolutionPolicySchema.parse({ ...configured, ...policyInput });
-  };
+  const policy = () => policySnapshot(kase, policyInput);
 
   const [{ order, stock, payment }, shipped, effectivePolicy] = await Promise.all([orderAndMore(), parcels(), policy()]);
   const preferred = shipped?.map((p) => p.warehouseId) ?? [];
@@ -123,10 +119,6 @@ function shipmentStatus(parcels: ParcelFact[] | undefined): CaseFacts['shipment'
 
 /** The first warehouse (those that shipped the order first) with every line's quantity available. */
 function stockFact(order: Order, rows: StockAvailability[], preferred: string[]): CaseFacts['stock'] {
-  const listed = rows.map((r) => r.warehouseId).filter((w, i, all) => all.indexOf(w) === i);
-  const candidates = [...preferred.filter((w) => listed.includes(w)), ...listed.filter((w) => !preferred.includes(w))];
-  const holdsAll = (warehouseId: string) =>
-    order.lines.every((line) => (rows.find((r) => r.sku === line.sku && r.warehouseId === warehouseId)?.available ?? 0) >= line.quantity);
-  const warehouseId = candidates.find(holdsAll);
+  const warehouseId = warehouseHolding(order.lines, rows, preferred);
   return warehouseId ? { status: 'available', warehouseId } : { status: 'unavailable' };
 }

@@ -1,4 +1,6 @@
 import type { SearchAttributePair } from '@temporalio/common';
+import type { Case } from '../../domain/case';
+import type { Order } from '../../domain/order';
 import { CaseNumber, Channel, CustomerId, CustomerSegment, OrderNumber, Region, Stage, StoreId } from '../search-attributes';
 
 /**
@@ -16,6 +18,20 @@ export interface CaseContext {
   region: string;
   segment?: string;
   channel?: string;
+}
+
+/** Who the process is about, from the Case (and its Account) first, then the order. */
+export function caseContextOf(kase: Case, order: Order): CaseContext {
+  return {
+    caseId: kase.caseId,
+    caseNumber: kase.caseNumber,
+    orderNumber: order.orderNumber,
+    customerId: kase.customerId ?? order.customerId,
+    storeId: kase.storeId ?? order.storeId,
+    region: kase.region ?? order.region,
+    segment: kase.segment,
+    channel: order.channel,
+  };
 }
 
 /** The search attributes a process about this case starts with, so the Web UI can find it by case, order, store and region. */

@@ -1,26 +1,35 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { CaseReason } from '../../domain/case';
+import { RefundLinesSchema, type RefundLineRequest } from '../../domain/case-lines';
 import type { Money } from '../../domain/money';
 import type { ResolutionPolicyInput } from '../../domain/policy';
 import type { Alert } from '../lib/alerts';
-import type { CaseContext } from '../lib/case-context';
+import { caseStartFields, type ParentFacts } from '../lib/case-input';
 import type { SystemQueues } from '../lib/queues';
 
-/** What the case-resolution workflow (or a starter) hands to refund/{caseNumber}. */
+/**
+ * What a starter (or the case resolution) hands to refund/{caseNumber}: the case and the agent's
+ * choice, never facts. Order, customer, segment and payment come from Salesforce and the ERP.
+ */
 export interface RefundInput {
-  case: CaseContext;
-  reason: CaseReason;
-  /** Partial (line-level) refund; default: every line of the order, full quantity. */
-  lines?: { lineNumber: number; quantity: number }[];
-  /** Goods come back: a return authorization is opened first (to this warehouse, default the store's). */
-  returnRequired: boolean;
-  warehouseId?: string;
-  /** Known by the caller already; fetched from the ERP when absent. */
-  paymentId?: string;
-  /** Overrides merged over defaultResolutionPolicy (ResolutionPolicySchema.parse). */
+  caseNumber: string;
+  /** Salesforce Case record id; when given it must be the Case's. */
+  caseId?: string;
+  /** Only where the Case has none (the Case's reason wins). */
+  reason?: CaseReason;
+  /** Partial (line-level) refund; default: what remains of every line of the order. */
+  lines?: RefundLineRequest[];
+  /** The Salesforce User Id of the agent who asked for the refund. */
+  requestedBy?: string;
+  /** Set by the parent case resolution only: what it already read. */
+  facts?: ParentFacts;
+  /** Test-only overrides merged over the configured policy (the API and CLI never send one). */
   policy?: ResolutionPolicyInput;
   taskQueues?: Partial<SystemQueues>;
 }
+
+export const RefundInputSchema = z.strictObject({ ...caseStartFields, lines: RefundLinesSchema.optional() });
 
 export type RefundStatus = 'refunded' | 'rejected' | 'cancelled';
 

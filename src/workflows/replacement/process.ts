@@ -5,26 +5,17 @@ import type { ReplacementOrderRequest } from '../../domain/order';
 import type { ReturnAuthorizationRequest } from '../../domain/return-authorization';
 import type { ReleaseRequest } from '../../domain/fulfilment';
 import { idempotencyKey } from '../../domain/idempotency';
-import { ResolutionPolicySchema, type ResolutionPolicy, type ResolutionPolicyInput } from '../../domain/policy';
+import type { ResolutionPolicy } from '../../domain/policy';
 import { createAlerter, type Alert } from '../lib/alerts';
 import { failureType, untilSucceeded } from '../lib/persistent';
 import { processStatus, type ProcessStatus } from '../lib/process-status';
-import { resolveQueues } from '../lib/queues';
 import { Saga, type Compensation } from '../lib/saga';
 import { enterStage } from '../lib/stage';
 import { replacementActivities, type ReplacementActivities } from './activities';
 import { ShipmentTracker, type ShipmentProgress } from './shipment-tracker';
-import type { ReplacementInput, ReplacementResult, ReplacementStage, ReplacementState } from '../replacement';
+import type { ReplacementPlan, ReplacementResult, ReplacementStage, ReplacementState } from '../replacement';
 
 type Proxy = 'bounded' | 'patient';
-
-/** The policy overrides merged over the defaults; a malformed policy fails the workflow instead of its task. */
-export function resolvePolicy(overrides: ResolutionPolicyInput | undefined): ResolutionPolicy {
-  const parsed = ResolutionPolicySchema.safeParse(overrides ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
-  throw ApplicationFailure.nonRetryable(`invalid resolution policy: ${issues}`, 'ValidationError');
-}
 
 /** A failure where the system said no (not an outage, a timeout or a cancellation): nothing was created. */
 function isRejection(err: unknown): boolean {
@@ -39,6 +30,7 @@ function isRejection(err: unknown): boolean {
 export class ReplacementProcess {
   readonly tracker = new ShipmentTracker();
   readonly policy: ResolutionPolicy;
+  readonly returnRequired: boolean;
   private readonly systems: ReplacementActivities;
   private readonly alerts: Alert[] = [];
   private readonly alert: (step: string, err: unknown) => Promise<void>;
@@ -64,9 +56,10 @@ export class ReplacementProcess {
   /** Why the replacement failed (before the pivot), for the query. */
   failure?: { stage: ReplacementStage; errorType?: string; message: string };
 
-  constructor(private readonly input: ReplacementInput) {
-    this.policy = resolvePolicy(input.policy);
-    const queues = resolveQueues(input.taskQueues);
+  constructor(private readonly input: ReplacementPlan) {
+    this.policy = input.policy;
+    this.returnRequired = input.returnRequired;
+    const queues = input.queues;
     this.systems = replacementActivities(queues, this.policy.alertAfterAttempts);
     this.alert = createAlerter({ caseId: input.case.caseId, salesforceQueue: queues.salesforce, alerts: this.alerts });
     this.saga = new Saga({ onStuck: (step, err) => this.alert(`undo:${step}`, err) });
@@ -96,7 +89,7 @@ export class ReplacementProcess {
     const request: ReplacementOrderRequest = {
       originalOrderNumber: this.input.case.orderNumber,
       warehouseId,
-      lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      lines: lines.map((l) => ({ lineNumber: l.lineNumber, sku: l.sku, quantity: l.quantity })),
       reservationId: this.reservationId,
       reason: this.input.reason,
     };

@@ -1,13 +1,11 @@
 import { Command, Option } from 'commander';
-import { startCaseResolution, startRefund, startReplacement, type StartedProcess } from '../../../client';
+import type { StartedProcess } from '../../../client';
 import { CaseReasonSchema } from '../../../domain/case';
-import type { SystemQueues } from '../../../workflows/lib/queues';
-import type { RefundInput } from '../../../workflows/refund';
-import type { ReplacementInput } from '../../../workflows/replacement';
+import type { CaseStarts } from '../../../services/case-starts';
 import { action } from '../action';
 import type { CliContext } from '../context';
 import { usageError } from '../errors';
-import { parseLines, parsePolicy, parseWorkflowInput, readJsonFile, RefundInputSchema, ReplacementInputSchema } from '../input';
+import { CaseResolutionStartInputSchema, parseLines, parseWorkflowInput, readJsonFile, RefundStartInputSchema, ReplacementStartInputSchema } from '../input';
 import { emit, record } from '../output';
 import { renderProcess } from '../process-view';
 import { exitCodeOf, parseTimeout, personStages, waitForProcess } from '../wait';
@@ -16,18 +14,9 @@ interface CaseFlags {
   input?: string;
   case?: string;
   caseId?: string;
-  order?: string;
-  customer?: string;
-  store?: string;
-  region?: string;
-  segment?: string;
-  channel?: string;
   reason?: string;
   lines?: string;
-  return?: boolean;
-  warehouse?: string;
-  payment?: string;
-  policy?: string;
+  requestedBy?: string;
   wait?: boolean;
   timeout?: number;
 }
@@ -37,50 +26,39 @@ const waitOptions = (cmd: Command) =>
     .option('--wait', 'follow the process with a progress line until it closes or waits for a person, then print its state')
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds (exit 1; the process keeps running)', parseTimeout);
 
-/** Flags that build a CaseContext and the rest of a refund or replacement input, as an alternative to --input. */
+/** The case and the agent's choice; order, customer, payment and warehouse come from Salesforce and the ERP. */
 function caseInputOptions(cmd: Command, lines: string): Command {
   return waitOptions(
     cmd
-      .option('--input <file.json>', 'the whole workflow input as JSON; flags given as well override its fields')
+      .option('--input <file.json>', 'the request as JSON ({caseNumber, caseId?, reason?, lines?, requestedBy?}); flags given as well override its fields')
       .option('--case <caseNumber>', 'Salesforce Case Number (the workflow id is derived from it)')
-      .option('--case-id <id>', 'Salesforce Case record id')
-      .option('--order <orderNumber>', 'the order the case is about')
-      .option('--customer <customerId>', 'ERP customer id')
-      .option('--store <storeId>', 'store id')
-      .option('--region <region>', 'region')
-      .option('--segment <segment>', 'customer segment (e.g. loyalty-gold)')
-      .option('--channel <channel>', 'sales channel')
-      .addOption(new Option('--reason <reason>', 'case reason').choices(CaseReasonSchema.options))
+      .option('--case-id <id>', 'Salesforce Case record id (checked against the Case)')
+      .addOption(new Option('--reason <reason>', 'case reason, only when the Case has none').choices(CaseReasonSchema.options))
       .option('--lines <lines>', lines)
-      .option('--return', 'the goods come back: open a return authorization first')
-      .option('--warehouse <warehouseId>', 'warehouse')
-      .option('--policy <json|@file>', 'resolution policy overrides (e.g. {"approvalThreshold":{"default":0}})'),
+      .option('--requested-by <userId>', 'Salesforce User Id of the agent asking'),
   );
 }
 
-/** `retailctl start refund|replacement|case-resolution`. */
+/** `retailctl start refund|replacement|case-resolution`: reads the case's facts first, then starts once per case. */
 export function startCommand(): Command {
   const start = new Command('start').description('start a process once per case (a second start answers the existing one)');
 
-  caseInputOptions(start.command('refund').description('start refund/{caseNumber}'), 'order lines to refund, line:quantity (e.g. 10:1,20:2); default: every line in full')
-    .option('--payment <paymentId>', 'payment to refund (default: the order\'s)')
-    .addHelpText('after', '\nEither --input refund.json (RefundInput) or --case, --case-id, --order, --customer, --store, --region and --reason.')
+  caseInputOptions(start.command('refund').description('start refund/{caseNumber}'), 'order lines to refund, line:quantity (e.g. 10:1,20:2); default: what is left of every line')
+    .addHelpText('after', '\nEither --input refund.json or --case (with --reason when the Case has none).')
     .action(
       action<CaseFlags>(async (ctx, _args, flags) => {
-        const input = parseWorkflowInput(RefundInputSchema, mergeInput(flags, { lines: flags.lines && parseLines(flags.lines).map(({ lineNumber, quantity }) => ({ lineNumber, quantity })), paymentId: flags.payment }));
-        const started = await startRefund(await ctx.client(), { taskQueue: ctx.config.taskQueues.orchestration, input: withQueues(ctx, input) as RefundInput });
+        const request = parseWorkflowInput(RefundStartInputSchema, mergeInput(flags, { lines: flags.lines && parseLines(flags.lines).map(({ lineNumber, quantity }) => ({ lineNumber, quantity })) }));
+        const started = await withCaseStarts(ctx, (starts) => starts.refund(request));
         return report(ctx, started, flags);
       }),
     );
 
-  caseInputOptions(start.command('replacement').description('start replacement/{caseNumber}'), 'items to ship again, line:sku:quantity (e.g. 10:SKU-1:1)')
-    .addHelpText('after', '\nEither --input replacement.json (ReplacementInput) or --case, --case-id, --order, --customer, --store, --region, --reason, --lines and --warehouse.')
+  caseInputOptions(start.command('replacement').description('start replacement/{caseNumber}'), 'items to ship again, line:quantity or line:sku:quantity for a substitute the policy allows (e.g. 10:1); default: what is left of every line')
+    .addHelpText('after', '\nEither --input replacement.json or --case (with --reason when the Case has none).')
     .action(
       action<CaseFlags>(async (ctx, _args, flags) => {
-        const lines = flags.lines ? parseLines(flags.lines) : undefined;
-        if (lines?.some((l) => !l.sku)) throw usageError('--lines: a replacement names each line as line:sku:quantity');
-        const input = parseWorkflowInput(ReplacementInputSchema, mergeInput(flags, { lines }));
-        const started = await startReplacement(await ctx.client(), { taskQueue: ctx.config.taskQueues.orchestration, input: withQueues(ctx, input) as ReplacementInput });
+        const request = parseWorkflowInput(ReplacementStartInputSchema, mergeInput(flags, { lines: flags.lines ? parseLines(flags.lines) : undefined }));
+        const started = await withCaseStarts(ctx, (starts) => starts.replacement(request));
         return report(ctx, started, flags);
       }),
     );
@@ -90,17 +68,11 @@ export function startCommand(): Command {
       .command('case-resolution')
       .description('start case-resolution/{caseNumber}: gather the facts, decide by policy or wait for the agent')
       .requiredOption('--case <caseNumber>', 'Salesforce Case Number')
-      .option('--order <orderNumber>', 'the order, when known (a search attribute from the start)')
-      .option('--policy <json|@file>', 'resolution policy overrides (e.g. {"agentChoiceTimeout":"1 hour"})'),
+      .option('--case-id <id>', 'Salesforce Case record id (checked against the Case)'),
   ).action(
     action<CaseFlags>(async (ctx, _args, flags) => {
-      const started = await startCaseResolution(await ctx.client(), {
-        caseNumber: flags.case!,
-        taskQueue: ctx.config.taskQueues.orchestration,
-        policy: flags.policy ? parsePolicy(flags.policy) : undefined,
-        taskQueues: systemQueues(ctx),
-        known: flags.order ? { orderNumber: flags.order } : {},
-      });
+      const request = parseWorkflowInput(CaseResolutionStartInputSchema, defined({ caseNumber: flags.case, caseId: flags.caseId }));
+      const started = await withCaseStarts(ctx, (starts) => starts.caseResolution(request));
       return report(ctx, started, flags);
     }),
   );
@@ -110,45 +82,24 @@ export function startCommand(): Command {
 /** --input file as the base, flags on top; undefined flags leave the file's values alone. */
 function mergeInput(flags: CaseFlags, extra: Record<string, unknown>): Record<string, unknown> {
   const base = flags.input ? readJsonFile(flags.input, '--input') : {};
-  if (typeof base !== 'object' || base === null || Array.isArray(base)) throw usageError('--input must hold a JSON object (the workflow input)');
-  const file = base as Record<string, unknown>;
-  const kase = defined({
-    ...(file.case as object | undefined),
-    ...defined({
-      caseNumber: flags.case,
-      caseId: flags.caseId,
-      orderNumber: flags.order,
-      customerId: flags.customer,
-      storeId: flags.store,
-      region: flags.region,
-      segment: flags.segment,
-      channel: flags.channel,
-    }),
-  });
-  return {
-    ...file,
-    ...defined({
-      case: kase,
-      reason: flags.reason,
-      returnRequired: flags.return,
-      warehouseId: flags.warehouse,
-      policy: flags.policy ? parsePolicy(flags.policy) : undefined,
-      ...extra,
-    }),
-  };
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) throw usageError('--input must hold a JSON object (the start request)');
+  return { ...(base as Record<string, unknown>), ...defined({ caseNumber: flags.case, caseId: flags.caseId, reason: flags.reason, requestedBy: flags.requestedBy, ...extra }) };
+}
+
+/** The case's facts are read with the deployment's connectors, closed once the start answered. */
+async function withCaseStarts(ctx: CliContext, start: (starts: CaseStarts) => Promise<StartedProcess>): Promise<StartedProcess> {
+  // Loaded on use: the connectors are heavy, and every other command starts without them.
+  const [{ createCaseFacts }, { createCaseStarts }] = await Promise.all([import('../../../services/case-facts'), import('../../../services/case-starts')]);
+  const caseFacts = createCaseFacts(ctx.config);
+  try {
+    const { orchestration, salesforce, erp, warehouse, payments } = ctx.config.taskQueues;
+    return await start(createCaseStarts(await ctx.client(), caseFacts, { orchestration, systems: { salesforce, erp, warehouse, payments } }));
+  } finally {
+    caseFacts.close();
+  }
 }
 
 const defined = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
-
-/** The deployment's system queues (TASK_QUEUE_*), so the workflow calls the queues this deployment's workers poll. */
-function systemQueues(ctx: CliContext): SystemQueues {
-  const { salesforce, erp, warehouse, payments } = ctx.config.taskQueues;
-  return { salesforce, erp, warehouse, payments };
-}
-
-function withQueues<I extends { taskQueues?: Record<string, string> }>(ctx: CliContext, input: I): I {
-  return { ...input, taskQueues: { ...systemQueues(ctx), ...input.taskQueues } };
-}
 
 async function report(ctx: CliContext, started: StartedProcess, flags: CaseFlags) {
   if (!flags.wait) {

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { ApiConfig } from '../../../config/api';
 import type { Config } from '../../../config';
 import type { Logger } from '../../../observability/logger';
+import type { CaseFactsService } from '../../../services/case-facts';
 
 /** What the route modules need: one Temporal client for the whole app, the configuration and the logger. */
 export interface RouteDeps {
@@ -10,6 +11,8 @@ export interface RouteDeps {
   api: ApiConfig;
   logger: Logger;
   overview?: (orderNumber: string) => Promise<unknown>;
+  /** Reads a case's facts (Salesforce, ERP, payments) before a start. */
+  caseFacts: CaseFactsService;
 }
 
 /** Where a caller polls a process (workflow ids contain '/': encoded as one path segment). */

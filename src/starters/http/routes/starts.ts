@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { startCaseResolution, startRefund, startReplacement, type StartedProcess } from '../../../client';
-import type { CaseContext } from '../../../workflows/lib/case-context';
+import type { StartedProcess } from '../../../client';
+import { createCaseStarts } from '../../../services/case-starts';
 import { IdempotencyKeys } from '../idempotency';
 import { operation, type Operation } from '../operations';
 import { Problem } from '../problems';
@@ -10,7 +10,7 @@ import { statusUrl, type RouteDeps } from './deps';
 
 /** POST /v1/case-resolutions, /v1/refunds, /v1/replacements: idempotent starts answering 202. */
 export function startOperations(deps: RouteDeps): Operation[] {
-  const { client, config, logger } = deps;
+  const { client, config, logger, caseFacts } = deps;
   const keys = new IdempotencyKeys<StartedProcess>(deps.api.idempotencyTtlMs);
   const { orchestration: taskQueue, salesforce, erp, warehouse, payments } = config.taskQueues;
   const taskQueues = { salesforce, erp, warehouse, payments };
@@ -24,6 +24,9 @@ export function startOperations(deps: RouteDeps): Operation[] {
     return { ...started, statusUrl: statusUrl(started.workflowId) };
   };
 
+  const starts = createCaseStarts(client, caseFacts, { orchestration: taskQueue, systems: taskQueues });
+  const startProblems = [404, 409, 413, 422, 503];
+
   return [
     operation({
       operationId: 'startCaseResolution',
@@ -31,15 +34,14 @@ export function startOperations(deps: RouteDeps): Operation[] {
       path: '/v1/case-resolutions',
       tag: 'processes',
       summary: 'Start resolving a case',
-      description: 'Starts case-resolution/{caseNumber} unless the case already has one (then answers that one, existing: true).',
+      description: 'Reads the Case (and its order) first: an unknown case is 404, a case without an order 422. Starts case-resolution/{caseNumber} unless the case already has one (then answers that one, existing: true).',
       scope: 'start',
       body: CaseResolutionStartSchema,
       idempotencyHeader: true,
-      problems: [409, 413],
+      problems: startProblems,
       success: { status: 202, description: 'The process (started now or earlier)', schema: StartedProcessSchema },
       handle: async ({ body, request, reply }) => {
-        const { caseNumber, idempotencyKey: _k, ...known } = body;
-        const result = await once(request, 'startCaseResolution', body, () => startCaseResolution(client, { caseNumber, taskQueue, taskQueues, known }));
+        const result = await once(request, 'startCaseResolution', body, () => starts.caseResolution(body));
         reply.header('location', result.statusUrl);
         return result;
       },
@@ -50,15 +52,15 @@ export function startOperations(deps: RouteDeps): Operation[] {
       path: '/v1/refunds',
       tag: 'processes',
       summary: 'Start a refund for a case',
-      description: 'Starts refund/{caseNumber} unless the case already has one (a case is never refunded twice).',
+      description:
+        'Reads the Case, its order and payment first and checks the lines against what is left to refund (404/422/503 before anything starts). Starts refund/{caseNumber} unless the case already has one (a case is never refunded twice).',
       scope: 'start',
       body: RefundStartSchema,
       idempotencyHeader: true,
-      problems: [409, 413],
+      problems: startProblems,
       success: { status: 202, description: 'The process (started now or earlier)', schema: StartedProcessSchema },
       handle: async ({ body, request, reply }) => {
-        const input = { case: toCase(body), reason: body.reason, returnRequired: body.returnRequired, lines: body.lines, warehouseId: body.warehouseId, paymentId: body.paymentId, taskQueues };
-        const result = await once(request, 'startRefund', body, () => startRefund(client, { taskQueue, input }));
+        const result = await once(request, 'startRefund', body, () => starts.refund(body));
         reply.header('location', result.statusUrl);
         return result;
       },
@@ -69,25 +71,20 @@ export function startOperations(deps: RouteDeps): Operation[] {
       path: '/v1/replacements',
       tag: 'processes',
       summary: 'Start a replacement shipment for a case',
-      description: 'Starts replacement/{caseNumber} unless the case already has one.',
+      description:
+        'Reads the Case and its order first, checks the lines (ordered SKU or an allowed substitute, within what is left) and that one warehouse holds them (404/422/503 before anything starts). Starts replacement/{caseNumber} unless the case already has one.',
       scope: 'start',
       body: ReplacementStartSchema,
       idempotencyHeader: true,
-      problems: [409, 413],
+      problems: startProblems,
       success: { status: 202, description: 'The process (started now or earlier)', schema: StartedProcessSchema },
       handle: async ({ body, request, reply }) => {
-        const input = { case: toCase(body), reason: body.reason, lines: body.lines, warehouseId: body.warehouseId, returnRequired: body.returnRequired, taskQueues };
-        const result = await once(request, 'startReplacement', body, () => startReplacement(client, { taskQueue, input }));
+        const result = await once(request, 'startReplacement', body, () => starts.replacement(body));
         reply.header('location', result.statusUrl);
         return result;
       },
     }),
   ];
-}
-
-function toCase(b: CaseContext): CaseContext {
-  const { caseId, caseNumber, orderNumber, customerId, storeId, region, segment, channel } = b;
-  return { caseId, caseNumber, orderNumber, customerId, storeId, region, segment, channel };
 }
 
 /** The Idempotency-Key header, or the body's idempotencyKey (a Flow HTTP Callout cannot set headers). */

@@ -16,18 +16,19 @@ export const IdempotencyKeySchema = z
   .max(255)
   .openapi({ description: 'Same as the Idempotency-Key header, for callers that cannot set headers (a Flow HTTP Callout)' });
 
-const text = (max: number) => z.string().min(1).max(max);
-
-/** The Case fields a process is about, flat as a Flow has them on the Case record. */
+/** The case a start is about, as the caller names it: identity only (Salesforce and the ERP supply every fact). */
 export const caseFields = {
-  caseId: z.string().min(15).max(18).openapi({ description: 'Salesforce Case record id', example: '5003000000D8cuI' }),
   caseNumber: CaseNumberSchema,
-  orderNumber: text(64).openapi({ example: 'SO-100013' }),
-  customerId: text(64),
-  storeId: text(64),
-  region: text(64),
-  segment: text(64).optional(),
-  channel: text(64).optional(),
+  caseId: z
+    .string()
+    .regex(/^500[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, 'a Salesforce Case id (500…, 15 or 18 characters)')
+    .optional()
+    .openapi({ description: 'Salesforce Case record id; when given it must be the Case\'s', example: '5003000000D8cuIAAR' }),
+  requestedBy: z
+    .string()
+    .regex(/^005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, 'a Salesforce User Id (005…, 15 or 18 characters)')
+    .optional()
+    .openapi({ description: 'Salesforce User Id of the agent asking', example: '0053000000A1b2CAAR' }),
 };
 
 export const StartedProcessSchema = z
