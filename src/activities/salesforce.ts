@@ -41,6 +41,10 @@ export function createSalesforceActivities(sf: SalesforceConnector) {
     async getCaseByNumber(caseNumber: string) {
       return asActivity(() => sf.getCaseByNumber(caseNumber));
     },
+    /** Who is deciding: read before an approval or a choice is accepted. */
+    async getSalesforceUser(userId: string) {
+      return asActivity(() => sf.getUser(userId));
+    },
     async getSalesforceCustomer(customerId: string) {
       return asActivity(() => sf.getCustomer(customerId));
     },

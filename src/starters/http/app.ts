@@ -34,6 +34,9 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A hop count trusts that many proxies nearest the server (fastify's types take it as a function). */
+const trustProxyOption = (trust: ApiConfig['trustProxy']) => (typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust);
+
 /**
  * The HTTP API that Salesforce Flows, Apex and operators call (not listening: main.ts or a test does).
  * Request lifecycle: request id → caller identified → rate limit per caller → scope (401/403) → body
@@ -52,6 +55,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // Workflow ids contain '/', sent encoded as one segment: allow long ones.
     routerOptions: { maxParamLength: 512 },
+    // Behind a load balancer request.ip is the client only when the proxies are named (API_TRUST_PROXY).
+    trustProxy: trustProxyOption(deps.api.trustProxy),
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
 
 /**
@@ -40,9 +39,4 @@ export function ensureDevelopmentKey(stateDir: string): { key: string; created: 
   return { key, created: true, path };
 }
 
-/** Only a loopback listener may run on a generated key: nobody else can reach it. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '[::1]';
-}
+export { isLoopbackHost } from '../../config/api';

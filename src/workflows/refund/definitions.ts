@@ -17,6 +17,8 @@ export interface RefundInput {
   warehouseId?: string;
   /** Known by the caller already; fetched from the ERP when absent. */
   paymentId?: string;
+  /** The Salesforce user (Id, email or username) who asked for the refund or chose it: they may not approve it. */
+  requestedBy?: string;
   /** Overrides merged over defaultResolutionPolicy (ResolutionPolicySchema.parse). */
   policy?: ResolutionPolicyInput;
   taskQueues?: Partial<SystemQueues>;
@@ -27,7 +29,10 @@ export type RefundStatus = 'refunded' | 'rejected' | 'cancelled';
 export interface RefundApprovalOutcome {
   required: boolean;
   decision?: 'approve' | 'reject';
+  /** The approving Salesforce User Id, their name, and who passed the decision on (API key name or retailctl). */
   approver?: string;
+  approverName?: string;
+  caller?: string;
   decidedBy: 'supervisor' | 'policy-default' | 'auto';
 }
 
@@ -49,16 +54,40 @@ export interface RefundResult {
 /** A supervisor's decision on a refund above the approval threshold. */
 export interface RefundApproval {
   decision: 'approve' | 'reject';
+  /** The deciding Salesforce User Id (005…); checked in Salesforce before the decision counts. */
   approver: string;
   note?: string;
+  /** Who passed the decision on: the API key's name, or retailctl; recorded for the audit trail. */
+  caller?: string;
 }
 
 export interface RefundApprovalResult {
   decision: 'approve' | 'reject';
   approver: string;
+  approverName: string;
+  caller?: string;
   amount: Money;
   decidedAt: string;
 }
+
+/** A decision that did not count (a refused signal): who, through whom, and why. */
+export interface RefusedApproval {
+  approver: string;
+  caller?: string;
+  reason: string;
+  message: string;
+  at: string;
+}
+
+/** Failure types of a refused approval (clients branch on these, never on the message); see also DeciderRejections. */
+export const ApprovalRejections = {
+  notAwaiting: 'NotAwaitingApprovalError',
+  inProgress: 'ApprovalInProgressError',
+  invalid: 'InvalidApprovalError',
+  selfApproval: 'SelfApprovalError',
+  noAuthority: 'NoApprovalAuthorityError',
+  overLimit: 'ApprovalLimitExceededError',
+} as const;
 
 export type RefundStage =
   | 'preparing'
@@ -82,7 +111,7 @@ export interface RefundState {
   amount?: Money;
   paymentId?: string;
   lines?: { lineNumber: number; sku: string; quantity: number }[];
-  approval?: RefundApprovalOutcome & { awaiting: boolean; escalated: boolean };
+  approval?: RefundApprovalOutcome & { awaiting: boolean; escalated: boolean; refused: RefusedApproval[] };
   returnAuthorizationId?: string;
   creditMemoId?: string;
   refundId?: string;
