@@ -1,7 +1,7 @@
 import { DefaultLogger } from '@temporalio/worker';
 import { buildActivities } from '../activities';
-import { configFromEnv, describeConfig } from '../config';
-import { createLogger } from '../observability/logger';
+import { configFromEnv, describeConfig, secretValues } from '../config';
+import { createLogger, rememberSecrets } from '../observability/logger';
 import { createWorkerConnection } from '../temporal/worker-connection';
 import { bundleWorkflows } from './bundle';
 import { installRuntime } from './runtime';
@@ -10,6 +10,7 @@ import { createWorkers, runWorkers, shutdownWorkers } from './workers';
 /** `npm run worker`: every task queue of this deployment in one process, drained on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = configFromEnv();
+  rememberSecrets(secretValues(config));
   const logger = createLogger({ level: config.log.level, format: config.log.format, context: { component: 'worker' } });
   logger.info('configuration', { config: describeConfig(config) });
   const runtime = installRuntime(config, logger);

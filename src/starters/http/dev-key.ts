@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSecretFile } from '../../config/secret-file';
+
+/** Generated keys are 39 characters; a shorter file was not made here. */
+const MIN_KEY_LENGTH = 32;
 
 /**
  * The development API key: made once for a loopback-only API with no key configured, kept in the
@@ -10,15 +14,9 @@ export function developmentKeyPath(stateDir: string): string {
   return join(stateDir, 'api', 'dev-key');
 }
 
-/** The stored development key, or undefined when none was made yet. */
+/** The stored development key, or undefined when none was made yet; refused when others may read it or it is too short. */
 export function readDevelopmentKey(stateDir: string): string | undefined {
-  try {
-    const key = readFileSync(developmentKeyPath(stateDir), 'utf8').trim();
-    return key || undefined;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return readSecretFile(developmentKeyPath(stateDir), 'the development API key file', MIN_KEY_LENGTH);
 }
 
 /** The stored key, or a new one written with mode 0600; `created` says which. */
