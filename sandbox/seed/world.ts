@@ -134,10 +134,10 @@ const USERS: WorldUser[] = [
   { username: 'integration@retail.example', firstName: 'Retail', lastName: 'Integration', email: 'integration@retail.example', title: 'Integration', active: true, currency: 'USD' },
   { username: 'ana.agent@retail.example', firstName: 'Ana', lastName: 'Alves', email: 'ana.agent@retail.example', title: 'Service Agent', active: true, currency: 'USD' },
   { username: 'bo.agent@retail.example', firstName: 'Bo', lastName: 'Berg', email: 'bo.agent@retail.example', title: 'Service Agent', active: true, currency: 'EUR' },
-  { username: 'sam.supervisor@retail.example', firstName: 'Sam', lastName: 'Stone', email: 'sam.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'USD', refundApprovalLimit: 200_000 },
+  { username: 'sam.supervisor@retail.example', firstName: 'Sam', lastName: 'Stone', email: 'sam.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'USD', refundApprovalLimit: 1_000_000 },
   { username: 'kim.supervisor@retail.example', firstName: 'Kim', lastName: 'Keller', email: 'kim.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'USD', refundApprovalLimit: 5_000 },
-  { username: 'eva.supervisor@retail.example', firstName: 'Eva', lastName: 'Engel', email: 'eva.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'EUR', refundApprovalLimit: 200_000 },
-  { username: 'uma.supervisor@retail.example', firstName: 'Uma', lastName: 'Usher', email: 'uma.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'GBP', refundApprovalLimit: 200_000 },
+  { username: 'eva.supervisor@retail.example', firstName: 'Eva', lastName: 'Engel', email: 'eva.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'EUR', refundApprovalLimit: 1_000_000 },
+  { username: 'uma.supervisor@retail.example', firstName: 'Uma', lastName: 'Usher', email: 'uma.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'GBP', refundApprovalLimit: 1_000_000 },
   { username: 'lee.former@retail.example', firstName: 'Lee', lastName: 'Lang', email: 'lee.former@retail.example', title: 'Service Supervisor', active: false, currency: 'USD', refundApprovalLimit: 1_000_000 },
 ];
 

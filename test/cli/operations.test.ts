@@ -4,6 +4,7 @@ import type { CaseResolutionState } from '../../src/workflows/case-resolution';
 import { workflowIds } from '../../src/workflows/lib/case-context';
 import type { RefundResult } from '../../src/workflows/refund';
 import { admin } from '../helpers/sandbox';
+import { userId } from '../helpers/users';
 import { testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { systemQueuesOf } from '../workers/fake-activities';
 import { eventually, openCase } from '../workflows/case-resolution-world';
@@ -59,12 +60,12 @@ describe('retailctl operations: choose, reset, schedules', function () {
     const waiting = jsonOf<{ workflowId: string; process: ProcessDescription }>(started);
     assert.deepEqual([waiting.workflowId, waiting.process.stage], [workflowId, 'awaiting-agent']);
 
-    const invalid = await fx.cli('choose', kase.caseNumber, '--resolution', 'refund', '--agent', 'ana', '--lines', '999:1');
+    const invalid = await fx.cli('choose', kase.caseNumber, '--resolution', 'refund', '--agent', userId(fx.sandbox, 'agent'), '--lines', '999:1');
     assert.equal(invalid.code, 2, invalid.stderr);
     assert.ok(isOneLineError(invalid));
     assert.match(invalid.stderr, /InvalidChoiceError/);
 
-    const chosen = await fx.cli('choose', kase.caseNumber, '--resolution', 'refund', '--agent', 'ana', '--lines', '10:1', '--note', 'goodwill', '--wait', '--json');
+    const chosen = await fx.cli('choose', kase.caseNumber, '--resolution', 'refund', '--agent', userId(fx.sandbox, 'agent'), '--lines', '10:1', '--note', 'goodwill', '--wait', '--json');
     assert.equal(chosen.code, 0, chosen.stderr);
     const answer = jsonOf<{ accepted: boolean; resolution: string; process: ProcessDescription }>(chosen);
     assert.deepEqual([answer.accepted, answer.resolution, answer.process.status], [true, 'refund', 'COMPLETED']);
