@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { MoneySchema } from './money';
 
 /** A Salesforce User record id: key prefix 005, 15 or 18 characters. */
-export const SalesforceUserIdSchema = z.string().regex(/^005[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/, 'a Salesforce User Id (005…, 15 or 18 characters)');
+export const SALESFORCE_USER_ID = /^005[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/;
+export const SALESFORCE_USER_ID_MESSAGE = 'a Salesforce User Id (005…, 15 or 18 characters)';
+export const SalesforceUserIdSchema = z.string().regex(SALESFORCE_USER_ID, SALESFORCE_USER_ID_MESSAGE);
 export type SalesforceUserId = z.infer<typeof SalesforceUserIdSchema>;
 
 /** Who may decide: a Salesforce user, active or not, with the refund amount they may approve (none: an agent). */
@@ -21,7 +23,7 @@ export type SalesforceUser = z.infer<typeof SalesforceUserSchema>;
 export function sameSalesforceUser(user: Pick<SalesforceUser, 'userId' | 'email' | 'username'>, other: string | undefined): boolean {
   if (!other?.trim()) return false;
   const given = other.trim();
-  if (/^005[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/.test(given)) return given.slice(0, 15) === user.userId.slice(0, 15);
+  if (SALESFORCE_USER_ID.test(given)) return given.slice(0, 15) === user.userId.slice(0, 15);
   const lower = given.toLowerCase();
   return lower === user.email?.toLowerCase() || lower === user.username?.toLowerCase();
 }

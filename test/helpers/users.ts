@@ -4,6 +4,7 @@ import { seededUserId } from '../../sandbox/systems/salesforce/state';
 /** The seeded Salesforce users (sandbox/seed/world.ts) by role. */
 export const seededUsers = {
   agent: 'ana.agent@retail.example',
+  agentEur: 'bo.agent@retail.example',
   supervisorUsd: 'sam.supervisor@retail.example',
   /** A USD supervisor whose limit is 50.00. */
   smallLimitUsd: 'kim.supervisor@retail.example',

@@ -1,7 +1,8 @@
-import { SalesforceUserIdSchema } from '../../../domain/salesforce-user';
+import { SALESFORCE_USER_ID, SALESFORCE_USER_ID_MESSAGE } from '../../../domain/salesforce-user';
 import { z } from './zod';
 
-const userId = (role: string) => SalesforceUserIdSchema.openapi({ description: `The ${role}'s Salesforce User Id (005…, 15 or 18 characters); Salesforce confirms the user is active first`, example: '005000000000000AAA' });
+// Built here (not the domain's schema): only schemas made after extendZodWithOpenApi carry .openapi().
+const userId = (role: string) => z.string().regex(SALESFORCE_USER_ID, SALESFORCE_USER_ID_MESSAGE).openapi({ description: `The ${role}'s Salesforce User Id (005…, 15 or 18 characters); Salesforce confirms the user is active first`, example: '005000000000000AAA' });
 
 export const ProcessSchema = z
   .object({
