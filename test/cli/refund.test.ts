@@ -117,7 +117,7 @@ describe('retailctl drives refunds', function () {
       fx.cli('terminate', workflowIds.refund(terminated.caseNumber), '--reason', 'operator test'),
     ]);
     assert.equal(cancel.code, 0, cancel.stderr);
-    assert.deepEqual(jsonOf(cancel), { workflowId: workflowIds.refund(cancelled.caseNumber), reason: 'customer withdrew', cancelRequested: true });
+    assert.deepEqual(jsonOf(cancel), { workflowId: workflowIds.refund(cancelled.caseNumber), type: 'refund', reason: 'customer withdrew', cancelRequested: true });
     assert.equal(terminate.code, 0, terminate.stderr);
     assert.match(terminate.stdout, /terminated/);
 
