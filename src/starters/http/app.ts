@@ -57,6 +57,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 512 },
     // Behind a load balancer request.ip is the client only when the proxies are named (API_TRUST_PROXY).
     trustProxy: trustProxyOption(deps.api.trustProxy),
+    // The router's own refusals (an over-long path parameter, a malformed URL) are problem documents too, and a documented 400.
+    frameworkErrors: (err, request, reply) => {
+      reply.header('x-request-id', request.id);
+      const detail = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : 'the URL is malformed';
+      return sendProblem(request, reply, new Problem(400, 'validation', 'Invalid request', detail, { errors: [{ path: 'path', code: 'invalid', message: detail }] }));
+    },
   });
 
   app.addHook('onRequest', async (request, reply) => {
