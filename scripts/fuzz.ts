@@ -22,7 +22,7 @@ import { projectRoot } from './temporal-cli';
  * error a problem document. The API runs here in its fuzz profile (one key with every scope, limits
  * raised for the run) against a dev server, the sandbox and the real workers. Not part of `npm test`.
  *
- * FUZZ_MAX_EXAMPLES (per operation and phase, default 150) sizes the run; the request count comes
+ * FUZZ_MAX_EXAMPLES (per operation and phase, default 250) sizes the run; the request count comes
  * from the API's own metrics, so it is what the server answered, not what was planned.
  */
 const venv = join(projectRoot, '.tools', 'fuzz-venv');
@@ -59,7 +59,7 @@ async function answered(url: string): Promise<{ total: number; byStatus: Record<
 
 async function main(): Promise<number> {
   ensureSchemathesis();
-  const maxExamples = process.env.FUZZ_MAX_EXAMPLES ?? '150';
+  const maxExamples = process.env.FUZZ_MAX_EXAMPLES ?? '250';
   const env = await getTestEnv();
   const sandbox = await startTestSandbox();
   const config = configFor(sandbox, { ...isolatedQueueEnv('fuzz'), LOG_LEVEL: 'error' });

@@ -53,7 +53,7 @@ export class ApprovalDesk {
       },
     );
     setHandler(refundApprovalSignal, async (approval) => {
-      if (this.checking) await condition(() => !this.checking);
+      while (this.checking) await condition(() => !this.checking);
       this.checking = true;
       try {
         if (this.closed || this.decision) throw refuse(ApprovalRejections.notAwaiting, 'the refund no longer waits for approval');
