@@ -18,6 +18,7 @@ import { refundSystems, run, type ProxyKind } from './refund/systems';
 import { isRejection, undoableSteps } from './refund/undoable';
 
 export * from './refund/definitions';
+export { DeciderRejections } from './lib/deciders';
 
 /** The audit line for a supervisor's decision: the Salesforce user and the caller that passed it on. */
 const decider = (a: RefundApprovalOutcome) => `${a.approverName ?? a.approver} (${a.approver}${a.caller ? `, via ${a.caller}` : ''})`;
@@ -239,4 +240,3 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
     });
   }
 }
-export { DeciderRejections } from './lib/deciders';

@@ -140,4 +140,18 @@ describe('retailctl operations: choose, reset, schedules', function () {
       await handle.delete();
     }
   });
+
+  it('cancels a process that is not a case\'s (operators are trusted here) and says what it cancels', async () => {
+    const [forHuman, forScript] = [uniqueName('order/SO'), uniqueName('order/SO')];
+    // No worker polls this queue: the orderSync processes stay as started until the cancel.
+    const idle = uniqueName('idle');
+    for (const workflowId of [forHuman, forScript]) await fx.env.client.workflow.start('orderSync', { taskQueue: idle, workflowId, args: [{}] });
+    const [human, json] = await Promise.all([fx.cli('cancel', forHuman, '--reason', 'operator'), fx.cli('cancel', forScript, '--reason', 'operator', '--json')]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, new RegExp(`cancelling orderSync process ${forHuman} \\(not a case process\\)`));
+    assert.equal(json.code, 0, json.stderr);
+    const answer = jsonOf<{ type: string; note: string }>(json);
+    assert.deepEqual([answer.type, answer.note], ['orderSync', `cancelling orderSync process ${forScript} (not a case process)`]);
+    for (const workflowId of [forHuman, forScript]) await fx.env.client.workflow.getHandle(workflowId).terminate('test over');
+  });
 });

@@ -21,7 +21,7 @@ export function lifecycleCommands(): Command[] {
         // Operators may cancel any process here; one that is not a case process is named, so nobody cancels an order's sync by mistake unawares.
         const requested = await cancelProcess(client, workflowId, flags.reason);
         const caseProcess = (caseProcessTypes as readonly string[]).includes(requested.type);
-        const note = caseProcess ? undefined : `cancelling a ${requested.type} process (not a case process)`;
+        const note = caseProcess ? undefined : `cancelling ${requested.type} process ${workflowId} (not a case process)`;
         emit(ctx, { ...requested, cancelRequested: true, ...(note ? { note } : {}) }, () =>
           record({ 'workflow id': workflowId, type: requested.type, 'cancel requested': 'yes', reason: flags.reason, ...(note ? { note } : {}) }),
         );
