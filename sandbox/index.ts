@@ -19,7 +19,8 @@ export interface SandboxOptions {
   world?: WorldOptions;
   /** Where the ERP and warehouse send their webhooks (the orchestrator's event API). */
   webhookUrl?: string;
-  webhookSecret?: string;
+  /** One secret for both senders, or each its own (the ERP signs as source erp, the warehouse as warehouse). */
+  webhookSecret?: string | Partial<Record<'erp' | 'warehouse', string>>;
   only?: SandboxSystemKey[];
 }
 
@@ -28,6 +29,12 @@ export interface Sandbox {
   urls: Partial<Record<SandboxSystemKey, string>>;
   world: () => World;
   close: () => Promise<void>;
+}
+
+/** The secret a system signs its webhooks with: its source's own, or the shared one. */
+function webhookSecretFor(key: SandboxSystemKey, secret: SandboxOptions['webhookSecret']): string | undefined {
+  if (typeof secret !== 'object') return secret;
+  return key === 'erpCloud' ? secret.erp : key === 'warehouse' ? secret.warehouse : undefined;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -43,7 +50,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         host: options.host,
         stateDir: options.stateDir,
         world,
-        options: { webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret },
+        options: { webhookUrl: options.webhookUrl, webhookSecret: webhookSecretFor(key, options.webhookSecret) },
       });
     }
   } catch (err) {

@@ -18,7 +18,11 @@ async function main(): Promise<void> {
     ports,
     stateDir: resolve(process.env.SANDBOX_STATE_DIR ?? '.state/sandbox'),
     webhookUrl: process.env.SANDBOX_WEBHOOK_URL,
-    webhookSecret: process.env.SANDBOX_WEBHOOK_SECRET,
+    // Per sender (as off-loopback deployments need), falling back to the one shared secret.
+    webhookSecret: {
+      erp: process.env.SANDBOX_WEBHOOK_SECRET_ERP || process.env.SANDBOX_WEBHOOK_SECRET,
+      warehouse: process.env.SANDBOX_WEBHOOK_SECRET_WAREHOUSE || process.env.SANDBOX_WEBHOOK_SECRET,
+    },
   });
   for (const [name, url] of Object.entries(sandbox.urls)) console.log(`sandbox ${name.padEnd(10)} ${url}   (admin: ${url}/__sandbox/health)`);
   const stop = async () => {

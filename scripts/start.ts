@@ -165,7 +165,13 @@ async function main(): Promise<void> {
     const apiPort = Number(process.env.API_PORT ?? 3000);
     const sharedSecret = isLoopbackHost(process.env.API_HOST || '127.0.0.1') ? process.env.EVENTS_HMAC_SECRET || ensureWebhookSecret(config.stateDir) : undefined;
     const webhookSecret = process.env.SANDBOX_WEBHOOK_SECRET || sharedSecret;
-    const webhooks = { SANDBOX_WEBHOOK_URL: process.env.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${apiPort}/v1/events`, ...(webhookSecret ? { SANDBOX_WEBHOOK_SECRET: webhookSecret } : {}) };
+    const webhooks = {
+      SANDBOX_WEBHOOK_URL: process.env.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${apiPort}/v1/events`,
+      ...(webhookSecret ? { SANDBOX_WEBHOOK_SECRET: webhookSecret } : {}),
+      // The sandbox's ERP and warehouse sign with their sources' own secrets when those are set.
+      SANDBOX_WEBHOOK_SECRET_ERP: process.env.SANDBOX_WEBHOOK_SECRET_ERP || process.env.EVENTS_HMAC_SECRET_ERP,
+      SANDBOX_WEBHOOK_SECRET_WAREHOUSE: process.env.SANDBOX_WEBHOOK_SECRET_WAREHOUSE || process.env.EVENTS_HMAC_SECRET_WAREHOUSE,
+    };
     const sandbox = startChild('sandbox', 'sandbox/main.ts', { ...sandboxEnv(urls), ...webhooks }, 10_000);
     children.push(sandbox);
     await waitFor('the sandbox systems to answer', sandbox, 60_000, async () => (await Promise.all(Object.values(urls).map((u) => httpOk(`${u}/__sandbox/health`)))).every(Boolean));
