@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     const posting = await runConcurrently(batches.length, concurrency, async (i) => {
       const { source, events } = batches[i];
       const raw = JSON.stringify({ events });
-      const res = await fetch(`${url}/v1/events/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-retail-signature': sign(secret, raw, Math.floor(Date.now() / 1000)) }, body: raw });
+      const res = await fetch(`${url}/v1/events/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-retail-signature': sign(secret, source, raw, Math.floor(Date.now() / 1000)) }, body: raw });
       const body = (await res.json()) as { accepted: number };
       if (res.status !== 202) throw new Error(`POST /v1/events/${source}: ${res.status} ${JSON.stringify(body)}`);
       accepted += body.accepted;

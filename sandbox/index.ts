@@ -21,7 +21,8 @@ export interface SandboxOptions {
   world?: WorldOptions;
   /** Where the ERP and warehouse send their webhooks (the orchestrator's event API). */
   webhookUrl?: string;
-  webhookSecret?: string;
+  /** One secret for both senders, or each its own (the ERP signs as source erp, the warehouse as warehouse). */
+  webhookSecret?: string | Partial<Record<'erp' | 'warehouse', string>>;
   /** PEM certificate or public key of the Salesforce connected app, for the JWT bearer flow. */
   salesforceJwtCertificate?: string;
   only?: SandboxSystemKey[];
@@ -38,6 +39,12 @@ export interface Sandbox {
   close: () => Promise<void>;
 }
 
+/** The secret a system signs its webhooks with: its source's own, or the shared one. */
+function webhookSecretFor(key: SandboxSystemKey, secret: SandboxOptions['webhookSecret']): string | undefined {
+  if (typeof secret !== 'object') return secret;
+  return key === 'erpCloud' ? secret.erp : key === 'warehouse' ? secret.warehouse : undefined;
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   let cached: World | undefined;
   const world = () => (cached ??= buildWorld(options.world));
@@ -52,7 +59,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         host: options.host,
         stateDir: options.stateDir,
         world,
-        options: { webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret, jwtCertificate: options.salesforceJwtCertificate },
+        options: { webhookUrl: options.webhookUrl, webhookSecret: webhookSecretFor(key, options.webhookSecret), jwtCertificate: options.salesforceJwtCertificate },
       });
     }
     const org = running.salesforce as RunningSystem<SalesforceState> | undefined;

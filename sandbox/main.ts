@@ -19,7 +19,11 @@ async function main(): Promise<void> {
     ports,
     stateDir: resolve(process.env.SANDBOX_STATE_DIR ?? '.state/sandbox'),
     webhookUrl: process.env.SANDBOX_WEBHOOK_URL,
-    webhookSecret: process.env.SANDBOX_WEBHOOK_SECRET,
+    // Per sender (as off-loopback deployments need), falling back to the one shared secret.
+    webhookSecret: {
+      erp: process.env.SANDBOX_WEBHOOK_SECRET_ERP || process.env.SANDBOX_WEBHOOK_SECRET,
+      warehouse: process.env.SANDBOX_WEBHOOK_SECRET_WAREHOUSE || process.env.SANDBOX_WEBHOOK_SECRET,
+    },
     salesforceJwtCertificate: process.env.SANDBOX_SALESFORCE_JWT_CERT_FILE ? readFileSync(process.env.SANDBOX_SALESFORCE_JWT_CERT_FILE, 'utf8') : undefined,
     pubsubPort: envPort('SANDBOX_PUBSUB_PORT'),
   });

@@ -7,6 +7,7 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { configFromEnv, type Config } from '../src/config';
 import { intakeConfigFromEnv } from '../src/config/intake';
+import { isLoopbackHost } from '../src/config/api';
 import { ensureWebhookSecret } from '../src/starters/http/events/webhook-secret';
 import { describeDeployment, setCurrentVersion, versionExists } from '../src/client/versions';
 import { createClient } from '../src/temporal/client';
@@ -198,10 +199,18 @@ async function main(): Promise<void> {
     client = await createClient(config);
     await client.workflowService.describeNamespace({ namespace: config.temporal.namespace });
 
-    // The ERP's and the warehouse's webhooks go to the API's event route, signed with one shared secret.
+    // The ERP's and the warehouse's webhooks go to the API's event route, signed with one shared secret
+    // on a loopback API; off loopback each source has its own (EVENTS_HMAC_SECRET_<SOURCE>, SANDBOX_WEBHOOK_SECRET for the sandbox).
     const apiPort = Number(process.env.API_PORT ?? 3000);
-    const webhookSecret = process.env.EVENTS_HMAC_SECRET || ensureWebhookSecret(config.stateDir);
-    const webhooks = { SANDBOX_WEBHOOK_URL: process.env.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${apiPort}/v1/events`, SANDBOX_WEBHOOK_SECRET: webhookSecret };
+    const sharedSecret = isLoopbackHost(process.env.API_HOST || '127.0.0.1') ? process.env.EVENTS_HMAC_SECRET || ensureWebhookSecret(config.stateDir) : undefined;
+    const webhookSecret = process.env.SANDBOX_WEBHOOK_SECRET || sharedSecret;
+    const webhooks = {
+      SANDBOX_WEBHOOK_URL: process.env.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${apiPort}/v1/events`,
+      ...(webhookSecret ? { SANDBOX_WEBHOOK_SECRET: webhookSecret } : {}),
+      // The sandbox's ERP and warehouse sign with their sources' own secrets when those are set.
+      SANDBOX_WEBHOOK_SECRET_ERP: process.env.SANDBOX_WEBHOOK_SECRET_ERP || process.env.EVENTS_HMAC_SECRET_ERP,
+      SANDBOX_WEBHOOK_SECRET_WAREHOUSE: process.env.SANDBOX_WEBHOOK_SECRET_WAREHOUSE || process.env.EVENTS_HMAC_SECRET_WAREHOUSE,
+    };
     const sandbox = startChild('sandbox', 'sandbox/main.ts', { ...sandboxEnv(urls, config.pubsub.endpoint), ...webhooks, SANDBOX_SALESFORCE_JWT_CERT_FILE: salesforceKey.publicKeyFile }, 10_000);
     children.push(sandbox);
     await waitFor('the sandbox systems to answer', sandbox, 60_000, async () => (await Promise.all(Object.values(urls).map((u) => httpOk(`${u}/__sandbox/health`)))).every(Boolean));
@@ -231,7 +240,7 @@ async function main(): Promise<void> {
     // Hook for the HTTP API (src/starters/http, port 3000): started here once its entry point exists.
     const apiEntry = 'src/starters/http/main.ts';
     if (existsSync(join(projectRoot, apiEntry))) {
-      const api = startChild('api', apiEntry, { TEMPORAL_ADDRESS: config.temporal.address ?? server?.address, EVENTS_HMAC_SECRET: webhookSecret }, 10_000);
+      const api = startChild('api', apiEntry, { TEMPORAL_ADDRESS: config.temporal.address ?? server?.address, ...(sharedSecret ? { EVENTS_HMAC_SECRET: sharedSecret } : {}) }, 10_000);
       children.push(api);
       await waitFor(`the HTTP API on port ${apiPort}`, api, 60_000, () => portInUse('127.0.0.1', apiPort));
     }

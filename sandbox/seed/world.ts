@@ -55,6 +55,18 @@ export interface WorldCase {
   status: 'New' | 'Working';
   openedAt: string;
 }
+/** Salesforce users who work cases: agents (no approval limit), supervisors (a limit in their currency), one who left. */
+export interface WorldUser {
+  username: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  title: 'Service Agent' | 'Service Supervisor' | 'Integration';
+  active: boolean;
+  currency: string;
+  /** Minor units; absent = may not approve refunds. */
+  refundApprovalLimit?: number;
+}
 export interface World {
   seed: number;
   baseDate: string;
@@ -68,6 +80,7 @@ export interface World {
   payments: WorldPayment[];
   shipments: WorldShipment[];
   cases: WorldCase[];
+  users: WorldUser[];
 }
 
 export interface WorldOptions {
@@ -115,6 +128,18 @@ const CITIES: Record<string, string[]> = {
 };
 const CARRIERS = ['UPS', 'DHL', 'FEDEX'];
 const MILESTONE_ORDER: WorldMilestone[] = ['label_created', 'picked_up', 'in_transit', 'out_for_delivery', 'delivered'];
+
+// Fixed, not drawn from the generator: adding users must not move any other seeded record. The first is the integration user the API signs in as.
+const USERS: WorldUser[] = [
+  { username: 'integration@retail.example', firstName: 'Retail', lastName: 'Integration', email: 'integration@retail.example', title: 'Integration', active: true, currency: 'USD' },
+  { username: 'ana.agent@retail.example', firstName: 'Ana', lastName: 'Alves', email: 'ana.agent@retail.example', title: 'Service Agent', active: true, currency: 'USD' },
+  { username: 'bo.agent@retail.example', firstName: 'Bo', lastName: 'Berg', email: 'bo.agent@retail.example', title: 'Service Agent', active: true, currency: 'EUR' },
+  { username: 'sam.supervisor@retail.example', firstName: 'Sam', lastName: 'Stone', email: 'sam.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'USD', refundApprovalLimit: 1_000_000 },
+  { username: 'kim.supervisor@retail.example', firstName: 'Kim', lastName: 'Keller', email: 'kim.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'USD', refundApprovalLimit: 5_000 },
+  { username: 'eva.supervisor@retail.example', firstName: 'Eva', lastName: 'Engel', email: 'eva.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'EUR', refundApprovalLimit: 1_000_000 },
+  { username: 'uma.supervisor@retail.example', firstName: 'Uma', lastName: 'Usher', email: 'uma.supervisor@retail.example', title: 'Service Supervisor', active: true, currency: 'GBP', refundApprovalLimit: 1_000_000 },
+  { username: 'lee.former@retail.example', firstName: 'Lee', lastName: 'Lang', email: 'lee.former@retail.example', title: 'Service Supervisor', active: false, currency: 'USD', refundApprovalLimit: 1_000_000 },
+];
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
@@ -220,7 +245,7 @@ export function buildWorld(options: WorldOptions = {}): World {
     cases.push({ caseNumber: pad(10_000 + i, 8), orderNumber: order.orderNumber, customerId: order.customerId, subject: `${subjects[reason]} (${order.orderNumber})`, reason, status: rand() < 0.7 ? 'New' : 'Working', openedAt: at(int(0, 5)) });
   }
 
-  return { seed, baseDate: base.toISOString(), regions: REGIONS, stores, warehouses, customers, products, stock, orders, payments, shipments, cases };
+  return { seed, baseDate: base.toISOString(), regions: REGIONS, stores, warehouses, customers, products, stock, orders, payments, shipments, cases, users: USERS };
 }
 
 function seedId(rand: () => number, length: number): string {

@@ -1,3 +1,4 @@
+import { seededUserId } from '../../sandbox/systems/salesforce/state';
 import { chooseResolution } from '../../src/client';
 import { caseResolution } from '../../src/workflows';
 import { caseResolutionStateQuery } from '../../src/workflows/case-resolution';
@@ -13,7 +14,7 @@ export const recorder = (): Recording => {
   const workflowId = workflowIds.caseResolution(caseNumber);
   return {
     workflowId,
-    run: async (client, config) => {
+    run: async (client, config, sandbox) => {
       const { salesforce, erp, warehouse, payments } = config.taskQueues;
       const handle = await client.workflow.start(caseResolution, {
         taskQueue: config.taskQueues.orchestration,
@@ -24,7 +25,8 @@ export const recorder = (): Recording => {
         if ((await handle.query(caseResolutionStateQuery)).stage === 'awaiting-agent') break;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      await chooseResolution(client, caseNumber, { resolution: 'refund', agent: 'recorder', lines: [{ lineNumber: 10, quantity: 1 }] });
+      const agent = seededUserId(sandbox.world(), 'ana.agent@retail.example');
+      await chooseResolution(client, caseNumber, { resolution: 'refund', agent, lines: [{ lineNumber: 10, quantity: 1 }], caller: 'recorder' });
       await handle.result();
     },
   };

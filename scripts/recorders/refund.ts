@@ -1,4 +1,4 @@
-import type { SalesforceState } from '../../sandbox/systems/salesforce/state';
+import { seededUserId, type SalesforceState } from '../../sandbox/systems/salesforce/state';
 import { approveRefundUpdate, refundStateQuery, type refund } from '../../src/workflows/refund';
 import type { Recording } from './recording';
 
@@ -41,7 +41,10 @@ export const recorder = (): Recording => {
         if (state?.stage === 'awaiting-approval') break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      await handle.executeUpdate(approveRefundUpdate, { args: [{ decision: 'approve', approver: 'recorder', note: 'recorded for the replay test' }] });
+      // A seeded supervisor whose limit covers the order in its currency.
+      const supervisor = { USD: 'sam.supervisor@retail.example', EUR: 'eva.supervisor@retail.example', GBP: 'uma.supervisor@retail.example' }[order.currency]!;
+      const approver = seededUserId(world, supervisor);
+      await handle.executeUpdate(approveRefundUpdate, { args: [{ decision: 'approve', approver, note: 'recorded for the replay test', caller: 'recorder' }] });
       await handle.result();
     },
   };

@@ -66,6 +66,10 @@ export function createSalesforceActivities(sf: SalesforceConnector, pubsub?: Pub
     async getCaseByNumber(caseNumber: string) {
       return asActivity(() => sf.getCaseByNumber(caseNumber));
     },
+    /** Who is deciding: read before an approval or a choice is accepted. */
+    async getSalesforceUser(userId: string) {
+      return asActivity(() => sf.getUser(userId));
+    },
     async getSalesforceCustomer(customerId: string) {
       return asActivity(() => sf.getCustomer(customerId));
     },

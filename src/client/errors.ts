@@ -34,3 +34,16 @@ export class UpdateRejectedError extends Error {
     super(message);
   }
 }
+
+/** The process exists but is not of a type this call may reach (an approval sent to a case resolution, a cancel of an order's sync). */
+export class WrongProcessTypeError extends Error {
+  override readonly name = 'WrongProcessTypeError';
+  readonly type = 'WrongProcessTypeError';
+  constructor(
+    readonly workflowId: string,
+    readonly processType: string,
+    readonly expected: readonly string[],
+  ) {
+    super(`process ${workflowId} is a ${processType}; this call reaches ${expected.join(' or ')} processes only`);
+  }
+}

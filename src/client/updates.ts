@@ -4,11 +4,14 @@ import { chooseResolutionUpdate, type AgentChoice, type AgentChoiceAccepted } fr
 import { workflowIds } from '../workflows/lib/case-context';
 import { approveRefundUpdate } from '../workflows/refund';
 import { UpdateRejectedError } from './errors';
-import { notFoundOrClosed } from './handles';
+import { notFoundOrClosed, requireRunningOfType } from './handles';
 
 export interface RefundDecisionOptions {
+  /** The deciding Salesforce User Id (005…). */
   approver: string;
   note?: string;
+  /** Who passes the decision on (API key name, retailctl): recorded in the refund's audit trail. */
+  caller?: string;
   /** Defaults to refund/{caseNumber}; give it when addressing the process by id. */
   workflowId?: string;
 }
@@ -25,21 +28,23 @@ export async function rejectRefund(client: Client, caseNumber: string, options: 
 
 async function decideRefund(client: Client, caseNumber: string, decision: 'approve' | 'reject', options: RefundDecisionOptions) {
   const workflowId = options.workflowId ?? workflowIds.refund(caseNumber);
-  return runUpdate(client, workflowId, approveRefundUpdate, { decision, approver: options.approver, note: options.note });
+  return runUpdate(client, workflowId, 'refund', approveRefundUpdate, { decision, approver: options.approver, note: options.note, caller: options.caller });
 }
 
 /** The agent's choice for a case the policy could not decide (case-resolution's `chooseResolution` update). */
 export async function chooseResolution(client: Client, caseNumber: string, choice: AgentChoice, options: { workflowId?: string } = {}): Promise<AgentChoiceAccepted> {
-  return runUpdate(client, options.workflowId ?? workflowIds.caseResolution(caseNumber), chooseResolutionUpdate, choice);
+  return runUpdate(client, options.workflowId ?? workflowIds.caseResolution(caseNumber), 'caseResolution', chooseResolutionUpdate, choice);
 }
 
 /**
- * Runs an update and maps its failures: the workflow's refusal → UpdateRejectedError with the
- * failure's type as `reason`; an unknown or closed workflow → ProcessNotFoundError / ProcessClosedError.
+ * Runs an update on a running process of the given type and maps its failures: the workflow's refusal
+ * → UpdateRejectedError with the failure's type as `reason`; an unknown, closed or other-typed workflow
+ * → ProcessNotFoundError / ProcessClosedError / WrongProcessTypeError (the process is not touched).
  */
-async function runUpdate<Ret, Arg>(client: Client, workflowId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+async function runUpdate<Ret, Arg>(client: Client, workflowId: string, type: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+  const { runId } = await requireRunningOfType(client, workflowId, [type]);
   try {
-    return await client.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg] });
+    return await client.workflow.getHandle(workflowId, runId).executeUpdate(update, { args: [arg] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause;

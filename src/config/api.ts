@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
  * HTTP API settings (src/starters/http), validated once at start-up like the rest of the config.
  * Keys are kept as sha256 hashes only: a leaked config file does not leak a usable key.
  */
-export const ApiScopes = ['start', 'signal', 'read', 'events'] as const;
+// operate: cancel processes that are not a case's (order sync, backfill, reconciliation): an operator's power, not a Flow's.
+export const ApiScopes = ['start', 'signal', 'read', 'events', 'operate'] as const;
 export const ApiScopeSchema = z.enum(ApiScopes);
 export type ApiScope = z.infer<typeof ApiScopeSchema>;
 
@@ -18,6 +20,22 @@ export const ApiKeySchema = z.strictObject({
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
 const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * fastify's trustProxy: false (the socket's address is the client), a hop count (that many proxies in
+ * front), or the proxies' addresses/CIDRs. Only then is X-Forwarded-For believed, per client limits included.
+ */
+export const TrustProxySchema = z.union([z.literal(false), z.number().int().min(1).max(10), z.array(z.string().min(1).max(64)).min(1)]);
+export type TrustProxy = z.infer<typeof TrustProxySchema>;
+
+/** API_TRUST_PROXY: unset/false, a hop count ("1"), or a comma-separated address list ("10.0.0.0/8,127.0.0.1"). */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const text = value?.trim() ?? '';
+  if (text === '' || text.toLowerCase() === 'false') return false;
+  if (text.toLowerCase() === 'true') throw new Error('invalid configuration: API_TRUST_PROXY=true would believe any client\'s X-Forwarded-For; give the hop count or the proxies\' addresses');
+  if (/^\d+$/.test(text)) return Number(text);
+  return text.split(',').map((a) => a.trim()).filter(Boolean);
+}
 
 export const ApiConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
@@ -36,6 +54,7 @@ export const ApiConfigSchema = z.object({
   idempotencyTtlMs: positiveInt.default(24 * 60 * 60 * 1000),
   /** The externally visible base URL, advertised as the spec's server. */
   publicUrl: z.string().url().optional(),
+  trustProxy: TrustProxySchema.default(false),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 export type ApiConfigInput = z.input<typeof ApiConfigSchema>;
@@ -49,6 +68,7 @@ type Env = Record<string, string | undefined>;
 
 /** API_HOST, API_PORT, RETAIL_API_KEYS (JSON), RETAIL_API_KEY (every scope), API_* limits. */
 export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
+  const trustProxy = parseTrustProxy(env.API_TRUST_PROXY);
   let keys: unknown = [];
   if (env.RETAIL_API_KEYS?.trim()) {
     try {
@@ -69,6 +89,7 @@ export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
     readyTimeoutMs: env.API_READY_TIMEOUT_MS || undefined,
     idempotencyTtlMs: env.API_IDEMPOTENCY_TTL_MS || undefined,
     publicUrl: env.API_PUBLIC_URL || undefined,
+    trustProxy,
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${['api', ...i.path].join('.')}: ${i.message}`).join('; ');
@@ -80,4 +101,11 @@ export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
 /** The API settings from defaults plus overrides (tests and embedding). */
 export function apiConfig(input: ApiConfigInput = {}): ApiConfig {
   return ApiConfigSchema.parse(input);
+}
+
+/** A listener only this machine can reach: the only place a generated key or a shared webhook secret is acceptable. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '[::1]';
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventSources, type EventSource } from '../domain/order-event';
+import { isLoopbackHost } from './api';
 import { OrderSyncSettingsSchema } from '../workflows/order-sync/settings';
 
 export { OrderSyncSettingsSchema, type OrderSyncSettings, type OrderSyncSettingsInput } from '../workflows/order-sync/settings';
@@ -21,6 +22,11 @@ export const EventsConfigSchema = z.object({
   maxEventsPerRequest: positiveInt.default(500),
   /** signalWithStart calls in flight per request. */
   signalConcurrency: positiveInt.default(16),
+  /** Signed requests each source may send per window (per source, whatever addresses its senders use). */
+  rateLimitPerSource: positiveInt.default(1200),
+  /** Requests with a missing or bad signature per client address per window, before 429. */
+  rateLimitUnsignedPerAddress: positiveInt.default(60),
+  rateLimitWindowMs: positiveInt.default(60_000),
   orderSync: OrderSyncSettingsSchema.prefault({}),
 });
 export type EventsConfig = z.infer<typeof EventsConfigSchema>;
@@ -32,9 +38,10 @@ const num = (v: string | undefined) => (v ? Number(v) : undefined);
 const bool = (v: string | undefined) => (v === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()));
 
 /**
- * EVENTS_HMAC_SECRET (every source) or EVENTS_HMAC_SECRET_ERP / _WAREHOUSE / _CARRIER / _PAYMENTS,
+ * EVENTS_HMAC_SECRET (every source; loopback API only) or EVENTS_HMAC_SECRET_ERP / _WAREHOUSE / _CARRIER / _PAYMENTS,
  * EVENTS_TOLERANCE_SECONDS, EVENTS_REQUIRE_API_KEY, EVENTS_BODY_LIMIT_BYTES, EVENTS_MAX_PER_REQUEST,
- * EVENTS_SIGNAL_CONCURRENCY, ORDER_SYNC_COALESCE_WINDOW, ORDER_SYNC_MAX_COALESCE_WINDOW, ORDER_SYNC_MAX_HISTORY_EVENTS,
+ * EVENTS_SIGNAL_CONCURRENCY, EVENTS_RATE_LIMIT_PER_SOURCE, EVENTS_RATE_LIMIT_UNSIGNED_PER_ADDRESS,
+ * EVENTS_RATE_LIMIT_WINDOW_MS, ORDER_SYNC_COALESCE_WINDOW, ORDER_SYNC_MAX_COALESCE_WINDOW, ORDER_SYNC_MAX_HISTORY_EVENTS,
  * ORDER_SYNC_CLOSE_AFTER_COMPLETE_GRACE, ORDER_SYNC_DEDUP_MEMORY.
  */
 export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
@@ -43,6 +50,7 @@ export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
     const secret = env[`EVENTS_HMAC_SECRET_${source.toUpperCase()}`] || env.EVENTS_HMAC_SECRET;
     if (secret) secrets[source] = secret;
   }
+  requireOwnSecretsOffLoopback(env, secrets);
   const parsed = EventsConfigSchema.safeParse({
     secrets,
     toleranceSeconds: env.EVENTS_TOLERANCE_SECONDS || undefined,
@@ -50,6 +58,9 @@ export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
     bodyLimitBytes: env.EVENTS_BODY_LIMIT_BYTES || undefined,
     maxEventsPerRequest: env.EVENTS_MAX_PER_REQUEST || undefined,
     signalConcurrency: env.EVENTS_SIGNAL_CONCURRENCY || undefined,
+    rateLimitPerSource: env.EVENTS_RATE_LIMIT_PER_SOURCE || undefined,
+    rateLimitUnsignedPerAddress: env.EVENTS_RATE_LIMIT_UNSIGNED_PER_ADDRESS || undefined,
+    rateLimitWindowMs: env.EVENTS_RATE_LIMIT_WINDOW_MS || undefined,
     orderSync: {
       coalesceWindow: env.ORDER_SYNC_COALESCE_WINDOW || undefined,
       maxCoalesceWindow: env.ORDER_SYNC_MAX_COALESCE_WINDOW || undefined,
@@ -63,6 +74,24 @@ export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
     throw new Error(`invalid configuration: ${problems}`);
   }
   return parsed.data;
+}
+
+/**
+ * One secret for every sender means any of them can speak for the others: acceptable only on a loopback
+ * API (local development), where every sender is this machine. Anywhere else each source has its own.
+ */
+function requireOwnSecretsOffLoopback(env: Env, secrets: Partial<Record<EventSource, string>>): void {
+  const host = env.API_HOST || '127.0.0.1';
+  if (isLoopbackHost(host)) return;
+  if (env.EVENTS_HMAC_SECRET) {
+    throw new Error(
+      `invalid configuration: EVENTS_HMAC_SECRET (one secret shared by every event source) is accepted only when the API listens on loopback, and API_HOST is ${host}; ` +
+        'give each source its own secret: EVENTS_HMAC_SECRET_ERP, _WAREHOUSE, _CARRIER, _PAYMENTS',
+    );
+  }
+  const configured = Object.entries(secrets);
+  const shared = configured.filter(([source, secret]) => configured.some(([other, s]) => other !== source && s === secret)).map(([source]) => source);
+  if (shared.length) throw new Error(`invalid configuration: the event sources ${shared.join(', ')} share one secret; off loopback each source needs its own (EVENTS_HMAC_SECRET_<SOURCE>)`);
 }
 
 /** The event settings from defaults plus overrides (tests and embedding). */

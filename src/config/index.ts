@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PayloadCodecConfigSchema, payloadCodecInput } from './codec';
+import { redact, SECRET_FIELD } from '../observability/redact';
 
 /**
  * Environment → typed configuration, validated once at start-up. Defaults point at the local
@@ -203,17 +204,19 @@ export function configFromEnv(env: Env = process.env): Config {
   return parsed.data;
 }
 
-/** The configuration with secrets masked, for the start-up banner. */
+/** The configuration with secrets masked, for the start-up banner: secret-named fields at any depth, credentials in URLs. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  const mask = (v?: string) => (v ? `${v.slice(0, 2)}***` : undefined);
-  return {
-    ...config,
-    temporal: { ...config.temporal, apiKey: mask(config.temporal.apiKey) },
-    salesforce: { ...config.salesforce, clientSecret: mask(config.salesforce.clientSecret), password: mask(config.salesforce.password), jwtKey: config.salesforce.jwtKey ? '***' : undefined },
-    erp: { ...config.erp, cloudApiKey: mask(config.erp.cloudApiKey), legacyPassword: mask(config.erp.legacyPassword) },
-    warehouse: { ...config.warehouse, apiKey: mask(config.warehouse.apiKey) },
-    payments: { ...config.payments, apiKey: mask(config.payments.apiKey) },
-    carrier: { ...config.carrier, apiKey: mask(config.carrier.apiKey) },
-    payloadCodec: { ...config.payloadCodec, keys: config.payloadCodec.keys.map((k) => k.id) },
+  // Payload keys by id only: the banner must never show a key.
+  return redact({ ...config, payloadCodec: { ...config.payloadCodec, keys: config.payloadCodec.keys.map((k) => k.id) } }) as Record<string, unknown>;
+}
+
+/** The secret values of the configuration, so logs mask them wherever they appear (rememberSecrets). */
+export function secretValues(config: Config): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown, key = ''): void => {
+    if (typeof value === 'string' && SECRET_FIELD.test(key)) found.push(value);
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, k);
   };
+  walk(config);
+  return found;
 }

@@ -17,6 +17,9 @@ const OrderNumber = z
   .max(64)
   .regex(/^[^/\s]+$/, 'no "/" or spaces (it becomes the workflow id and the Salesforce external id)');
 const EventId = z.string().min(1).max(128);
+// Every text field has a ceiling: a signed sender's bug must not become a megabyte in a workflow's history.
+const Ref = z.string().min(1).max(128);
+const Place = z.string().max(200);
 const Timestamp = z.iso.datetime({ offset: true });
 const Sequence = z.number().int().nonnegative();
 
@@ -38,20 +41,20 @@ export const OrderEventSchema = z.object({
   status: OrderStatusSchema.optional(),
   shipment: z
     .object({
-      shipmentId: z.string().optional(),
-      releaseId: z.string().optional(),
+      shipmentId: Ref.optional(),
+      releaseId: Ref.optional(),
       /** The reference our process gave the warehouse release (a workflow id), when it gave one. */
-      clientReference: z.string().optional(),
+      clientReference: z.string().max(255).optional(),
       releaseStatus: ReleaseStatusSchema.optional(),
-      trackingNumber: z.string().optional(),
-      carrier: z.string().optional(),
+      trackingNumber: Ref.optional(),
+      carrier: Ref.optional(),
       milestone: MilestoneCodeSchema.optional(),
-      location: z.string().optional(),
+      location: Place.optional(),
     })
     .optional(),
   payment: z
     .object({
-      paymentId: z.string().optional(),
+      paymentId: Ref.optional(),
       status: PaymentEventStatusSchema,
       /** Minor units (cents). */
       amount: z.number().int().nonnegative().optional(),
@@ -68,7 +71,7 @@ export const ErpOrderEventSchema = z.object({
   id: EventId,
   type: z.literal('order.status_changed'),
   orderNumber: OrderNumber,
-  status: z.string().transform((s) => s.toLowerCase()).pipe(OrderStatusSchema),
+  status: z.string().max(32).transform((s) => s.toLowerCase()).pipe(OrderStatusSchema),
   sequence: Sequence,
   occurredAt: Timestamp,
 });
@@ -78,12 +81,12 @@ export const WarehouseEventSchema = z.object({
   id: EventId,
   type: z.enum(['release.picked', 'release.packed', 'release.cancelled', 'shipment.shipped', 'shipment.delivered']),
   orderNumber: OrderNumber,
-  releaseId: z.string().min(1),
+  releaseId: Ref,
   clientReference: z.string().max(255).optional(),
-  shipmentId: z.string().optional(),
-  trackingNumber: z.string().optional(),
-  carrier: z.string().optional(),
-  location: z.string().optional(),
+  shipmentId: Ref.optional(),
+  trackingNumber: Ref.optional(),
+  carrier: Ref.optional(),
+  location: Place.optional(),
   sequence: Sequence,
   occurredAt: Timestamp,
 });
@@ -93,10 +96,10 @@ export const CarrierEventSchema = z.object({
   id: EventId,
   type: z.literal('tracking.updated'),
   orderNumber: OrderNumber,
-  trackingNumber: z.string().min(1),
-  carrier: z.string().min(1),
+  trackingNumber: Ref,
+  carrier: Ref,
   milestone: MilestoneCodeSchema,
-  location: z.string().optional(),
+  location: Place.optional(),
   sequence: Sequence.optional(),
   occurredAt: Timestamp,
 });
@@ -106,7 +109,7 @@ export const PaymentEventSchema = z.object({
   id: EventId,
   type: z.enum(['payment.authorized', 'payment.captured', 'payment.refunded', 'payment.failed']),
   orderNumber: OrderNumber,
-  paymentId: z.string().min(1),
+  paymentId: Ref,
   amount: z.number().int().nonnegative().optional(),
   currency: z.string().length(3).optional(),
   sequence: Sequence.optional(),
@@ -135,8 +138,9 @@ export function toOrderEvent(source: EventSource, raw: unknown): ParsedEvent {
     const r = (raw ?? {}) as Record<string, unknown>;
     return {
       ok: false,
-      eventId: typeof r.id === 'string' ? r.id : undefined,
-      orderNumber: typeof r.orderNumber === 'string' ? r.orderNumber : undefined,
+      // Echoed only when sane: an over-long field is not sent back to its sender.
+      eventId: EventId.safeParse(r.id).data,
+      orderNumber: OrderNumber.safeParse(r.orderNumber).data,
       reason: `invalid: ${issue.path.join('.') || 'event'}: ${issue.message}`,
     };
   }

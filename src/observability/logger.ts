@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { redact, SECRET_FIELD } from './redact';
 
 /** Business context every log line may carry; the same names in worker, activity and API logs. */
 export interface LogContext {
@@ -16,23 +17,14 @@ export interface LogContext {
   [key: string]: unknown;
 }
 
-const SECRET_KEY = /(secret|password|token|authorization|api[-_]?key|card(number)?|cvc|pan)$/i;
+export { redact, redactText, rememberSecrets } from './redact';
 
-/** Masks secret-looking fields wherever they sit, so no credential or card number reaches a log. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY.test(k) && v !== undefined && v !== '' ? '***' : redact(v, depth + 1);
-  }
-  return out;
-}
-
+// Every field, the message included: a secret may sit in a nested object, a URL or an error's text.
 const redactFormat = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (SECRET_KEY.test(key)) info[key] = '***';
-    else if (typeof info[key] === 'object') info[key] = redact(info[key]);
+    const value = info[key];
+    if (SECRET_FIELD.test(key) && value !== undefined && value !== '' && typeof value !== 'boolean') info[key] = '***';
+    else info[key] = redact(value);
   }
   return info;
 });

@@ -1,7 +1,7 @@
 import { DefaultLogger } from '@temporalio/worker';
 import { buildActivities } from '../activities';
-import { configFromEnv, describeConfig } from '../config';
-import { createLogger } from '../observability/logger';
+import { configFromEnv, describeConfig, secretValues } from '../config';
+import { createLogger, rememberSecrets } from '../observability/logger';
 import { createWorkerConnection } from '../temporal/worker-connection';
 import { bundleWorkflows } from './bundle';
 import { installRuntime } from './runtime';
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   // `npm run worker -- --queues orchestration,erp` is WORKER_TASK_QUEUES for one process.
   const flag = process.argv.indexOf('--queues');
   const config = configFromEnv(flag > 0 ? { ...process.env, WORKER_TASK_QUEUES: process.argv[flag + 1] ?? '' } : process.env);
+  rememberSecrets(secretValues(config));
   const logger = createLogger({ level: config.log.level, format: config.log.format, context: { component: 'worker' } });
   logger.info('configuration', { config: describeConfig(config) });
   const runtime = installRuntime(config, logger);

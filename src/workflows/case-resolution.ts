@@ -16,13 +16,14 @@ import { z } from 'zod';
 import { SalesforceUserIdSchema } from '../domain/case-lines';
 import { formatMoney } from '../domain/money';
 import { decideResolution, defaultResolutionPolicy, type ResolutionPolicy, type ResolutionPolicyInput } from '../domain/policy';
-import { validateAgentChoice, type AgentChoice, type AgentChoiceAccepted } from './case-resolution/agent-choice';
+import { ChoiceRejections, validateAgentChoice, type AgentChoice, type AgentChoiceAccepted } from './case-resolution/agent-choice';
 import { caseNotes, type CaseNotes } from './case-resolution/case-notes';
 import { gatherFacts, type CaseFacts } from './case-resolution/facts';
 import { createAlerter, type Alert } from './lib/alerts';
 import { caseContextOf, caseSearchAttributes, workflowIds, type CaseContext } from './lib/case-context';
 import { caseStartFields } from './lib/case-input';
 import { parseInput, readCase, upsertCaseAttributes } from './lib/case-facts';
+import { activeDecider, refuse } from './lib/deciders';
 import { resolveQueues, type SystemQueues } from './lib/queues';
 import { enterStage } from './lib/stage';
 import { refund, type RefundResult } from './refund';
@@ -50,7 +51,10 @@ export interface CaseDecision {
   kind: 'refund' | 'replacement' | 'no-action';
   decidedBy: 'policy' | 'agent';
   rule?: string;
+  /** The choosing agent's Salesforce User Id, their name, and who passed the choice on. */
   agent?: string;
+  agentName?: string;
+  caller?: string;
   note?: string;
 }
 
@@ -102,15 +106,24 @@ export async function caseResolution(input: CaseResolutionInput): Promise<CaseRe
   parseInput(CaseResolutionInputSchema, input, 'case resolution input');
   const queues = resolveQueues(input.taskQueues);
   const state: CaseResolutionState = { caseNumber: input.caseNumber, stage: 'gathering', escalated: false, alerts: [] };
-  let choice: AgentChoice | undefined;
+  let choice: (AgentChoice & { agentName: string }) | undefined;
+  let checkingAgent = false;
   setHandler(caseResolutionStateQuery, () => state);
   setHandler(
     chooseResolutionUpdate,
-    (chosen) => {
-      choice = chosen;
-      return { accepted: true, resolution: chosen.resolution, warehouseId: chosen.resolution === 'replacement' ? state.facts?.stock.warehouseId : undefined };
+    async (chosen) => {
+      checkingAgent = true;
+      try {
+        const agent = await activeDecider(queues.salesforce, chosen.agent);
+        // The wait may have ended while Salesforce answered.
+        if (state.stage !== 'awaiting-agent' || choice) throw refuse(ChoiceRejections.notAwaiting, 'this case is no longer waiting for an agent\'s choice');
+        choice = { ...chosen, agent: agent.userId, agentName: agent.name };
+        return { accepted: true, resolution: chosen.resolution, warehouseId: chosen.resolution === 'replacement' ? state.facts?.stock.warehouseId : undefined };
+      } finally {
+        checkingAgent = false;
+      }
     },
-    { validator: (chosen) => validateAgentChoice(chosen, state.stage === 'awaiting-agent' && !choice, state.facts) },
+    { validator: (chosen) => validateAgentChoice(chosen, state.stage === 'awaiting-agent' && !choice, state.facts, checkingAgent) },
   );
   const stage = (next: CaseStage, details?: string) => {
     state.stage = next;
@@ -168,8 +181,8 @@ export async function caseResolution(input: CaseResolutionInput): Promise<CaseRe
         }
       }
       const chosen = choice!;
-      await notes.agentChose(`agent ${chosen.agent} chose ${chosen.resolution}${chosen.lines ? ` for lines ${chosen.lines.map((l) => `${l.lineNumber}×${l.quantity}`).join(', ')}` : ''}${chosen.note ? `: ${chosen.note}` : ''}.`);
-      return { kind: chosen.resolution, decidedBy: 'agent', rule: byPolicy.rule, agent: chosen.agent, note: chosen.note };
+      await notes.agentChose(`agent ${chosen.agentName} (${chosen.agent}${chosen.caller ? `, via ${chosen.caller}` : ''}) chose ${chosen.resolution}${chosen.lines ? ` for lines ${chosen.lines.map((l) => `${l.lineNumber}×${l.quantity}`).join(', ')}` : ''}${chosen.note ? `: ${chosen.note}` : ''}.`);
+      return { kind: chosen.resolution, decidedBy: 'agent', rule: byPolicy.rule, agent: chosen.agent, agentName: chosen.agentName, caller: chosen.caller, note: chosen.note };
     }
   } catch (err) {
     if (isCancellation(err)) {

@@ -20,6 +20,10 @@ import { refundSystems, run, type ProxyKind } from './refund/systems';
 import { isRejection, undoableSteps } from './refund/undoable';
 
 export * from './refund/definitions';
+export { DeciderRejections } from './lib/deciders';
+
+/** The audit line for a supervisor's decision: the Salesforce user and the caller that passed it on. */
+const decider = (a: RefundApprovalOutcome) => `${a.approverName ?? a.approver} (${a.approver}${a.caller ? `, via ${a.caller}` : ''})`;
 
 /**
  * refund/{caseNumber}: gives a customer their money back for a case, as a saga.
@@ -51,12 +55,12 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
   const status = processStatus({ caseNumber: kase.caseNumber, process: 'refund', salesforceQueue: queues.salesforce, alertAfterAttempts: policy.alertAfterAttempts, alert });
   const saga = new Saga({ onStuck: (step, err) => alert(`undo ${step}`, err), retryPause: '10 seconds' });
   const undoable = undoableSteps(saga, alert);
-  const desk = new ApprovalDesk(() => state.amount);
+  const desk = new ApprovalDesk({ amount: () => state.amount, salesforceQueue: queues.salesforce, requestedBy: input.requestedBy });
   let approval: RefundApprovalOutcome | undefined;
   setHandler(refundStateQuery, () => ({
     ...state,
     compensationsPending: saga.pending,
-    approval: approval && { ...approval, awaiting: desk.awaiting, escalated: desk.escalated },
+    approval: approval && { ...approval, awaiting: desk.awaiting, escalated: desk.escalated, refused: desk.refused },
   }));
   CancellationScope.current().cancelRequested.catch(() => {
     state.cancelRequested = true;
@@ -154,7 +158,8 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
     if (refundNeedsApproval(amount, kase.segment, policy)) {
       approval = { required: true, decidedBy: 'supervisor' };
       approval = await supervisorApproval(amount);
-      if (approval.decision === 'reject') return { rejectedBy: approval.approver ?? `the policy default (no decision within ${policy.approvalTimeout} + ${policy.escalationTimeout})` } as const;
+      if (approval.decision === 'reject') return { rejectedBy: approval.approver ? decider(approval) : `the policy default (no decision within ${policy.approvalTimeout} + ${policy.escalationTimeout})` } as const;
+      if (approval.approver) await noteOnCase('comment:approved', `Refund of ${formatMoney(amount)} approved by ${decider(approval)}.`);
     } else {
       desk.close();
       approval = { required: false, decision: 'approve', decidedBy: 'auto' };
@@ -216,7 +221,7 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
     }
     desk.close();
     const outcome: RefundApprovalOutcome = desk.decision
-      ? { required: true, decision: desk.decision.decision, approver: desk.decision.approver, decidedBy: 'supervisor' }
+      ? { required: true, decision: desk.decision.decision, approver: desk.decision.approver, approverName: desk.decision.approverName, caller: desk.decision.caller, decidedBy: 'supervisor' }
       : { required: true, decision: policy.defaultOnApprovalTimeout, decidedBy: 'policy-default' };
     log.info('refund approval decided', { ...outcome, afterEscalation: desk.escalated, decided });
     return outcome;

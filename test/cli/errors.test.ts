@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
@@ -77,13 +77,22 @@ describe('retailctl errors and exit codes', function () {
   it('prints the development API key kept in the state folder, and exit 3 when there is none yet', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'retailctl-state-'));
     mkdirSync(join(stateDir, 'api'));
-    writeFileSync(join(stateDir, 'api', 'dev-key'), 'rk_dev_test\n');
-    const [found, missing] = await Promise.all([
+    const key = `rk_dev_test_${'k'.repeat(32)}`;
+    writeFileSync(join(stateDir, 'api', 'dev-key'), `${key}\n`, { mode: 0o600 });
+    const exposedDir = mkdtempSync(join(tmpdir(), 'retailctl-state-'));
+    mkdirSync(join(exposedDir, 'api'));
+    writeFileSync(join(exposedDir, 'api', 'dev-key'), `${key}\n`);
+    chmodSync(join(exposedDir, 'api', 'dev-key'), 0o644);
+    const [found, missing, exposed] = await Promise.all([
       runCli(['dev-key'], { ...fx.cliEnv, RETAIL_STATE_DIR: stateDir }),
       runCli(['dev-key'], { ...fx.cliEnv, RETAIL_STATE_DIR: join(stateDir, 'none') }),
+      runCli(['dev-key'], { ...fx.cliEnv, RETAIL_STATE_DIR: exposedDir }),
     ]);
-    assert.deepEqual([found.code, found.stdout], [0, 'rk_dev_test\n']);
+    assert.deepEqual([found.code, found.stdout], [0, `${key}\n`]);
     expectExit(missing, 3, 'no key');
+    assert.notEqual(exposed.code, 0, 'a key file others can read is refused');
+    assert.ok(isOneLineError(exposed), exposed.stderr);
+    assert.match(exposed.stderr, /readable by others \(mode 0644\)/);
   });
 
   it('says in one line that the server cannot be reached, naming TEMPORAL_ADDRESS; --address overrides the environment', async () => {

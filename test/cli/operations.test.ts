@@ -4,6 +4,7 @@ import type { CaseResolutionState } from '../../src/workflows/case-resolution';
 import { workflowIds } from '../../src/workflows/lib/case-context';
 import type { RefundResult } from '../../src/workflows/refund';
 import { admin } from '../helpers/sandbox';
+import { userId } from '../helpers/users';
 import { testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { systemQueuesOf } from '../workers/fake-activities';
 import { eventually, openCase } from '../workflows/case-resolution-world';
@@ -55,12 +56,12 @@ describe('retailctl operations: choose, reset, schedules', function () {
     const waiting = jsonOf<{ workflowId: string; process: ProcessDescription }>(started);
     assert.deepEqual([waiting.workflowId, waiting.process.stage], [workflowId, 'awaiting-agent']);
 
-    const invalid = await fx.cli('choose', kase.caseNumber, '--resolution', 'refund', '--agent', 'ana', '--lines', '999:1');
+    const invalid = await fx.cli('choose', kase.caseNumber, '--resolution', 'refund', '--agent', userId(fx.sandbox, 'agent'), '--lines', '999:1');
     assert.equal(invalid.code, 2, invalid.stderr);
     assert.ok(isOneLineError(invalid));
     assert.match(invalid.stderr, /InvalidChoiceError/);
 
-    const chosen = await fx.cli('choose', kase.caseNumber, '--resolution', 'refund', '--agent', 'ana', '--lines', '10:1', '--note', 'goodwill', '--wait', '--json');
+    const chosen = await fx.cli('choose', kase.caseNumber, '--resolution', 'refund', '--agent', userId(fx.sandbox, 'agent'), '--lines', '10:1', '--note', 'goodwill', '--wait', '--json');
     assert.equal(chosen.code, 0, chosen.stderr);
     const answer = jsonOf<{ accepted: boolean; resolution: string; process: ProcessDescription }>(chosen);
     assert.deepEqual([answer.accepted, answer.resolution, answer.process.status], [true, 'refund', 'COMPLETED']);
@@ -134,5 +135,19 @@ describe('retailctl operations: choose, reset, schedules', function () {
     } finally {
       await handle.delete();
     }
+  });
+
+  it('cancels a process that is not a case\'s (operators are trusted here) and says what it cancels', async () => {
+    const [forHuman, forScript] = [uniqueName('order/SO'), uniqueName('order/SO')];
+    // No worker polls this queue: the orderSync processes stay as started until the cancel.
+    const idle = uniqueName('idle');
+    for (const workflowId of [forHuman, forScript]) await fx.env.client.workflow.start('orderSync', { taskQueue: idle, workflowId, args: [{}] });
+    const [human, json] = await Promise.all([fx.cli('cancel', forHuman, '--reason', 'operator'), fx.cli('cancel', forScript, '--reason', 'operator', '--json')]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, new RegExp(`cancelling orderSync process ${forHuman} \\(not a case process\\)`));
+    assert.equal(json.code, 0, json.stderr);
+    const answer = jsonOf<{ type: string; note: string }>(json);
+    assert.deepEqual([answer.type, answer.note], ['orderSync', `cancelling orderSync process ${forScript} (not a case process)`]);
+    for (const workflowId of [forHuman, forScript]) await fx.env.client.workflow.getHandle(workflowId).terminate('test over');
   });
 });

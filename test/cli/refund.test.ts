@@ -3,6 +3,7 @@ import type { ProcessDescription } from '../../src/client';
 import { workflowIds, type CaseContext } from '../../src/workflows/lib/case-context';
 import type { RefundResult, RefundState } from '../../src/workflows/refund';
 import { admin } from '../helpers/sandbox';
+import { supervisorFor } from '../helpers/users';
 import { testEnvTimeoutMs } from '../helpers/temporal';
 import { alwaysApproval } from '../workflows/refund-harness';
 import { cliFixture, isOneLineError, jsonOf, type CliFixture } from './cli-harness';
@@ -13,6 +14,8 @@ type Started = { workflowId: string; runId: string; existing: boolean; status: s
 describe('retailctl drives refunds', function () {
   this.timeout(90_000);
   let fx: CliFixture;
+  // A supervisor whose limit covers the case's order, in its currency.
+  const supervisorOf = (kase: CaseContext) => supervisorFor(fx.sandbox, fx.sandbox.world().orders.find((o) => o.orderNumber === kase.orderNumber)!.currency);
 
   before(async function () {
     this.timeout(testEnvTimeoutMs);
@@ -63,14 +66,15 @@ describe('retailctl drives refunds', function () {
     assert.equal((d.state as RefundState).approval?.awaiting, true);
     assert.ok(Date.parse(d.startTime) > 0 && d.closeTime === undefined);
 
-    const approved = await fx.cli('approve', kase.caseNumber, '--approver', 'sam', '--note', 'ok', '--wait', '--json');
+    const sam = supervisorOf(kase);
+    const approved = await fx.cli('approve', kase.caseNumber, '--approver', sam, '--note', 'ok', '--wait', '--json');
     assert.equal(approved.code, 0, approved.stderr);
-    const answer = jsonOf<{ decision: string; approver: string; process: ProcessDescription }>(approved);
-    assert.deepEqual([answer.decision, answer.approver, answer.process.status, (answer.process.state as RefundState).stage], ['approve', 'sam', 'COMPLETED', 'refunded']);
+    const answer = jsonOf<{ decision: string; approver: string; caller: string; process: ProcessDescription }>(approved);
+    assert.deepEqual([answer.decision, answer.approver, answer.caller, answer.process.status, (answer.process.state as RefundState).stage], ['approve', sam, 'retailctl', 'COMPLETED', 'refunded']);
     const refunds = (await admin(fx.sandbox.urls.payments!).ledger({ kind: 'refund.created' })).entries.filter((e) => e.idempotencyKey?.startsWith(workflowId.replace(/\//g, ':')));
     assert.equal(refunds.length, 1, 'exactly one refund');
 
-    const [late, noFailure] = await Promise.all([fx.cli('approve', kase.caseNumber, '--approver', 'sam'), fx.cli('reset', workflowId)]);
+    const [late, noFailure] = await Promise.all([fx.cli('approve', kase.caseNumber, '--approver', sam), fx.cli('reset', workflowId)]);
     assert.equal(late.code, 1, 'deciding a closed refund fails');
     assert.match(late.stderr, /already closed \(COMPLETED\)/);
     assert.equal(noFailure.code, 1, 'nothing failed: nothing to reset to');
@@ -89,8 +93,8 @@ describe('retailctl drives refunds', function () {
     assert.equal(b.code, 0, b.stderr);
 
     const [malformed, signal] = await Promise.all([
-      fx.cli('update', workflowIds.refund(rejected.caseNumber), 'approveRefund', '--input', '{"decision":"maybe","approver":"sam"}'),
-      fx.cli('signal', workflowIds.refund(signalled.caseNumber), 'refundApproval', '--input', '{"decision":"approve","approver":"ops"}', '--json'),
+      fx.cli('update', workflowIds.refund(rejected.caseNumber), 'approveRefund', '--input', JSON.stringify({ decision: 'maybe', approver: supervisorOf(rejected) })),
+      fx.cli('signal', workflowIds.refund(signalled.caseNumber), 'refundApproval', '--input', JSON.stringify({ decision: 'approve', approver: supervisorOf(signalled) }), '--json'),
     ]);
     assert.equal(malformed.code, 1, malformed.stderr);
     assert.ok(isOneLineError(malformed));
@@ -98,12 +102,12 @@ describe('retailctl drives refunds', function () {
     assert.equal(signal.code, 0, signal.stderr);
     assert.deepEqual(jsonOf(signal), { workflowId: workflowIds.refund(signalled.caseNumber), signal: 'refundApproval', sent: true });
 
-    const reject = await fx.cli('reject', rejected.caseNumber, '--approver', 'sam', '--json');
+    const reject = await fx.cli('reject', rejected.caseNumber, '--approver', supervisorOf(rejected), '--json');
     assert.equal(reject.code, 0, reject.stderr);
-    assert.deepEqual([jsonOf(reject).decision, jsonOf(reject).approver], ['reject', 'sam']);
+    assert.deepEqual([jsonOf(reject).decision, jsonOf(reject).approver], ['reject', supervisorOf(rejected)]);
     const [afterReject, afterSignal] = await Promise.all([resultOf(workflowIds.refund(rejected.caseNumber)), resultOf(workflowIds.refund(signalled.caseNumber))]);
     assert.equal(afterReject.status, 'rejected');
-    assert.deepEqual([afterSignal.status, afterSignal.approval?.approver], ['refunded', 'ops']);
+    assert.deepEqual([afterSignal.status, afterSignal.approval?.approver], ['refunded', supervisorOf(signalled)]);
   });
 
   it('cancel undoes a waiting refund (exit 0, then 1 once closed); terminate stops another at once', async () => {
@@ -114,7 +118,7 @@ describe('retailctl drives refunds', function () {
       fx.cli('terminate', workflowIds.refund(terminated.caseNumber), '--reason', 'operator test'),
     ]);
     assert.equal(cancel.code, 0, cancel.stderr);
-    assert.deepEqual(jsonOf(cancel), { workflowId: workflowIds.refund(cancelled.caseNumber), reason: 'customer withdrew', cancelRequested: true });
+    assert.deepEqual(jsonOf(cancel), { workflowId: workflowIds.refund(cancelled.caseNumber), type: 'refund', reason: 'customer withdrew', cancelRequested: true });
     assert.equal(terminate.code, 0, terminate.stderr);
     assert.match(terminate.stdout, /terminated/);
 

@@ -13,6 +13,7 @@ import { RetryableDownstreamError } from '../../src/domain/errors';
 import type { Sandbox } from '../../sandbox';
 import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
 import { failure } from '../helpers/failures';
+import { userId } from '../helpers/users';
 
 describe('Salesforce connector (jsforce against the sandbox over HTTP)', function () {
   this.timeout(20_000);
@@ -80,6 +81,16 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
     assert.equal(customer.homeStoreId, c.homeStoreId);
     assert.equal(customer.email, c.email);
     assert.match(customer.accountId, /^001/);
+  });
+
+  it('reads a deciding user: active flag and approval limit in their currency; 15-character ids work; unknown and malformed ids are refused', async () => {
+    const sam = userId(sandbox, 'supervisorUsd');
+    assert.deepEqual(await sf.getUser(sam), { userId: sam, name: 'Sam Stone', email: 'sam.supervisor@retail.example', username: 'sam.supervisor@retail.example', active: true, refundApprovalLimit: { amount: 1_000_000, currency: 'USD' } });
+    const agent = await sf.getUser(userId(sandbox, 'agent').slice(0, 15));
+    assert.deepEqual([agent.name, agent.active, agent.refundApprovalLimit], ['Ana Alves', true, undefined]);
+    assert.equal((await sf.getUser(userId(sandbox, 'inactive'))).active, false);
+    await assert.rejects(sf.getUser(`${userId(sandbox, 'agent').slice(0, 3)}${'z'.repeat(12)}`), (err: Error & { type?: string }) => err.type === 'NotFoundError');
+    await assert.rejects(sf.getUser('J. Smith'), (err: Error & { type?: string }) => err.type === 'ValidationError');
   });
 
   it('pages a query across more than 2,000 records by following nextRecordsUrl', async () => {

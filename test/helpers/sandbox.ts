@@ -1,12 +1,12 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSandbox, type Sandbox, type SandboxSystemKey } from '../../sandbox';
+import { startSandbox, type Sandbox, type SandboxOptions, type SandboxSystemKey } from '../../sandbox';
 import type { WorldOptions } from '../../sandbox/seed/world';
 import { configFromEnv, type Config } from '../../src/config';
 import { testCodecEnv } from './codec';
 
 /** Starts sandbox systems in this process on free loopback ports, in memory, from the standard seed. */
-export async function startTestSandbox(only?: SandboxSystemKey[], extra: { webhookUrl?: string; webhookSecret?: string; salesforceJwtCertificate?: string } = {}, world?: WorldOptions): Promise<Sandbox> {
+export async function startTestSandbox(only?: SandboxSystemKey[], extra: Pick<SandboxOptions, 'webhookUrl' | 'webhookSecret' | 'salesforceJwtCertificate'> = {}, world?: WorldOptions): Promise<Sandbox> {
   return startSandbox({
     host: '127.0.0.1',
     ports: { salesforce: 0, erpCloud: 0, erpLegacy: 0, warehouse: 0, payments: 0, carrier: 0 },

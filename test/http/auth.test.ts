@@ -108,7 +108,7 @@ describe('HTTP API: auth, limits and operations endpoints', function () {
       api.keys.map((k) => [k.name, k.sha256, k.scopes]),
       [
         ['salesforce-flow', hashApiKey('k1'), ['start', 'read']],
-        ['env', hashApiKey('k2'), ['start', 'signal', 'read', 'events']],
+        ['env', hashApiKey('k2'), ['start', 'signal', 'read', 'events', 'operate']],
       ],
     );
     assert.throws(() => apiConfigFromEnv({ RETAIL_API_KEYS: 'not json' }), /RETAIL_API_KEYS/);

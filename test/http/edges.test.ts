@@ -41,8 +41,8 @@ describe('HTTP API: edges', function () {
     await world?.close();
   });
 
-  it('answers 414 for an over-long id and an over-long URL', async () => {
-    assertProblem(await world.call('GET', `/v1/processes/refund%2F${'9'.repeat(600)}`), 414, 'uri-too-long');
+  it('answers a documented 400 for an over-long id and 414 for an over-long URL', async () => {
+    assertProblem(await world.call('GET', `/v1/processes/refund%2F${'9'.repeat(600)}`), 400, 'validation');
     assertProblem(await world.call('GET', `/v1/processes/refund%2F1?note=${'x'.repeat(5000)}`), 414, 'uri-too-long');
   });
 

@@ -75,7 +75,7 @@ export async function startEventsWorld(options: { salesforceRate?: number; order
     secret,
     post: (source, body, o = {}) => {
       const raw = JSON.stringify(body);
-      const signature = o.signature ?? sign(o.secret ?? secret, raw, o.at ?? Math.floor(Date.now() / 1000));
+      const signature = o.signature ?? sign(o.secret ?? secret, source, raw, o.at ?? Math.floor(Date.now() / 1000));
       return call(url, 'POST', o.path ?? `/v1/events/${source}`, { rawBody: raw, key: o.key === undefined ? null : o.key, headers: { 'x-retail-signature': signature, ...o.headers } });
     },
     close: async () => {
@@ -139,7 +139,7 @@ describe('HTTP API: event ingestion (POST /v1/events/{source}) and order sync', 
 
     // Valid: 202; the very same request again is a replay.
     const raw = JSON.stringify(body);
-    const signature = sign(world.secret, raw, Math.floor(Date.now() / 1000));
+    const signature = sign(world.secret, 'erp', raw, Math.floor(Date.now() / 1000));
     const first = await world.post('erp', body, { signature, key: keys.ops });
     assert.equal(first.status, 202, first.text);
     assert.deepEqual([first.body.accepted, first.body.rejected], [1, 0]);
@@ -147,7 +147,7 @@ describe('HTTP API: event ingestion (POST /v1/events/{source}) and order sync', 
     assert.equal(await countRuns(orderNumber), 1);
 
     // A body altered after signing fails too.
-    const tampered = await call(world.url, 'POST', '/v1/events/erp', { key: null, rawBody: raw.replace('shipped', 'delivered'), headers: { 'x-retail-signature': sign(world.secret, raw, Math.floor(Date.now() / 1000)) } });
+    const tampered = await call(world.url, 'POST', '/v1/events/erp', { key: null, rawBody: raw.replace('shipped', 'delivered'), headers: { 'x-retail-signature': sign(world.secret, 'erp', raw, Math.floor(Date.now() / 1000)) } });
     assertProblem(tampered, 401, 'invalid-signature');
   });
 

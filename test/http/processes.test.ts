@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { admin } from '../helpers/sandbox';
+import { supervisorFor, userId } from '../helpers/users';
 import { testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { eventually, openCase } from '../workflows/case-resolution-world';
 import { assertProblem, caseFor, keys, paidByCard, segmentOf, startApiWorld, type ApiWorld, type Reply } from './api-world';
@@ -41,11 +42,13 @@ describe('HTTP API: reading and steering processes', function () {
     assert.deepEqual([waiting.body.type, waiting.body.status, waiting.body.caseNumber], ['refund', 'RUNNING', kase.caseNumber]);
     assert.equal((JSON.parse(String(waiting.body.stateJson)) as { approval: { awaiting: boolean } }).approval.awaiting, true);
 
-    assertProblem(await world.call('POST', `${processUrl(workflowId)}/approval`, { key: keys.flow, body: { decision: 'approve', approver: 'sam' } }), 403, 'forbidden');
-    assertProblem(await world.call('POST', `${processUrl(workflowId)}/approval`, { body: { decision: 'maybe', approver: 'sam' } }), 400, 'validation');
-    const approved = await world.call('POST', `${processUrl(workflowId)}/approval`, { body: { decision: 'approve', approver: 'sam', note: 'customer verified' } });
+    const sam = supervisorFor(sandbox, kase.order.currency);
+    assertProblem(await world.call('POST', `${processUrl(workflowId)}/approval`, { key: keys.flow, body: { decision: 'approve', approver: sam } }), 403, 'forbidden');
+    assertProblem(await world.call('POST', `${processUrl(workflowId)}/approval`, { body: { decision: 'maybe', approver: sam } }), 400, 'validation');
+    assertProblem(await world.call('POST', `${processUrl(workflowId)}/approval`, { body: { decision: 'approve', approver: 'sam' } }), 400, 'validation');
+    const approved = await world.call('POST', `${processUrl(workflowId)}/approval`, { body: { decision: 'approve', approver: sam, note: 'customer verified' } });
     assert.equal(approved.status, 200, approved.text);
-    assert.deepEqual([approved.body.workflowId, approved.body.decision, approved.body.approver], [workflowId, 'approve', 'sam']);
+    assert.deepEqual([approved.body.workflowId, approved.body.decision, approved.body.approver, approved.body.caller], [workflowId, 'approve', sam, 'ops']);
     assert.ok(Number.isInteger(approved.body.amount) && Number(approved.body.amount) > 0);
 
     const closed = await waitClosed(workflowId);
@@ -53,7 +56,7 @@ describe('HTTP API: reading and steering processes', function () {
     const refunds = (await admin(sandbox.urls.payments!).ledger()).entries.filter((e) => e.kind.startsWith('refund') && JSON.stringify(e).includes(kase.caseNumber));
     assert.equal(refunds.length, 1);
 
-    const late = await world.call('POST', `${processUrl(workflowId)}/approval`, { body: { decision: 'reject', approver: 'sam' } });
+    const late = await world.call('POST', `${processUrl(workflowId)}/approval`, { body: { decision: 'reject', approver: sam } });
     assertProblem(late, 409, 'process-closed');
     assert.equal(late.body.processStatus, 'COMPLETED');
     assertProblem(await world.call('POST', `${processUrl(workflowId)}/cancel`, { body: { reason: 'too late' } }), 409, 'process-closed');
@@ -66,19 +69,20 @@ describe('HTTP API: reading and steering processes', function () {
     const workflowId = String(started.body.workflowId);
     await waitForStage(workflowId, 'awaiting-agent');
 
-    const refused = await world.call('POST', `${processUrl(workflowId)}/decision`, { body: { resolution: 'refund', agent: 'ana', lines: [{ lineNumber: 99, quantity: 1 }] } });
+    const ana = userId(world.sandbox!, 'agent');
+    const refused = await world.call('POST', `${processUrl(workflowId)}/decision`, { body: { resolution: 'refund', agent: ana, lines: [{ lineNumber: 99, quantity: 1 }] } });
     assertProblem(refused, 422, 'rejected');
     assert.deepEqual([refused.body.reason, refused.body.workflowId], ['InvalidChoiceError', workflowId]);
 
-    const chosen = await world.call('POST', `${processUrl(workflowId)}/decision`, { body: { resolution: 'refund', agent: 'ana', note: 'goodwill' } });
+    const chosen = await world.call('POST', `${processUrl(workflowId)}/decision`, { body: { resolution: 'refund', agent: ana, note: 'goodwill' } });
     assert.equal(chosen.status, 200, chosen.text);
     assert.deepEqual([chosen.body.accepted, chosen.body.resolution], [true, 'refund']);
     const state = await eventually(async () => {
       const p = await world.call('GET', processUrl(workflowId), { key: keys.reader });
-      const s = JSON.parse(String(p.body.stateJson ?? '{}')) as { decision?: { kind: string; decidedBy: string; agent: string } };
+      const s = JSON.parse(String(p.body.stateJson ?? '{}')) as { decision?: { kind: string; decidedBy: string; agent: string; agentName: string; caller: string } };
       return s.decision ? s : undefined;
     });
-    assert.deepEqual(state.decision && [state.decision.kind, state.decision.decidedBy, state.decision.agent], ['refund', 'agent', 'ana']);
+    assert.deepEqual(state.decision && [state.decision.kind, state.decision.decidedBy, state.decision.agent, state.decision.agentName, state.decision.caller], ['refund', 'agent', ana, 'Ana Alves', 'ops']);
   });
 
   it('cancels a running process (202), after which a second cancel answers 409', async () => {
@@ -88,7 +92,7 @@ describe('HTTP API: reading and steering processes', function () {
     await waitForStage(workflowId, 'awaiting-agent');
     const cancelled = await world.call('POST', `${processUrl(workflowId)}/cancel`, { body: { reason: 'customer withdrew the case' } });
     assert.equal(cancelled.status, 202, cancelled.text);
-    assert.deepEqual(cancelled.body, { workflowId, cancelRequested: true, reason: 'customer withdrew the case' });
+    assert.deepEqual(cancelled.body, { workflowId, type: 'caseResolution', cancelRequested: true, reason: 'customer withdrew the case' });
     const closed = await waitClosed(workflowId);
     assert.notEqual(closed.body.status, 'RUNNING');
     assertProblem(await world.call('POST', `${processUrl(workflowId)}/cancel`, { body: { reason: 'again' } }), 409, 'process-closed');
@@ -98,8 +102,8 @@ describe('HTTP API: reading and steering processes', function () {
     const path = processUrl(uniqueName('refund/none'));
     const replies: [Reply, string][] = [
       [await world.call('GET', path), 'GET'],
-      [await world.call('POST', `${path}/approval`, { body: { decision: 'approve', approver: 'sam' } }), 'approval'],
-      [await world.call('POST', `${path}/decision`, { body: { resolution: 'refund', agent: 'ana' } }), 'decision'],
+      [await world.call('POST', `${path}/approval`, { body: { decision: 'approve', approver: userId(world.sandbox!, 'supervisorUsd') } }), 'approval'],
+      [await world.call('POST', `${path}/decision`, { body: { resolution: 'refund', agent: userId(world.sandbox!, 'agent') } }), 'decision'],
       [await world.call('POST', `${path}/cancel`, { body: { reason: 'x' } }), 'cancel'],
     ];
     for (const [reply] of replies) assertProblem(reply, 404, 'process-not-found');

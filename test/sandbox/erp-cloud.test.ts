@@ -22,7 +22,7 @@ describe('sandbox: cloud ERP', () => {
 
   before(async () => {
     receiver = await startWebhookReceiver(204);
-    sandbox = await startTestSandbox(['erpCloud'], { webhookUrl: `${receiver.url}/v1/events/erp`, webhookSecret: 'whsec-test' });
+    sandbox = await startTestSandbox(['erpCloud'], { webhookUrl: `${receiver.url}/v1/events/erp`, webhookSecret: { erp: 'whsec-test', warehouse: 'whsec-other' } });
     base = sandbox.urls.erpCloud!;
   });
   after(async () => {
@@ -168,7 +168,8 @@ describe('sandbox: cloud ERP', () => {
     assert.equal(event.sequence, 2);
     assert.equal(delivery.headers['x-retail-event-source'], 'erp');
     const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(delivery.headers['x-retail-signature']))!;
-    assert.equal(v1, createHmac('sha256', 'whsec-test').update(`${t}.${delivery.body}`).digest('hex'));
+    // The ERP signs with its own secret, over its source, the timestamp and the body.
+    assert.equal(v1, createHmac('sha256', 'whsec-test').update(`v1:erp:${t}:${delivery.body}`).digest('hex'));
     assert.equal((await api('GET', `/api/v2/orders/${orderNumber}`)).body.status, 'SHIPPED');
   });
 });

@@ -177,7 +177,7 @@ describe('warehouse sandbox (WMS)', () => {
       assert.match(shipped.trackingNumber, /^[A-Z]{2}/);
       for (const r of received()) {
         const [t, v1] = String(r.headers['x-retail-signature']).split(',').map((p) => p.split('=')[1]);
-        assert.equal(v1, createHmac('sha256', 'whsec_test').update(`${t}.${r.body}`).digest('hex'));
+        assert.equal(v1, createHmac('sha256', 'whsec_test').update(`v1:warehouse:${t}:${r.body}`).digest('hex'));
       }
     });
   });

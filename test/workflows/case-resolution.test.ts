@@ -13,9 +13,10 @@ import { createWorkers } from '../../src/workers/workers';
 import { caseResolution } from '../../src/workflows';
 import { caseResolutionStateQuery, ChoiceRejections } from '../../src/workflows/case-resolution';
 import { workflowIds } from '../../src/workflows/lib/case-context';
-import { refundStateQuery } from '../../src/workflows/refund';
+import { DeciderRejections, refundStateQuery } from '../../src/workflows/refund';
 import { shipmentEventSignal } from '../../src/workflows/replacement';
 import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
+import { userId } from '../helpers/users';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, testEnvTimeoutMs } from '../helpers/temporal';
 import { systemQueuesOf } from '../workers/fake-activities';
 import { caseLedger, eventually, ledgerFor, openCase, sellOut, type OpenedCase } from './case-resolution-world';
@@ -123,26 +124,36 @@ describe('caseResolution', function () {
           () => 'accepted',
           (err: unknown) => (err instanceof UpdateRejectedError ? err.reason : `unexpected ${String(err)}`),
         );
+      const ana = userId(sandbox, 'agent');
       const rejections = {
-        noStock: await reasonOf({ resolution: 'replacement', agent: 'ana' }),
-        unknownLine: await reasonOf({ resolution: 'refund', agent: 'ana', lines: [{ lineNumber: 999, quantity: 1 }] }),
-        tooMany: await reasonOf({ resolution: 'refund', agent: 'ana', lines: [{ lineNumber: 10, quantity: 99 }] }),
+        noStock: await reasonOf({ resolution: 'replacement', agent: ana }),
+        unknownLine: await reasonOf({ resolution: 'refund', agent: ana, lines: [{ lineNumber: 999, quantity: 1 }] }),
+        tooMany: await reasonOf({ resolution: 'refund', agent: ana, lines: [{ lineNumber: 10, quantity: 99 }] }),
         noAgent: await reasonOf({ resolution: 'refund', agent: ' ' }),
+        freeText: await reasonOf({ resolution: 'refund', agent: 'ana' }),
+        inactive: await reasonOf({ resolution: 'refund', agent: userId(sandbox, 'inactive') }),
       };
-      const accepted = await chooseResolution(client, kase.caseNumber, { resolution: 'refund', agent: 'ana', lines: [{ lineNumber: 10, quantity: 1 }], note: 'goodwill' });
+      const accepted = await chooseResolution(client, kase.caseNumber, { resolution: 'refund', agent: ana, lines: [{ lineNumber: 10, quantity: 1 }], note: 'goodwill' });
       assert.deepEqual(accepted, { accepted: true, resolution: 'refund' });
-      const late = await reasonOf({ resolution: 'refund', agent: 'bo' });
+      const late = await reasonOf({ resolution: 'refund', agent: userId(sandbox, 'supervisorUsd') });
       return { summary: await handle.result(), rejections, late };
     });
-    assert.deepEqual(rejections, { noStock: ChoiceRejections.noStock, unknownLine: ChoiceRejections.invalid, tooMany: ChoiceRejections.invalid, noAgent: ChoiceRejections.invalid });
+    assert.deepEqual(rejections, {
+      noStock: ChoiceRejections.noStock,
+      unknownLine: ChoiceRejections.invalid,
+      tooMany: ChoiceRejections.invalid,
+      noAgent: ChoiceRejections.invalid,
+      freeText: DeciderRejections.malformed,
+      inactive: DeciderRejections.inactive,
+    });
     assert.equal(late, ChoiceRejections.notAwaiting, 'a second choice is refused once the case stopped waiting');
-    assert.deepEqual([summary.decision, summary.decidedBy, summary.agent, summary.rule, summary.outcome], ['refund', 'agent', 'ana', 'no-rule-for-delayed-shipment', 'refunded']);
+    assert.deepEqual([summary.decision, summary.decidedBy, summary.agent, summary.rule, summary.outcome], ['refund', 'agent', userId(sandbox, 'agent'), 'no-rule-for-delayed-shipment', 'refunded']);
     assert.equal(summary.facts.stock.status, 'unavailable');
     const order = sandbox.world().orders.find((o) => o.orderNumber === kase.orderNumber)!;
     const line = order.lines.find((l) => l.lineNumber === 10)!;
     assert.equal((summary.child?.result as { amount: { amount: number } }).amount.amount, line.unitPrice, 'a partial refund of one unit of line 10');
     const ledger = await caseLedger(sandbox, kase.caseId);
-    assert.ok(ledger.comments.some((c) => c.includes('agent ana chose refund')));
+    assert.ok(ledger.comments.some((c) => c.includes(`agent Ana Alves (${userId(sandbox, 'agent')}) chose refund`)));
   });
 
   it('escalates when no agent chooses in time, then closes the Case without action (the carrier down meanwhile: shipment unknown)', async () => {

@@ -4,6 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { approveRefundUpdate, type RefundApproval, type RefundInput } from '../../src/workflows/refund';
 import { admin } from '../helpers/sandbox';
 import { alwaysApproval, effects, noApproval, paidByCard, pickCase, refundInput, returnable, waitForStage, useRefundFixture, type RefundFixture } from './refund-harness';
+import { supervisorFor } from '../helpers/users';
 
 /** Cancelling from outside (handle.cancel(), as the CLI and API do) and starting the same refund again. */
 describe('refund workflow: cancellation and running twice', function () {
@@ -89,9 +90,9 @@ describe('refund workflow: cancellation and running twice', function () {
   });
 
   it('the same refund (same workflow id) started twice never refunds twice: the second run finds nothing left to refund', async () => {
-    const { ctx } = pickCase(fx.sandbox, paidByCard);
+    const { ctx, order } = pickCase(fx.sandbox, paidByCard);
     const input: RefundInput = refundInput(ctx, false, { policy: alwaysApproval });
-    const approve = { args: [{ decision: 'approve', approver: 'sup-1' }] as [RefundApproval] };
+    const approve = { args: [{ decision: 'approve', approver: supervisorFor(fx.sandbox, order.currency) }] as [RefundApproval] };
     const [first, second] = await fx.withWorkers(async () => {
       const handle = await fx.start(input);
       await waitForStage(handle, 'awaiting-approval');

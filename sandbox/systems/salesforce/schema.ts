@@ -46,6 +46,25 @@ const owned = (): FieldDef[] => [f('OwnerId', 'reference', { referenceTo: 'User'
 
 const OBJECTS: ObjectDef[] = [
   {
+    // Name is compound (FirstName + LastName) and read-only, as in a real org.
+    name: 'User',
+    label: 'User',
+    keyPrefix: '005',
+    fields: [
+      ...system(),
+      f('Username', 'string', { required: true, unique: true }),
+      f('FirstName', 'string'),
+      f('LastName', 'string', { required: true }),
+      f('Name', 'string', { createable: false, updateable: false }),
+      f('Email', 'email', { required: true }),
+      f('IsActive', 'boolean', { defaultValue: true }),
+      f('Title', 'string'),
+      f('CurrencyIsoCode', 'picklist', { defaultValue: 'USD' }),
+      f('Refund_Approval_Limit__c', 'currency'),
+    ],
+    validate: (r) => (typeof r.Refund_Approval_Limit__c === 'number' && r.Refund_Approval_Limit__c < 0 ? 'Refund approval limit cannot be negative' : undefined),
+  },
+  {
     name: 'Account',
     label: 'Account',
     keyPrefix: '001',

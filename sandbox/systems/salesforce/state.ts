@@ -99,6 +99,21 @@ export function seedSalesforce(world: World): SalesforceState {
     return id;
   };
 
+  // Users first: the first one gets 005…1, the integration user every token names.
+  for (const u of world.users ?? []) {
+    put('User', {
+      Username: u.username,
+      FirstName: u.firstName,
+      LastName: u.lastName,
+      Name: `${u.firstName} ${u.lastName}`,
+      Email: u.email,
+      IsActive: u.active,
+      Title: u.title,
+      CurrencyIsoCode: u.currency,
+      Refund_Approval_Limit__c: u.refundApprovalLimit === undefined ? null : u.refundApprovalLimit / 100,
+    });
+  }
+
   const accountByCustomer = new Map<string, string>();
   const contactByCustomer = new Map<string, string>();
   for (const c of world.customers) {
@@ -197,4 +212,11 @@ export function seedSalesforce(world: World): SalesforceState {
   });
   state.autoNumbers.Customer_Adjustment__c = adjustmentNo;
   return state;
+}
+
+/** The User Id the seed gives a world user (users are seeded first, in order), for tests and scripts that act as them. */
+export function seededUserId(world: World, username: string): string {
+  const index = (world.users ?? []).findIndex((u) => u.username === username);
+  if (index < 0) throw new Error(`no seeded Salesforce user ${username}`);
+  return makeId('005', index + 1);
 }

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 
 /**
  * Signed webhooks from a sandbox system to the orchestrator's event API, the way ERPs and WMSs
- * push events: `X-Retail-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
+ * push events: `X-Retail-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "v1:<source>:<t>:<raw body>">`.
  * Delivery is best effort with a few retries and never blocks the request that caused the event.
  */
 export type WebhookSource = 'erp' | 'warehouse';
@@ -24,8 +24,8 @@ export interface WebhookDelivery {
   httpStatus?: number;
 }
 
-export function signWebhook(secret: string, rawBody: string, unixSeconds = Math.floor(Date.now() / 1000)): string {
-  const v1 = createHmac('sha256', secret).update(`${unixSeconds}.${rawBody}`).digest('hex');
+export function signWebhook(secret: string, source: string, rawBody: string, unixSeconds = Math.floor(Date.now() / 1000)): string {
+  const v1 = createHmac('sha256', secret).update(`v1:${source}:${unixSeconds}:${rawBody}`).digest('hex');
   return `t=${unixSeconds},v1=${v1}`;
 }
 
@@ -65,7 +65,7 @@ export class WebhookSender {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const headers: Record<string, string> = { 'content-type': 'application/json', 'x-retail-event-source': this.options.source };
-        if (this.options.secret) headers['x-retail-signature'] = signWebhook(this.options.secret, body);
+        if (this.options.secret) headers['x-retail-signature'] = signWebhook(this.options.secret, this.options.source, body);
         const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000) });
         httpStatus = res.status;
         await res.arrayBuffer().catch(() => undefined);

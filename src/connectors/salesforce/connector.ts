@@ -5,12 +5,13 @@ import type { ZodType } from 'zod';
 import { AdjustmentInputSchema, BusinessDateSchema, type Adjustment, type AdjustmentInput } from '../../domain/adjustment';
 import { CaseUpdateSchema, type Case, type CaseCommentResult, type CaseResolution, type CaseStatus, type CaseUpdate, type EscalationTaskResult } from '../../domain/case';
 import type { Customer } from '../../domain/customer';
+import { SalesforceUserIdSchema, type SalesforceUser } from '../../domain/salesforce-user';
 import { NonRetryableDownstreamError, RetryableDownstreamError } from '../../domain/errors';
 import { SystemBreaker, type BreakerOptions } from '../shared/breaker';
 import { parseResponse } from '../shared/classify';
 import { classifySalesforceError } from './classify';
 import { JWT_BEARER_GRANT, jwtAssertion } from './jwt';
-import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment, toCase, toCustomer } from './mapping';
+import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment, toCase, toCustomer, toSalesforceUser } from './mapping';
 import { OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertResult } from './order-status';
 import { DirectTransport, callTrace } from './transport';
 import { CursorTrail } from '../shared/paging';
@@ -26,6 +27,7 @@ import {
   SaveResultSchema,
   TaskKeySchema,
   UpsertResultSchema,
+  UserRecordSchema,
   queryResult,
 } from './wire';
 
@@ -171,6 +173,17 @@ export class SalesforceConnector {
       if (!account) throw this.notFound('getCustomer', `no customer ${customerId}`);
       const contacts = this.parse('getCustomer', queryResult(ContactRecordSchema), await conn.query(`SELECT Id, Email, Phone FROM Contact WHERE AccountId = ${soqlString(account.Id)} ORDER BY CreatedDate LIMIT 1`));
       return toCustomer(account, contacts.records[0]);
+    });
+  }
+
+  /** A user who may decide on a case (approve a refund, choose a resolution): active flag and approval limit. */
+  async getUser(userId: string): Promise<SalesforceUser> {
+    const id = this.input('getUser', SalesforceUserIdSchema, userId);
+    return this.call('getUser', async (conn) => {
+      const result = this.parse('getUser', queryResult(UserRecordSchema), await conn.query(`SELECT Id, Name, Email, Username, IsActive, Refund_Approval_Limit__c, CurrencyIsoCode FROM User WHERE Id = ${soqlString(id)} LIMIT 1`));
+      const record = result.records[0];
+      if (!record) throw this.notFound('getUser', `no user ${id}`);
+      return toSalesforceUser(record);
     });
   }
 

@@ -3,7 +3,8 @@ import type { Adjustment, AdjustmentInput, AdjustmentStatus, AdjustmentType } fr
 import type { Case, CaseReason, CaseResolution, CaseUpdate } from '../../domain/case';
 import type { Customer, CustomerSegment } from '../../domain/customer';
 import type { OrderStatus } from '../../domain/order';
-import type { AccountRecord, AdjustmentRecord, CaseRecord } from './wire';
+import type { SalesforceUser } from '../../domain/salesforce-user';
+import type { AccountRecord, AdjustmentRecord, CaseRecord, UserRecord } from './wire';
 import type { OrderStatusUpdate } from './order-status';
 
 /** Canonical value ↔ the org's picklist label. */
@@ -62,6 +63,19 @@ export function toCustomer(a: AccountRecord, contact?: { Id: string; Email?: str
     segment: segments.fromLabel(a.Segment__c),
     region: opt(a.Region__c),
     homeStoreId: opt(a.Home_Store__c),
+  };
+}
+
+/** Refund_Approval_Limit__c is a decimal currency field in the user's currency; empty = no approval authority. */
+export function toSalesforceUser(r: UserRecord): SalesforceUser {
+  const limit = r.Refund_Approval_Limit__c;
+  return {
+    userId: r.Id,
+    name: r.Name,
+    email: opt(r.Email),
+    username: opt(r.Username),
+    active: r.IsActive,
+    refundApprovalLimit: limit === null || limit === undefined || !r.CurrencyIsoCode ? undefined : fromDecimal(limit, r.CurrencyIsoCode),
   };
 }
 

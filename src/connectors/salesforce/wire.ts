@@ -43,6 +43,18 @@ export type AccountRecord = z.infer<typeof AccountRecordSchema>;
 
 export const ContactRecordSchema = z.object({ attributes, Id: z.string(), Email: text, Phone: text });
 
+export const UserRecordSchema = z.object({
+  attributes,
+  Id: z.string(),
+  Name: z.string(),
+  Email: text,
+  Username: text,
+  IsActive: z.boolean(),
+  Refund_Approval_Limit__c: z.number().nullable().optional(),
+  CurrencyIsoCode: text,
+});
+export type UserRecord = z.infer<typeof UserRecordSchema>;
+
 export const AdjustmentRecordSchema = z.object({
   attributes,
   Id: z.string(),

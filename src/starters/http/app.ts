@@ -39,6 +39,9 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A hop count trusts that many proxies nearest the server (fastify's types take it as a function). */
+const trustProxyOption = (trust: ApiConfig['trustProxy']) => (typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust);
+
 /**
  * The HTTP API that Salesforce Flows, Apex and operators call (not listening: main.ts or a test does).
  * Request lifecycle: request id → caller identified → rate limit per caller → scope (401/403) → body
@@ -59,8 +62,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // Workflow ids contain '/', sent encoded as one segment: allow long ones.
     routerOptions: { maxParamLength: 512 },
-    // Malformed or over-long URLs answer like every other error (the default is a bare fastify body).
-    frameworkErrors: (err, request, reply) => sendProblem(request, reply, toProblem(err)),
+    // Behind a load balancer request.ip is the client only when the proxies are named (API_TRUST_PROXY).
+    trustProxy: trustProxyOption(deps.api.trustProxy),
+    // The router's own refusals (an over-long path parameter, a malformed URL) are problem documents too, and a documented 400.
+    frameworkErrors: (err, request, reply) => {
+      reply.header('x-request-id', request.id);
+      const detail = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : 'the URL is malformed';
+      return sendProblem(request, reply, new Problem(400, 'validation', 'Invalid request', detail, { errors: [{ path: 'path', code: 'invalid', message: detail }] }));
+    },
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSecretFile } from '../../config/secret-file';
+
+/** Generated keys are 39 characters; a shorter file was not made here. */
+const MIN_KEY_LENGTH = 32;
 
 /**
  * The development API key: made once for a loopback-only API with no key configured, kept in the
@@ -11,15 +14,9 @@ export function developmentKeyPath(stateDir: string): string {
   return join(stateDir, 'api', 'dev-key');
 }
 
-/** The stored development key, or undefined when none was made yet. */
+/** The stored development key, or undefined when none was made yet; refused when others may read it or it is too short. */
 export function readDevelopmentKey(stateDir: string): string | undefined {
-  try {
-    const key = readFileSync(developmentKeyPath(stateDir), 'utf8').trim();
-    return key || undefined;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return readSecretFile(developmentKeyPath(stateDir), 'the development API key file', MIN_KEY_LENGTH);
 }
 
 /** The stored key, or a new one written with mode 0600; `created` says which. */
@@ -40,9 +37,4 @@ export function ensureDevelopmentKey(stateDir: string): { key: string; created: 
   return { key, created: true, path };
 }
 
-/** Only a loopback listener may run on a generated key: nobody else can reach it. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '[::1]';
-}
+export { isLoopbackHost } from '../../config/api';

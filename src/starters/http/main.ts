@@ -1,6 +1,7 @@
-import { configFromEnv } from '../../config';
+import { configFromEnv, secretValues } from '../../config';
 import { ApiScopes, apiConfigFromEnv, hashApiKey } from '../../config/api';
-import { createLogger } from '../../observability/logger';
+import { eventsConfigFromEnv } from '../../config/events';
+import { createLogger, rememberSecrets } from '../../observability/logger';
 import { createCaseFacts } from '../../services/case-facts';
 import { createOrderOverview } from '../../services/order-overview';
 import { createClient } from '../../temporal/client';
@@ -14,9 +15,12 @@ import { ensureDevelopmentKey, isLoopbackHost } from './dev-key';
 async function main(): Promise<void> {
   const config = configFromEnv();
   const api = apiConfigFromEnv();
+  // Checked before anything connects: a shared event secret off loopback stops the start here.
+  const events = eventsConfigFromEnv();
+  rememberSecrets([...secretValues(config), ...Object.values(events.secrets)]);
   const logger = createLogger({ level: config.log.level, format: config.log.format, context: { component: 'api' } });
 
-  let developmentKey: { key: string; path: string } | undefined;
+  let developmentKey: { key: string; path: string; created: boolean } | undefined;
   if (api.keys.length === 0) {
     if (isLoopbackHost(api.host)) {
       developmentKey = ensureDevelopmentKey(config.stateDir);
@@ -29,7 +33,7 @@ async function main(): Promise<void> {
   const client = await createClient(config);
   const overview = createOrderOverview(config);
   const caseFacts = createCaseFacts(config);
-  const app = await buildApp({ client, config, api, logger, caseFacts, overview: (orderNumber) => overview.overview(orderNumber) });
+  const app = await buildApp({ client, config, api, logger, events, caseFacts, overview: (orderNumber) => overview.overview(orderNumber) });
 
   let closing: Promise<void> | undefined;
   const close = (signal: string) => {
@@ -57,7 +61,10 @@ async function main(): Promise<void> {
   await app.listen({ host: api.host, port: api.port });
   const url = `http://${api.host.includes(':') ? `[${api.host}]` : api.host}:${api.port}`;
   logger.info(`HTTP API listening on ${url} (docs ${url}/docs, spec ${url}/openapi.json)`);
-  if (developmentKey) logger.info(`development API key (X-API-Key, every scope; kept in ${developmentKey.path}): ${developmentKey.key}`);
+  // The key is shown once, when made; afterwards only where it is and how it starts (logs get copied around).
+  if (developmentKey?.created) logger.info(`development API key created (X-API-Key, every scope; kept in ${developmentKey.path}, shown only now): ${developmentKey.key}`);
+  else if (developmentKey) logger.info(`development API key ${developmentKey.key.slice(0, 10)}… in ${developmentKey.path} (npx retailctl dev-key prints it)`);
+  if (developmentKey) rememberSecrets([developmentKey.key]);
 }
 
 main().catch((err: unknown) => {

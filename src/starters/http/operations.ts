@@ -61,6 +61,7 @@ const problemDescriptions: Record<number, string> = {
   404: 'No such process or resource',
   409: 'Conflict: the process is closed, or the idempotency key was used with another request',
   413: 'Request body too large',
+  415: 'The body is not JSON (Content-Type)',
   422: 'The process refused the request (`reason` names why)',
   429: 'Rate limit exceeded (see Retry-After)',
   500: 'Unexpected error (quote requestId)',
@@ -78,7 +79,8 @@ export function openApiDocument(operations: Operation[], api: ApiConfig): Return
     'Idempotency-Key': z.string().min(1).max(255).optional().openapi({ description: 'Repeat a request safely: the same key and request answer the same process; another request under the key is a 409' }),
   });
   for (const op of operations) {
-    const problems = [...new Set([...commonProblems, ...(op.problems ?? [])])].sort();
+    // An operation with a body answers 415 when the Content-Type is not JSON.
+    const problems = [...new Set([...commonProblems, ...(op.body ? [415] : []), ...(op.problems ?? [])])].sort();
     const responses: Record<string, ResponseConfig> = {
       [op.success.status]: { description: op.success.description, content: { [op.success.mediaType ?? 'application/json']: { schema: op.success.schema } } },
     };

@@ -1,7 +1,7 @@
 import { isGrpcServiceError } from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { ProcessClosedError, ProcessNotFoundError, UpdateRejectedError } from '../../client';
+import { ProcessClosedError, ProcessNotFoundError, UpdateRejectedError, WrongProcessTypeError } from '../../client';
 import { CaseNotFoundError, CaseRefusedError, FactsUnavailableError } from '../../services/case-facts';
 import { OrderNotFoundError } from '../../services/order-overview';
 
@@ -82,6 +82,7 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
   if (err instanceof ProcessNotFoundError) return new Problem(404, 'process-not-found', 'Process not found', err.message, { workflowId: err.workflowId });
   if (err instanceof ProcessClosedError) return new Problem(409, 'process-closed', 'Process closed', err.message, { workflowId: err.workflowId, processStatus: err.status });
+  if (err instanceof WrongProcessTypeError) return new Problem(409, 'wrong-process-type', 'Not this kind of process', err.message, { workflowId: err.workflowId, processType: err.processType });
   if (err instanceof UpdateRejectedError) return new Problem(422, 'rejected', 'Rejected by the process', err.message, { workflowId: err.workflowId, reason: err.reason });
   if (err instanceof OrderNotFoundError) return new Problem(404, 'order-not-found', 'Order not found', err.message);
   if (err instanceof CaseNotFoundError) return new Problem(404, 'case-not-found', 'Case not found', err.message);

@@ -1,14 +1,18 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { remainingQuantity } from '../../domain/case-lines';
+import { assertUserId } from '../lib/deciders';
 import type { CaseFacts } from './facts';
 
 /** The service agent's decision when the policy cannot make it (the `chooseResolution` update). */
 export interface AgentChoice {
   resolution: 'refund' | 'replacement';
+  /** The choosing agent's Salesforce User Id (005…); Salesforce confirms the user is active first. */
   agent: string;
   /** Part of the order only; omitted = every line in full. */
   lines?: { lineNumber: number; quantity: number }[];
   note?: string;
+  /** Who passed the choice on: the API key's name, or retailctl; recorded for the audit trail. */
+  caller?: string;
 }
 
 export interface AgentChoiceAccepted {
@@ -20,6 +24,7 @@ export interface AgentChoiceAccepted {
 /** Failure types of a rejected choice (clients branch on these, never on the message). */
 export const ChoiceRejections = {
   notAwaiting: 'NotAwaitingChoiceError',
+  inProgress: 'ChoiceInProgressError',
   invalid: 'InvalidChoiceError',
   noStock: 'NoStockForReplacementError',
 } as const;
@@ -30,10 +35,13 @@ const reject = (type: string, message: string) => ApplicationFailure.create({ ty
  * The update's validator: runs before the choice enters the history, so a rejected choice leaves
  * no trace and the agent can try again. Throws an ApplicationFailure whose type names the reason.
  */
-export function validateAgentChoice(choice: AgentChoice, awaiting: boolean, facts: CaseFacts | undefined): void {
+export function validateAgentChoice(choice: AgentChoice, awaiting: boolean, facts: CaseFacts | undefined, checking = false): void {
   if (!awaiting || !facts) throw reject(ChoiceRejections.notAwaiting, 'this case is not waiting for an agent\'s choice');
+  if (checking) throw reject(ChoiceRejections.inProgress, 'another choice is being checked; try again in a moment');
   if (choice?.resolution !== 'refund' && choice?.resolution !== 'replacement') throw reject(ChoiceRejections.invalid, 'resolution must be "refund" or "replacement"');
   if (typeof choice.agent !== 'string' || !choice.agent.trim()) throw reject(ChoiceRejections.invalid, 'agent is required');
+  assertUserId(choice.agent, 'agent');
+  if (choice.caller !== undefined && typeof choice.caller !== 'string') throw reject(ChoiceRejections.invalid, 'caller must be text');
   if (choice.lines !== undefined) {
     if (!Array.isArray(choice.lines) || choice.lines.length === 0) throw reject(ChoiceRejections.invalid, 'lines, when given, name at least one order line');
     const seen = new Set<number>();

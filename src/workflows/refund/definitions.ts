@@ -20,7 +20,7 @@ export interface RefundInput {
   reason?: CaseReason;
   /** Partial (line-level) refund; default: what remains of every line of the order. */
   lines?: RefundLineRequest[];
-  /** The Salesforce User Id of the agent who asked for the refund. */
+  /** The Salesforce user (Id, email or username) who asked for the refund or chose it: they may not approve it. */
   requestedBy?: string;
   /** Set by the parent case resolution only: what it already read. */
   facts?: ParentFacts;
@@ -36,7 +36,10 @@ export type RefundStatus = 'refunded' | 'rejected' | 'cancelled';
 export interface RefundApprovalOutcome {
   required: boolean;
   decision?: 'approve' | 'reject';
+  /** The approving Salesforce User Id, their name, and who passed the decision on (API key name or retailctl). */
   approver?: string;
+  approverName?: string;
+  caller?: string;
   decidedBy: 'supervisor' | 'policy-default' | 'auto';
 }
 
@@ -58,16 +61,40 @@ export interface RefundResult {
 /** A supervisor's decision on a refund above the approval threshold. */
 export interface RefundApproval {
   decision: 'approve' | 'reject';
+  /** The deciding Salesforce User Id (005…); checked in Salesforce before the decision counts. */
   approver: string;
   note?: string;
+  /** Who passed the decision on: the API key's name, or retailctl; recorded for the audit trail. */
+  caller?: string;
 }
 
 export interface RefundApprovalResult {
   decision: 'approve' | 'reject';
   approver: string;
+  approverName: string;
+  caller?: string;
   amount: Money;
   decidedAt: string;
 }
+
+/** A decision that did not count (a refused signal): who, through whom, and why. */
+export interface RefusedApproval {
+  approver: string;
+  caller?: string;
+  reason: string;
+  message: string;
+  at: string;
+}
+
+/** Failure types of a refused approval (clients branch on these, never on the message); see also DeciderRejections. */
+export const ApprovalRejections = {
+  notAwaiting: 'NotAwaitingApprovalError',
+  inProgress: 'ApprovalInProgressError',
+  invalid: 'InvalidApprovalError',
+  selfApproval: 'SelfApprovalError',
+  noAuthority: 'NoApprovalAuthorityError',
+  overLimit: 'ApprovalLimitExceededError',
+} as const;
 
 export type RefundStage =
   | 'preparing'
@@ -91,7 +118,7 @@ export interface RefundState {
   amount?: Money;
   paymentId?: string;
   lines?: { lineNumber: number; sku: string; quantity: number }[];
-  approval?: RefundApprovalOutcome & { awaiting: boolean; escalated: boolean };
+  approval?: RefundApprovalOutcome & { awaiting: boolean; escalated: boolean; refused: RefusedApproval[] };
   returnAuthorizationId?: string;
   creditMemoId?: string;
   refundId?: string;

@@ -38,17 +38,17 @@ export function decisionCommands(): Command[] {
     const cmd = new Command(name)
       .description(`${name} the case's refund (refund/{caseNumber}) while it waits for approval`)
       .argument('<caseNumber>', 'Salesforce Case Number')
-      .requiredOption('--approver <name>', 'the supervisor deciding')
+      .requiredOption('--approver <userId>', "the deciding supervisor's Salesforce User Id (005…)")
       .option('--note <text>', 'a note kept with the decision')
       .option('--workflow-id <id>', 'address the refund by workflow id instead of refund/{caseNumber}');
     if (name === 'approve') withWait(cmd);
     return cmd.action(
       action<DecisionFlags>(async (ctx, [caseNumber], flags) => {
         const call = name === 'approve' ? approveRefund : rejectRefund;
-        const decided = await call(await ctx.client(), caseNumber, { approver: flags.approver, note: flags.note, workflowId: flags.workflowId });
+        const decided = await call(await ctx.client(), caseNumber, { approver: flags.approver, note: flags.note, workflowId: flags.workflowId, caller: 'retailctl' });
         const workflowId = flags.workflowId ?? workflowIds.refund(caseNumber);
         return report(ctx, workflowId, decided, flags, () =>
-          record({ 'workflow id': workflowId, decision: decided.decision, approver: decided.approver, amount: formatMoney(decided.amount), 'decided at': decided.decidedAt }),
+          record({ 'workflow id': workflowId, decision: decided.decision, approver: `${decided.approverName} (${decided.approver})`, amount: formatMoney(decided.amount), 'decided at': decided.decidedAt }),
         );
       }),
     );
@@ -59,14 +59,14 @@ export function decisionCommands(): Command[] {
       .description("the agent's choice for a case the policy could not decide (case-resolution/{caseNumber})")
       .argument('<caseNumber>', 'Salesforce Case Number')
       .addOption(new Option('--resolution <kind>', 'refund or replacement').choices(['refund', 'replacement']).makeOptionMandatory())
-      .requiredOption('--agent <name>', 'the service agent choosing')
+      .requiredOption('--agent <userId>', "the choosing agent's Salesforce User Id (005…)")
       .option('--lines <lines>', 'part of the order only, line:quantity (e.g. 10:1,20:2); default: every line in full')
       .option('--note <text>', 'a note for the case')
       .option('--workflow-id <id>', 'address the process by workflow id instead of case-resolution/{caseNumber}'),
   ).action(
     action<ChoiceFlags>(async (ctx, [caseNumber], flags) => {
       const lines = flags.lines ? parseLines(flags.lines).map(({ lineNumber, quantity }) => ({ lineNumber, quantity })) : undefined;
-      const accepted = await chooseResolution(await ctx.client(), caseNumber, { resolution: flags.resolution, agent: flags.agent, lines, note: flags.note }, { workflowId: flags.workflowId });
+      const accepted = await chooseResolution(await ctx.client(), caseNumber, { resolution: flags.resolution, agent: flags.agent, lines, note: flags.note, caller: 'retailctl' }, { workflowId: flags.workflowId });
       const workflowId = flags.workflowId ?? workflowIds.caseResolution(caseNumber);
       return report(ctx, workflowId, accepted, flags, () => record({ 'workflow id': workflowId, accepted: accepted.accepted, resolution: accepted.resolution, warehouse: accepted.warehouseId }));
     }),

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { cancelProcess } from '../../../client';
+import { cancelProcess, caseProcessTypes } from '../../../client';
 import { notFoundOrClosed } from '../../../client/handles';
 import { action } from '../action';
 import { emit, record } from '../output';
@@ -18,8 +18,13 @@ export function lifecycleCommands(): Command[] {
     .action(
       action<ReasonFlags>(async (ctx, [workflowId], flags) => {
         const client = await ctx.client();
+        // Operators may cancel any process here; one that is not a case process is named, so nobody cancels an order's sync by mistake unawares.
         const requested = await cancelProcess(client, workflowId, flags.reason);
-        emit(ctx, { ...requested, cancelRequested: true }, () => record({ 'workflow id': workflowId, 'cancel requested': 'yes', reason: flags.reason }));
+        const caseProcess = (caseProcessTypes as readonly string[]).includes(requested.type);
+        const note = caseProcess ? undefined : `cancelling ${requested.type} process ${workflowId} (not a case process)`;
+        emit(ctx, { ...requested, cancelRequested: true, ...(note ? { note } : {}) }, () =>
+          record({ 'workflow id': workflowId, type: requested.type, 'cancel requested': 'yes', reason: flags.reason, ...(note ? { note } : {}) }),
+        );
       }),
     );
 

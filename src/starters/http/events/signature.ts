@@ -1,17 +1,20 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Webhook signatures as the ERP and the WMS send them (Stripe's scheme):
- * `X-Retail-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (several v1
- * entries allowed while a secret rotates). A signature is good once, within the tolerance window.
+ * Webhook signatures as the ERP and the WMS send them (Stripe's header, with the source signed too):
+ * `X-Retail-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "v1:<source>:<t>:<raw body>")>`
+ * (several v1 entries allowed while a secret rotates). Signing the source means a signature made for
+ * /v1/events/erp is worthless at /v1/events/warehouse, even under one shared secret. A signature is
+ * good once, within the tolerance window.
  */
 export const SIGNATURE_HEADER = 'x-retail-signature';
 export const SOURCE_HEADER = 'x-retail-event-source';
 
 export type SignatureVerdict = { ok: true; signature: string; timestamp: number } | { ok: false; reason: 'missing-signature' | 'invalid-signature' | 'stale-signature' | 'replayed-signature' };
 
-export function sign(secret: string, rawBody: Buffer | string, unixSeconds: number): string {
-  const v1 = createHmac('sha256', secret).update(`${unixSeconds}.`).update(rawBody).digest('hex');
+/** The string a sender signs: `v1:<source>:<t>:` then the raw body bytes. */
+export function sign(secret: string, source: string, rawBody: Buffer | string, unixSeconds: number): string {
+  const v1 = createHmac('sha256', secret).update(`v1:${source}:${unixSeconds}:`).update(rawBody).digest('hex');
   return `t=${unixSeconds},v1=${v1}`;
 }
 
@@ -25,7 +28,7 @@ export class SignatureVerifier {
     private readonly now: () => number = Date.now,
   ) {}
 
-  verify(secret: string, header: string | string[] | undefined, rawBody: Buffer): SignatureVerdict {
+  verify(secret: string, source: string, header: string | string[] | undefined, rawBody: Buffer): SignatureVerdict {
     if (typeof header !== 'string' || !header) return { ok: false, reason: 'missing-signature' };
     const parts = header.split(',').map((p) => p.trim().split('='));
     const t = parts.find(([k]) => k === 't')?.[1];
@@ -34,7 +37,7 @@ export class SignatureVerifier {
     const timestamp = Number(t);
     const nowMs = this.now();
     if (Math.abs(nowMs / 1000 - timestamp) > this.toleranceSeconds) return { ok: false, reason: 'stale-signature' };
-    const expected = Buffer.from(sign(secret, rawBody, timestamp).slice(`t=${timestamp},v1=`.length), 'hex');
+    const expected = Buffer.from(sign(secret, source, rawBody, timestamp).slice(`t=${timestamp},v1=`.length), 'hex');
     const match = given.find((v) => timingSafeEqual(Buffer.from(v, 'hex'), expected));
     if (!match) return { ok: false, reason: 'invalid-signature' };
     this.forgetExpired(nowMs);

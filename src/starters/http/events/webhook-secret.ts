@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSecretFile } from '../../../config/secret-file';
 
 /**
  * The development webhook secret `npm start` shares between the sandbox (which signs) and the API
@@ -8,14 +9,11 @@ import { join } from 'node:path';
  */
 export function ensureWebhookSecret(stateDir: string): string {
   const path = join(stateDir, 'events', 'webhook-secret');
-  try {
-    const existing = readFileSync(path, 'utf8').trim();
-    if (existing) return existing;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  const existing = readSecretFile(path, 'the development webhook secret file', 32);
+  if (existing) return existing;
   mkdirSync(join(stateDir, 'events'), { recursive: true, mode: 0o700 });
   const secret = `whsec_dev_${randomBytes(24).toString('hex')}`;
-  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'w' });
+  chmodSync(path, 0o600);
   return secret;
 }

@@ -6,6 +6,7 @@ import { orderEventSignal, orderSyncWorkflowId, type orderSync } from '../../../
 import { shipmentEventSignal, type ShipmentEvent } from '../../../workflows/replacement';
 import { OrderNumber } from '../../../workflows/search-attributes';
 import { API_KEY_HEADER } from '../auth';
+import { WindowLimiter } from '../events/limits';
 import { SignatureVerifier, SIGNATURE_HEADER, SOURCE_HEADER } from '../events/signature';
 import { operation, type Operation } from '../operations';
 import { Problem } from '../problems';
@@ -19,21 +20,22 @@ const SourceParamsSchema = z.object({
 /** Every field any source sends (each source's own schema decides which it requires; see src/domain/order-event.ts). */
 export const IncomingEventSchema = z
   .object({
-    id: z.string().openapi({ description: 'The sender\'s event id (dedup key with the source)', example: 'evt-erp-SO-100013-4' }),
-    type: z.string().openapi({ description: 'erp: order.status_changed; warehouse: release.picked|release.packed|release.cancelled|shipment.shipped|shipment.delivered; carrier: tracking.updated; payments: payment.authorized|captured|refunded|failed', example: 'order.status_changed' }),
-    orderNumber: z.string().openapi({ example: 'SO-100013' }),
-    sequence: z.number().int().optional().openapi({ description: 'Per source and order, increasing (erp: the order version; warehouse: the event number); older ones are ignored' }),
-    occurredAt: z.string().openapi({ description: 'ISO 8601 timestamp', example: '2025-03-01T10:15:00Z' }),
-    status: z.string().optional().openapi({ description: 'erp: created, allocated, shipped, delivered or cancelled' }),
-    releaseId: z.string().optional(),
-    shipmentId: z.string().optional(),
-    trackingNumber: z.string().optional(),
-    carrier: z.string().optional(),
-    milestone: z.string().optional().openapi({ description: 'carrier: label_created, picked_up, in_transit, out_for_delivery, delivered or exception' }),
-    location: z.string().optional(),
-    paymentId: z.string().optional(),
-    amount: z.number().int().optional().openapi({ description: 'payments: minor units' }),
-    currency: z.string().optional(),
+    id: z.string().min(1).max(128).openapi({ description: 'The sender\'s event id (dedup key with the source)', example: 'evt-erp-SO-100013-4' }),
+    type: z.string().min(1).max(64).openapi({ description: 'erp: order.status_changed; warehouse: release.picked|release.packed|release.cancelled|shipment.shipped|shipment.delivered; carrier: tracking.updated; payments: payment.authorized|captured|refunded|failed', example: 'order.status_changed' }),
+    orderNumber: z.string().min(1).max(64).openapi({ example: 'SO-100013' }),
+    sequence: z.number().int().min(0).optional().openapi({ description: 'Per source and order, increasing (erp: the order version; warehouse: the event number); older ones are ignored' }),
+    occurredAt: z.string().max(64).openapi({ description: 'ISO 8601 timestamp', example: '2025-03-01T10:15:00Z' }),
+    status: z.string().max(32).optional().openapi({ description: 'erp: created, allocated, shipped, delivered or cancelled' }),
+    releaseId: z.string().max(128).optional(),
+    clientReference: z.string().max(255).optional(),
+    shipmentId: z.string().max(128).optional(),
+    trackingNumber: z.string().max(128).optional(),
+    carrier: z.string().max(128).optional(),
+    milestone: z.string().max(32).optional().openapi({ description: 'carrier: label_created, picked_up, in_transit, out_for_delivery, delivered or exception' }),
+    location: z.string().max(200).optional(),
+    paymentId: z.string().max(128).optional(),
+    amount: z.number().int().min(0).optional().openapi({ description: 'payments: minor units' }),
+    currency: z.string().length(3).optional(),
   })
   .openapi('IncomingEvent');
 
@@ -86,6 +88,13 @@ const shipmentEventType: Record<string, ShipmentEvent['type'] | undefined> = {
 export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsConfigFromEnv()): EventIngestion {
   const { client, config, logger } = deps;
   const verifier = new SignatureVerifier(settings.toleranceSeconds);
+  // Signed senders are limited per source (many addresses behind one ERP are one sender); bad signatures per address.
+  const perSource = new WindowLimiter(settings.rateLimitPerSource, settings.rateLimitWindowMs);
+  const unsignedPerAddress = new WindowLimiter(settings.rateLimitUnsignedPerAddress, settings.rateLimitWindowMs);
+  const tooMany = (reply: FastifyReply, wait: { retryAfterSeconds: number }, detail: string) => {
+    reply.header('retry-after', String(wait.retryAfterSeconds));
+    return new Problem(429, 'rate-limited', 'Too many requests', `${detail}; retry after ${wait.retryAfterSeconds} s`);
+  };
   const { orchestration: taskQueue, salesforce, erp, warehouse, payments } = config.taskQueues;
   const taskQueues = { salesforce, erp, warehouse, payments };
 
@@ -124,12 +133,27 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
     }
   };
 
-  const ingest = async (request: FastifyRequest, source: EventSource) => {
+  const ingest = async (request: FastifyRequest, reply: FastifyReply, source: EventSource) => {
+    const address = `ip:${request.ip}`;
+    const blocked = unsignedPerAddress.full(address);
+    if (blocked) throw tooMany(reply, blocked, 'too many requests with a missing or bad signature from this address');
     const secret = settings.secrets[source];
-    if (!secret) throw new Problem(401, 'invalid-signature', 'Unauthorized', `no signing secret is configured for source "${source}"`);
+    if (!secret) {
+      unsignedPerAddress.take(address);
+      throw new Problem(401, 'invalid-signature', 'Unauthorized', `no signing secret is configured for source "${source}"`);
+    }
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const verdict = verifier.verify(secret, request.headers[SIGNATURE_HEADER], raw);
-    if (!verdict.ok) throw new Problem(401, verdict.reason, 'Unauthorized', signatureDetail[verdict.reason]);
+    const verdict = verifier.verify(secret, source, request.headers[SIGNATURE_HEADER], raw);
+    if (!verdict.ok) {
+      unsignedPerAddress.take(address);
+      throw new Problem(401, verdict.reason, 'Unauthorized', signatureDetail[verdict.reason]);
+    }
+    const full = perSource.take(`source:${source}`);
+    if (full) {
+      // Refused before anything was delivered: the sender's retry with this signature must get through.
+      verifier.release(verdict.signature);
+      throw tooMany(reply, full, `source "${source}" sent more than ${settings.rateLimitPerSource} signed requests in ${settings.rateLimitWindowMs / 1000} s`);
+    }
     try {
       const events = eventsOf(raw, settings.maxEventsPerRequest);
       const results: EventResult[] = [];
@@ -162,7 +186,7 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
     const source = EventSourceSchema.safeParse(named);
     if (!source.success) throw invalid('path.source', `the source must be one of ${EventSources.join(', ')} (in the path or the ${SOURCE_HEADER} header)`);
     if (fromPath && typeof fromHeader === 'string' && fromHeader !== fromPath) throw invalid(`header.${SOURCE_HEADER}`, 'the event source header differs from the path');
-    const result = await ingest(request, source.data);
+    const result = await ingest(request, reply, source.data);
     return reply.code(202).send(EventIngestResultSchema.parse(result));
   };
 
@@ -174,7 +198,7 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
       tag: 'events',
       summary: 'Receive a batch of order events from the ERP, the warehouse, a carrier or the payment provider',
       description:
-        'Signed like a webhook: X-Retail-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> with the source\'s secret; ' +
+        'Signed like a webhook: X-Retail-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "v1:<source>:<t>:<raw body>"> with the source\'s secret; ' +
         `signatures older than ${settings.toleranceSeconds} s, reused or wrong are refused (401). The API key is optional unless configured (scope "events"). ` +
         'Each valid event is delivered to its order\'s sync process (order/{orderNumber}); accepted means delivered, and the process ignores duplicates and stale events.',
       scope: 'events',
@@ -194,7 +218,8 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
         if (request.principal && !request.principal.scopes.has('events')) throw new Problem(403, 'forbidden', 'Forbidden', 'this API key lacks the "events" scope', { requiredScope: 'events' });
         if (settings.requireApiKey && !request.principal) throw new Problem(401, 'unauthorized', 'Unauthorized', `send an API key in the ${API_KEY_HEADER} header`);
       });
-      const options = { bodyLimit: settings.bodyLimitBytes };
+      // Not the API's per-key/per-address limiter: signed senders are limited per source inside the handler.
+      const options = { bodyLimit: settings.bodyLimitBytes, config: { rateLimit: false as const } };
       app.post('/v1/events/:source', options, handle);
       app.post('/v1/events', options, handle);
     },
@@ -202,8 +227,8 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
 }
 
 const signatureDetail: Record<string, string> = {
-  'missing-signature': `send the ${SIGNATURE_HEADER} header (t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">)`,
-  'invalid-signature': 'the signature does not match the body and the source\'s secret',
+  'missing-signature': `send the ${SIGNATURE_HEADER} header (t=<unix seconds>,v1=<hex HMAC-SHA256 of "v1:<source>:<t>:<raw body>">)`,
+  'invalid-signature': 'the signature does not match the source, the body and the source\'s secret',
   'stale-signature': 'the signature\'s timestamp is outside the tolerance window',
   'replayed-signature': 'this signature was already used',
 };
