@@ -9,6 +9,7 @@ import { buildIdOf } from '../../src/workers/versioning';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import { approveRefundUpdate, type refund } from '../../src/workflows/refund';
 import { configFor } from '../helpers/sandbox';
+import { supervisorFor } from '../helpers/users';
 import { getWorkflowBundle, isolatedQueueEnv, uniqueName } from '../helpers/temporal';
 import { systemQueuesOf } from '../workers/fake-activities';
 import { alwaysApproval, effects, noApproval, paidByCard, pickCase, refundInput, useRefundFixture, waitForStage, type RefundFixture } from './refund-harness';
@@ -47,7 +48,7 @@ describe('worker deployment versioning: a changed refund workflow deployed under
     // Each refund its own case and order: a payment is refunded once.
     const used = new Set<string>();
     const start = (policy: object) => {
-      const { ctx } = pickCase(fx.sandbox, (o, w) => paidByCard(o, w) && !used.has(o.orderNumber));
+      const { ctx } = pickCase(fx.sandbox, (o, w) => paidByCard(o, w) && o.currency === 'USD' && !used.has(o.orderNumber));
       used.add(ctx.orderNumber);
       return fx.env.client.workflow.start<typeof refund>('refund', {
         taskQueue: config.taskQueues.orchestration,
@@ -83,7 +84,8 @@ describe('worker deployment versioning: a changed refund workflow deployed under
       const freshEvents = (await fresh.fetchHistory()).events ?? [];
       assert.ok(freshEvents.some((e) => e.timerStartedEventAttributes), 'build B ran its changed code');
 
-      for (const handle of waiting) await handle.executeUpdate(approveRefundUpdate, { args: [{ decision: 'approve', approver: 'sup-1' }] });
+      const supervisor = supervisorFor(fx.sandbox, 'USD');
+      for (const handle of waiting) await handle.executeUpdate(approveRefundUpdate, { args: [{ decision: 'approve', approver: supervisor }] });
       for (const handle of waiting) {
         assert.equal((await handle.result()).status, 'refunded');
         assert.equal(await buildIdOfRun(handle), buildA, 'a waiting refund finished on the build it started on');
