@@ -42,20 +42,24 @@ function activityBatches(events: temporal.api.history.v1.IHistoryEvent[]): numbe
 
 async function main(): Promise<void> {
   const bench = await startBenchEnvironment({
-    world: { orders: 1500, cases: count + 10 },
+    world: { orders: 1500, cases: 2 * count + 20 },
     // The per-system rate limits would bound the run; the bench measures orchestration, so lift them.
     env: { RATE_LIMIT_SALESFORCE: '10000', RATE_LIMIT_ERP: '10000', RATE_LIMIT_WAREHOUSE: '10000', RATE_LIMIT_PAYMENTS: '10000' },
+    // The same cases again with payload encryption off, for the codec's cost in the same run.
+    clearToo: true,
   });
   try {
     const { client } = bench.env;
     const cases = bench.sandbox.world().cases.map((c) => c.caseNumber);
-    const { salesforce, erp, warehouse, payments } = bench.config.taskQueues;
-    const resolve = async (caseNumber: string) => {
-      const started = await startCaseResolution(client, { caseNumber, taskQueue: bench.config.taskQueues.orchestration, policy, taskQueues: { salesforce, erp, warehouse, payments } });
-      const result = (await client.workflow.getHandle(started.workflowId).result()) as { outcome: string };
+    const resolveWith = async (c: typeof client, config: typeof bench.config, caseNumber: string) => {
+      const queues = { salesforce: config.taskQueues.salesforce, erp: config.taskQueues.erp, warehouse: config.taskQueues.warehouse, payments: config.taskQueues.payments };
+      const started = await startCaseResolution(c, { caseNumber, taskQueue: config.taskQueues.orchestration, policy, taskQueues: queues });
+      const result = (await c.workflow.getHandle(started.workflowId).result()) as { outcome: string };
       if (result.outcome !== 'refunded') throw new Error(`case ${caseNumber} ended ${result.outcome}`);
       return started.workflowId;
     };
+    const resolve = (caseNumber: string) => resolveWith(client, bench.config, caseNumber);
+
 
     // Warm-up (bundle caches, connections, JIT), and the shape of one case for the baseline.
     const sampleId = await resolve(cases[count]);
@@ -69,6 +73,23 @@ async function main(): Promise<void> {
     const bare = summarize(`bare workflow (${activities} no-op activities in ${batches.length} batches)`, count, await runConcurrently(count, concurrency, (i) =>
       client.workflow.execute('bareWorkflow', { taskQueue: bench.bareQueue, workflowId: `bare-${process.pid}-${i}`, args: [batches] }),
     ));
+    // Half the cases again, sealed and clear alternately in small rounds, so both see the same machine.
+    const clear = bench.clear!;
+    const half = Math.floor(count / 2);
+    const sealedRun = { wallMs: 0, latenciesMs: [] as number[] };
+    const clearRun = { wallMs: 0, latenciesMs: [] as number[] };
+    const add = (into: typeof sealedRun, run: typeof sealedRun) => {
+      into.wallMs += run.wallMs;
+      into.latenciesMs.push(...run.latenciesMs);
+    };
+    const extra = bench.sandbox.world().cases.slice(count + 1).map((c) => c.caseNumber);
+    for (let round = 0; round * 10 < half; round++) {
+      const size = Math.min(10, half - round * 10);
+      add(sealedRun, await runConcurrently(size, concurrency, (i) => resolve(extra[2 * (round * 10 + i)])));
+      add(clearRun, await runConcurrently(size, concurrency, (i) => resolveWith(clear.client, clear.config, extra[2 * (round * 10 + i) + 1])));
+    }
+    const sealed = summarize('caseResolution + refund, payloads sealed (AES-256-GCM)', half, sealedRun);
+    const unsealed = summarize('caseResolution + refund, PAYLOAD_ENCRYPTION=off', half, clearRun);
     const caseActions = billableActions(parent);
     const refundActions = billableActions(child);
 
@@ -80,6 +101,7 @@ async function main(): Promise<void> {
       throughputRatio: Number((ours.perSecond / bare.perSecond).toFixed(3)),
       p50Ratio: Number((ours.p50Ms / bare.p50Ms).toFixed(2)),
       activitiesPerCase: activities,
+      codec: { sealed, clear: unsealed, throughputRatio: Number((sealed.perSecond / unsealed.perSecond).toFixed(3)) },
       actions: {
         perCaseIncludingRefund: caseActions.total + refundActions.total,
         caseResolution: caseActions,
@@ -88,6 +110,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(report, null, 2));
     console.log(`\ncase resolutions/s ${ours.perSecond} vs bare ${bare.perSecond}: ratio ${report.throughputRatio} (p50 ${ours.p50Ms} ms vs ${bare.p50Ms} ms)`);
+    console.log(`payload encryption: ${sealed.perSecond}/s sealed vs ${unsealed.perSecond}/s clear: ratio ${report.codec.throughputRatio}`);
     console.log(`Temporal actions: ${refundActions.total} per refund, ${report.actions.perCaseIncludingRefund} per case resolution including its refund`);
   } finally {
     await bench.close();

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, type Worker as WorkerType } from '@temporalio/worker';
 import type { Sandbox } from '../../sandbox';
@@ -20,10 +21,12 @@ export interface BenchEnvironment {
   sandbox: Sandbox;
   config: Config;
   bareQueue: string;
+  /** With `clearToo`: the same workers on queues of their own with payload encryption off, and a client without the codec. */
+  clear?: { config: Config; client: Client };
   close: () => Promise<void>;
 }
 
-export async function startBenchEnvironment(options: { world?: WorldOptions; env?: Record<string, string> } = {}): Promise<BenchEnvironment> {
+export async function startBenchEnvironment(options: { world?: WorldOptions; env?: Record<string, string>; clearToo?: boolean } = {}): Promise<BenchEnvironment> {
   const [env, sandbox] = await Promise.all([getTestEnv(), startTestSandbox(undefined, {}, options.world)]);
   const run = `${process.pid}-${Date.now().toString(36)}`;
   const config = configFor(sandbox, {
@@ -37,8 +40,18 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
   });
   const bareQueue = `bench-${run}-bare`;
   const activities: SystemActivities = buildActivities(config);
+  const workflowBundle = await bundleWorkflows(new DefaultLogger('ERROR'));
+  const clearConfig = options.clearToo
+    ? configFor(sandbox, {
+        ...Object.fromEntries(['ORCHESTRATION', 'SALESFORCE', 'ERP', 'WAREHOUSE', 'PAYMENTS'].map((q) => [`TASK_QUEUE_${q}`, `bench-${run}-clear-${q.toLowerCase()}`])),
+        LOG_LEVEL: 'error',
+        ...options.env,
+        PAYLOAD_ENCRYPTION: 'off',
+      })
+    : undefined;
   const workers: WorkerType[] = [
-    ...(await createWorkers(config, { connection: env.nativeConnection, workflowBundle: await bundleWorkflows(new DefaultLogger('ERROR')), activities })),
+    ...(await createWorkers(config, { connection: env.nativeConnection, workflowBundle, activities })),
+    ...(clearConfig ? await createWorkers(clearConfig, { connection: env.nativeConnection, workflowBundle, activities }) : []),
     await Worker.create({
       connection: env.nativeConnection,
       taskQueue: bareQueue,
@@ -54,6 +67,7 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
     sandbox,
     config,
     bareQueue,
+    clear: clearConfig && { config: clearConfig, client: new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: dataConverterFor(clearConfig.payloadCodec) }) },
     close: async () => {
       shutdownWorkers(workers);
       await running;

@@ -31,3 +31,39 @@ export const recorder = (): Recording => {
     },
   };
 };
+
+/** Starts case-resolution for a delayed-shipment case the policy cannot decide, and waits until it asks the agent. */
+async function untilAwaitingAgent(client: Parameters<Recording['run']>[0], config: Parameters<Recording['run']>[1], workflowId: string, caseNumber: string, policy: object) {
+  const { salesforce, erp, warehouse, payments } = config.taskQueues;
+  const handle = await client.workflow.start(caseResolution, { taskQueue: config.taskQueues.orchestration, workflowId, args: [{ caseNumber, policy, taskQueues: { salesforce, erp, warehouse, payments } }] });
+  for (;;) {
+    if ((await handle.query(caseResolutionStateQuery)).stage === 'awaiting-agent') return handle;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export const paths: Record<string, () => Recording> = {
+  /** No agent chooses: escalated after the first timeout, closed without action after the second. */
+  'agent-choice-timeout': () => {
+    const workflowId = 'case-resolution/recorded-no-choice';
+    return {
+      workflowId,
+      run: async (client, config) => {
+        const handle = await untilAwaitingAgent(client, config, workflowId, '00010005', { agentChoiceTimeout: '1 second' });
+        await handle.result();
+      },
+    };
+  },
+  /** Cancelled while it waits for the agent: the Case is handed back. */
+  cancelled: () => {
+    const workflowId = 'case-resolution/recorded-cancelled';
+    return {
+      workflowId,
+      run: async (client, config) => {
+        const handle = await untilAwaitingAgent(client, config, workflowId, '00010005', {});
+        await handle.cancel();
+        await handle.result().catch(() => undefined);
+      },
+    };
+  },
+};

@@ -30,3 +30,33 @@ export const recorder = (): Recording => {
     },
   };
 };
+
+export const paths: Record<string, () => Recording> = {
+  /** Forty status events in a few bursts: the run continues as new carrying its state; the first run (with the command) is recorded. */
+  'continued-as-new': () => {
+    const order = buildWorld().orders.filter((o) => o.status === 'allocated')[3];
+    const n = order.orderNumber;
+    const workflowId = orderSyncWorkflowId(n);
+    return {
+      workflowId,
+      firstRun: true,
+      run: async (client, config) => {
+        const { salesforce, erp: erpQueue, warehouse, payments } = config.taskQueues;
+        let firstRunId: string | undefined;
+        for (let sequence = 2; sequence <= 41; sequence++) {
+          const event: OrderEvent = { eventId: `evt-can-${n}-${sequence}`, source: 'erp', type: 'order.status_changed', orderNumber: n, sequence, status: sequence === 41 ? 'delivered' : sequence % 2 ? 'shipped' : 'allocated', occurredAt: new Date(Date.now() - 600_000 + sequence * 1000).toISOString() };
+          const handle = await client.workflow.signalWithStart(orderSync, {
+            workflowId,
+            taskQueue: config.taskQueues.orchestration,
+            args: [{ orderNumber: n, settings: { coalesceWindow: '100 ms', maxHistoryEvents: 40, closeAfterCompleteGrace: '1 second' }, taskQueues: { salesforce, erp: erpQueue, warehouse, payments } }],
+            signal: orderEventSignal,
+            signalArgs: [event],
+          });
+          firstRunId ??= handle.signaledRunId;
+        }
+        await client.workflow.getHandle(workflowId).result();
+        return firstRunId;
+      },
+    };
+  },
+};

@@ -2,6 +2,7 @@ import { buildActivities } from '../../src/activities';
 import { replacement } from '../../src/workflows';
 import { workflowIds } from '../../src/workflows/lib/case-context';
 import { replacementStateQuery, shipmentEventSignal, type ReplacementState, type ShipmentEvent } from '../../src/workflows/replacement';
+import { admin } from '../../test/helpers/sandbox';
 import type { Recording } from './recording';
 
 const EVENT_TYPES: Record<string, ShipmentEvent['type']> = { RELEASE_PICKED: 'picked', RELEASE_PACKED: 'packed', SHIPPED: 'shipped', DELIVERED: 'delivered' };
@@ -64,4 +65,59 @@ export const recorder = (): Recording => {
       await handle.result();
     },
   };
+};
+
+/** Starts a replacement of case 00010001's first line (goods come back) and waits until it reaches a state. */
+async function startReplacement(client: Parameters<Recording['run']>[0], config: Parameters<Recording['run']>[1], sandbox: Parameters<Recording['run']>[2], workflowId: string) {
+  const kase = sandbox.world().cases.find((c) => c.caseNumber === '00010001')!;
+  const order = sandbox.world().orders.find((o) => o.orderNumber === kase.orderNumber)!;
+  const activities = buildActivities(config);
+  let caseId: string;
+  try {
+    caseId = (await activities.salesforce.getCaseByNumber(kase.caseNumber)).caseId;
+  } finally {
+    activities.close();
+  }
+  const { salesforce, erp, warehouse, payments } = config.taskQueues;
+  const handle = await client.workflow.start(replacement, {
+    taskQueue: config.taskQueues.orchestration,
+    workflowId,
+    args: [{ caseNumber: kase.caseNumber, caseId, lines: [{ lineNumber: order.lines[0].lineNumber, quantity: 1 }], policy: { returnRequiredFor: ['delayed-shipment', 'not-received', 'damaged-item', 'wrong-item', 'other'] }, taskQueues: { salesforce, erp, warehouse, payments } }],
+  });
+  const until = async (predicate: (s: ReplacementState) => boolean) => {
+    for (let i = 0; i < 300; i++) {
+      if (predicate(await handle.query(replacementStateQuery))) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error('the replacement did not get there in 60 s');
+  };
+  return { handle, until };
+}
+
+export const paths: Record<string, () => Recording> = {
+  /** The warehouse refuses the release (the pivot): the RMA, the replacement order and the reservation are undone, newest first. */
+  'release-refused': () => {
+    const workflowId = `${workflowIds.replacement('00010001')}.recorded-release-refused`;
+    return {
+      workflowId,
+      run: async (client, config, sandbox) => {
+        await admin(sandbox.urls.warehouse!).fault({ kind: 'error', method: 'POST', path: '/wms/v1/releases', status: 422, message: 'release refused for the recording' });
+        const { handle } = await startReplacement(client, config, sandbox, workflowId);
+        await handle.result().catch(() => undefined);
+      },
+    };
+  },
+  /** Cancelled after the release, before the parcel ships: the release is withdrawn, then the rest undone. */
+  'cancelled-after-pivot': () => {
+    const workflowId = `${workflowIds.replacement('00010001')}.recorded-cancelled`;
+    return {
+      workflowId,
+      run: async (client, config, sandbox) => {
+        const { handle, until } = await startReplacement(client, config, sandbox, workflowId);
+        await until((s) => s.stage === 'awaiting-shipment');
+        await handle.cancel();
+        await handle.result();
+      },
+    };
+  },
 };

@@ -63,7 +63,7 @@ describe('HTTP API: edges', function () {
     const echoed = await world.call('GET', '/v1/nowhere', { headers: { 'x-request-id': 'flow-run-42' } });
     assert.equal(echoed.body.requestId, 'flow-run-42');
     // A malformed escape never reaches a route: the router's refusal is a problem too.
-    assertProblem(await raw(world.url, 'GET', '/v1/processes/refund%E0%A4%A'), 400, 'bad-request');
+    assertProblem(await raw(world.url, 'GET', '/v1/processes/refund%E0%A4%A'), 400, 'validation');
   });
 
   it('refuses `.` and `..` as ids and case numbers, in any encoding, before a process is looked up', async () => {

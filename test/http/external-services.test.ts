@@ -11,6 +11,7 @@ type Json = Record<string, unknown>;
  */
 const KNOWN_RENAMES = [
   'ApprovalResult/properties/currency',
+  'CancelResult/properties/type',
   'IncomingEvent/properties/currency',
   'IncomingEvent/properties/type',
   'OverviewMissingPart/properties/system',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { admin } from '../helpers/sandbox';
+import { supervisorFor, userId } from '../helpers/users';
 import { testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { eventually } from '../workflows/case-resolution-world';
 import { caseFor, keys, paidByCard, segmentOf, startApiWorld, type ApiWorld, type Reply } from './api-world';
@@ -40,9 +41,13 @@ describe('HTTP API: called as a Salesforce Flow action', function () {
   });
 
   /** Outside the refund window (the agent decides), above the approval threshold, no auto-approval: both waits happen. */
+  const usedOrders = new Set<string>();
   const caseWaitingTwice = () => {
     const now = Date.now();
-    return caseFor(world.sandbox!, (o, w) => paidByCard(o, w) && o.status !== 'cancelled' && now - Date.parse(o.placedAt) > 31 * 86_400_000 && o.total > 30_000 && segmentOf(o, w) === 'standard');
+    // An order of its own each time (a refunded order has nothing left to refund), whose goods can come back.
+    const kase = caseFor(world.sandbox!, (o, w) => paidByCard(o, w) && o.status !== 'cancelled' && now - Date.parse(o.placedAt) > 31 * 86_400_000 && o.total > 30_000 && segmentOf(o, w) === 'standard' && o.lines.every((l) => w.products.find((p) => p.sku === l.sku)?.returnable) && !usedOrders.has(o.orderNumber));
+    usedOrders.add(kase.orderNumber);
+    return kase;
   };
   const refundsOf = async (caseNumber: string) =>
     (await admin(world.sandbox!.urls.payments!).ledger()).entries.filter((e) => e.kind.startsWith('refund') && JSON.stringify(e).includes(caseNumber));
@@ -53,25 +58,25 @@ describe('HTTP API: called as a Salesforce Flow action', function () {
     const idempotencyKey = uniqueName('flow-interview');
 
     assert.equal((await action('GET', `/v1/cases/${caseNumber}`)).status, 404, 'no process yet');
-    const started = await action('POST', '/v1/case-resolutions', { body: { caseNumber, orderNumber: kase.orderNumber }, idempotencyKey });
+    const started = await action('POST', '/v1/case-resolutions', { body: { caseNumber }, idempotencyKey });
     assert.equal(started.status, 202, started.text);
     assert.equal(started.body.existing, false);
     // The Flow's retry with the same key: the first answer again, nothing new started.
-    const again = await action('POST', '/v1/case-resolutions', { body: { caseNumber, orderNumber: kase.orderNumber }, idempotencyKey });
+    const again = await action('POST', '/v1/case-resolutions', { body: { caseNumber }, idempotencyKey });
     assert.deepEqual([again.status, again.body], [202, started.body]);
     const misuse = await action('POST', '/v1/case-resolutions', { body: { caseNumber: `${caseNumber}9` }, idempotencyKey });
     assert.deepEqual([misuse.status, misuse.body.type], [409, '/problems/idempotency-conflict']);
 
     await waitFor(caseNumber, 'caseResolution', (p) => p.stage === 'awaiting-agent', 'the case to wait for the agent');
     // The Flow's 422 branch: the choice was refused, the agent corrects it.
-    const refused = await action('POST', `/v1/cases/${caseNumber}/decision`, { body: { resolution: 'refund', agent: 'ana', lines: [{ lineNumber: 99, quantity: 1 }] } });
+    const refused = await action('POST', `/v1/cases/${caseNumber}/decision`, { body: { resolution: 'refund', agent: userId(world.sandbox!, 'agent'), lines: [{ lineNumber: 99, quantity: 1 }] } });
     assert.deepEqual([refused.status, refused.body.reason], [422, 'InvalidChoiceError']);
-    const chosen = await action('POST', `/v1/cases/${caseNumber}/decision`, { body: { resolution: 'refund', agent: 'ana' } });
+    const chosen = await action('POST', `/v1/cases/${caseNumber}/decision`, { body: { resolution: 'refund', agent: userId(world.sandbox!, 'agent') } });
     assert.equal(chosen.status, 200, chosen.text);
     assert.deepEqual([chosen.body.workflowId, chosen.body.accepted, chosen.body.resolution], [`case-resolution/${caseNumber}`, true, 'refund']);
 
     await waitFor(caseNumber, 'refund', (p) => p.stage === 'awaiting-approval', 'the refund to wait for approval');
-    const approved = await action('POST', `/v1/cases/${caseNumber}/approval`, { body: { decision: 'approve', approver: 'sam', note: 'checked' } });
+    const approved = await action('POST', `/v1/cases/${caseNumber}/approval`, { body: { decision: 'approve', approver: supervisorFor(world.sandbox!, kase.order.currency), note: 'checked' } });
     assert.equal(approved.status, 200, approved.text);
     assert.deepEqual([approved.body.workflowId, approved.body.decision], [`refund/${caseNumber}`, 'approve']);
 
@@ -81,7 +86,7 @@ describe('HTTP API: called as a Salesforce Flow action', function () {
     assert.equal((await refundsOf(caseNumber)).length, 1, 'one refund at the payment provider');
 
     // The 409 branch: the approval came too late.
-    const late = await action('POST', `/v1/cases/${caseNumber}/approval`, { body: { decision: 'reject', approver: 'sam' } });
+    const late = await action('POST', `/v1/cases/${caseNumber}/approval`, { body: { decision: 'reject', approver: supervisorFor(world.sandbox!, kase.order.currency) } });
     assert.deepEqual([late.status, late.body.type, late.body.processStatus], [409, '/problems/process-closed', 'COMPLETED']);
   });
 
@@ -107,7 +112,7 @@ describe('HTTP API: called as a Salesforce Flow action', function () {
       const reply = await action(method, path, { body });
       assert.deepEqual([reply.status, reply.body.type], [404, '/problems/case-not-found'], `${method} ${path}`);
     }
-    const noRefund = await action('POST', `/v1/cases/${unknown}/approval`, { body: { decision: 'approve', approver: 'sam' } });
+    const noRefund = await action('POST', `/v1/cases/${unknown}/approval`, { body: { decision: 'approve', approver: userId(world.sandbox!, 'supervisorUsd') } });
     assert.deepEqual([noRefund.status, noRefund.body.type], [404, '/problems/process-not-found']);
   });
 
@@ -115,7 +120,7 @@ describe('HTTP API: called as a Salesforce Flow action', function () {
     const { caseNumber } = caseWaitingTwice();
     assert.equal((await action('POST', '/v1/case-resolutions', { body: { caseNumber }, idempotencyKey: uniqueName('flow-interview') })).status, 202);
     await waitFor(caseNumber, 'caseResolution', (p) => p.stage === 'awaiting-agent', 'the case to wait for the agent');
-    assert.equal((await action('POST', `/v1/cases/${caseNumber}/decision`, { body: { resolution: 'refund', agent: 'ana' } })).status, 200);
+    assert.equal((await action('POST', `/v1/cases/${caseNumber}/decision`, { body: { resolution: 'refund', agent: userId(world.sandbox!, 'agent') } })).status, 200);
     await waitFor(caseNumber, 'refund', (p) => p.stage === 'awaiting-approval', 'the refund to wait for approval');
 
     const cancelled = await action('POST', `/v1/cases/${caseNumber}/cancel`, { body: { reason: 'customer withdrew the case' } });

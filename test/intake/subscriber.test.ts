@@ -9,6 +9,7 @@ import { pubSubClient, pubSubMetadata, unary } from '../helpers/pubsub';
 import { admin, startTestSandbox } from '../helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { spawnProductProcess, type WorkerProcess } from '../helpers/worker-process';
+import { testDataConverter } from '../helpers/codec';
 
 const CDC = '/data/CaseChangeEvent';
 const REQUESTED = '/event/Resolution_Requested__e';
@@ -64,7 +65,7 @@ describe('Salesforce intake over the Pub/Sub API', function () {
     const position = (topic: string): Promise<IntakeCursorState> => cursor(topic).query(intakePositionQuery);
     /** The orchestration worker runs while `drive` does; the first intake process is up and subscribed to both topics. */
     const run = async (drive: (first: WorkerProcess) => Promise<void>) => {
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.TASK_QUEUE_ORCHESTRATION, workflowBundle });
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.TASK_QUEUE_ORCHESTRATION, workflowBundle, dataConverter: testDataConverter });
       await runWorkersUntil([worker], async () => {
         const first = spawn();
         await first.ready;

@@ -89,7 +89,11 @@ function mergeInput(flags: CaseFlags, extra: Record<string, unknown>): Record<st
 /** The case's facts are read with the deployment's connectors, closed once the start answered. */
 async function withCaseStarts(ctx: CliContext, start: (starts: CaseStarts) => Promise<StartedProcess>): Promise<StartedProcess> {
   // Loaded on use: the connectors are heavy, and every other command starts without them.
-  const [{ createCaseFacts }, { createCaseStarts }] = await Promise.all([import('../../../services/case-facts'), import('../../../services/case-starts')]);
+  // require, not import(): the launcher registers tsx as a CommonJS hook, which import() would bypass.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { createCaseFacts } = require('../../../services/case-facts') as typeof import('../../../services/case-facts');
+  const { createCaseStarts } = require('../../../services/case-starts') as typeof import('../../../services/case-starts');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const caseFacts = createCaseFacts(ctx.config);
   try {
     const { orchestration, salesforce, erp, warehouse, payments } = ctx.config.taskQueues;
