@@ -43,13 +43,48 @@ export type LineCheck<T> = { ok: true; value: T } | { ok: false; refusal: LineRe
 
 const refuse = (message: string, lineNumber?: number): { ok: false; refusal: LineRefusal } => ({ ok: false, refusal: { message, ...(lineNumber === undefined ? {} : { lineNumber }) } });
 
-/** What is left of a line to refund or replace: ordered minus what the ERP already credited or shipped again. */
-export function remainingQuantity(line: OrderLine): number {
-  return Math.max(0, line.quantity - (line.refundedQuantity ?? 0) - (line.replacedQuantity ?? 0));
+/**
+ * What is left of a line to refund or replace: ordered minus what was already refunded (the larger of
+ * the ERP's credited count and the payment provider's record of refunded lines: whichever system
+ * saw the refund, it counts) and what the ERP shipped again.
+ */
+export function remainingQuantity(line: OrderLine, refundedByProvider: Record<string, number> = {}): number {
+  const refunded = Math.max(line.refundedQuantity ?? 0, refundedByProvider[String(line.lineNumber)] ?? 0);
+  return Math.max(0, line.quantity - refunded - (line.replacedQuantity ?? 0));
+}
+
+/**
+ * The refunded lines as payment-refund metadata, so the payment provider holds a per-line record
+ * of every refund (Stripe metadata: values up to 500 characters, so long selections span
+ * refunded_lines, refunded_lines_2, …). Read back with refundedLinesOf.
+ */
+export function refundedLinesMetadata(lines: { lineNumber: number; quantity: number }[]): Record<string, string> {
+  const parts = lines.map((l) => `${l.lineNumber}x${l.quantity}`);
+  const chunks: string[] = [];
+  for (const part of parts) {
+    if (chunks.length && chunks[chunks.length - 1].length + part.length + 1 <= 500) chunks[chunks.length - 1] += `,${part}`;
+    else chunks.push(part);
+  }
+  return Object.fromEntries(chunks.map((chunk, i) => [i === 0 ? 'refunded_lines' : `refunded_lines_${i + 1}`, chunk]));
+}
+
+/** Sums refunded quantities per line over refunds' metadata (refunds without it add nothing). */
+export function refundedLinesOf(metadatas: Record<string, string>[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const metadata of metadatas) {
+    for (const [key, value] of Object.entries(metadata)) {
+      if (!/^refunded_lines(_\d+)?$/.test(key)) continue;
+      for (const part of value.split(',')) {
+        const match = /^(\d+)x(\d+)$/.exec(part.trim());
+        if (match) total[match[1]] = (total[match[1]] ?? 0) + Number(match[2]);
+      }
+    }
+  }
+  return total;
 }
 
 /** Lines named by number, each on the order, once, within what remains of it. */
-function checkAgainstOrder(order: Order, requested: { lineNumber: number; quantity: number }[]): LineCheck<{ line: OrderLine; quantity: number }[]> {
+function checkAgainstOrder(order: Order, requested: { lineNumber: number; quantity: number }[], refundedByProvider: Record<string, number> = {}): LineCheck<{ line: OrderLine; quantity: number }[]> {
   if (requested.length === 0) return refuse(`no lines named on order ${order.orderNumber}`);
   if (requested.length > MAX_CASE_LINES) return refuse(`at most ${MAX_CASE_LINES} lines`);
   const seen = new Set<number>();
@@ -60,7 +95,7 @@ function checkAgainstOrder(order: Order, requested: { lineNumber: number; quanti
     if (seen.has(line.lineNumber)) return refuse(`line ${line.lineNumber} is named twice`, line.lineNumber);
     seen.add(line.lineNumber);
     if (!Number.isInteger(r.quantity) || r.quantity < 1) return refuse(`line ${line.lineNumber}: quantity must be a positive integer`, line.lineNumber);
-    const left = remainingQuantity(line);
+    const left = remainingQuantity(line, refundedByProvider);
     if (r.quantity > left) return refuse(`line ${line.lineNumber}: ${r.quantity} × ${line.sku} is more than the ${left} of ${line.quantity} ordered not yet refunded or replaced`, line.lineNumber);
     picked.push({ line, quantity: r.quantity });
   }
@@ -71,10 +106,12 @@ function checkAgainstOrder(order: Order, requested: { lineNumber: number; quanti
  * The lines to refund and their amount (unit price × quantity). Without a selection, what remains of
  * every line; the payment provider's refundable amount, when known, bounds the total.
  */
-export function checkRefundLines(order: Order, requested: RefundLineRequest[] | undefined, refundable?: Money): LineCheck<{ lines: CheckedLine[]; amount: Money }> {
-  const selection = requested ?? order.lines.filter((l) => remainingQuantity(l) > 0).map((l) => ({ lineNumber: l.lineNumber, quantity: remainingQuantity(l) }));
+export function checkRefundLines(order: Order, requested: RefundLineRequest[] | undefined, payment?: { refundable?: Money; refundedLines?: Record<string, number> }): LineCheck<{ lines: CheckedLine[]; amount: Money }> {
+  const refundable = payment?.refundable;
+  const byProvider = payment?.refundedLines ?? {};
+  const selection = requested ?? order.lines.filter((l) => remainingQuantity(l, byProvider) > 0).map((l) => ({ lineNumber: l.lineNumber, quantity: remainingQuantity(l, byProvider) }));
   if (selection.length === 0) return refuse(`nothing is left to refund on order ${order.orderNumber}`);
-  const checked = checkAgainstOrder(order, selection);
+  const checked = checkAgainstOrder(order, selection, byProvider);
   if (!checked.ok) return checked;
   const amount = sumMoney(checked.value.map((p) => multiplyMoney(p.line.unitPrice, p.quantity)), order.total.currency);
   if (refundable && refundable.currency === amount.currency && amount.amount > refundable.amount) {
@@ -84,10 +121,10 @@ export function checkRefundLines(order: Order, requested: RefundLineRequest[] | 
 }
 
 /** The lines to ship again: the ordered SKU, or a substitute the policy allows for it. */
-export function checkReplacementLines(order: Order, requested: ReplacementLineRequest[] | undefined, substitutes: Record<string, string[]>): LineCheck<CheckedLine[]> {
-  const selection = requested ?? order.lines.filter((l) => remainingQuantity(l) > 0).map((l) => ({ lineNumber: l.lineNumber, quantity: remainingQuantity(l) }));
+export function checkReplacementLines(order: Order, requested: ReplacementLineRequest[] | undefined, substitutes: Record<string, string[]>, refundedByProvider: Record<string, number> = {}): LineCheck<CheckedLine[]> {
+  const selection = requested ?? order.lines.filter((l) => remainingQuantity(l, refundedByProvider) > 0).map((l) => ({ lineNumber: l.lineNumber, quantity: remainingQuantity(l, refundedByProvider) }));
   if (selection.length === 0) return refuse(`nothing is left to replace on order ${order.orderNumber}`);
-  const checked = checkAgainstOrder(order, selection);
+  const checked = checkAgainstOrder(order, selection, refundedByProvider);
   if (!checked.ok) return checked;
   const lines: CheckedLine[] = [];
   for (const [i, p] of checked.value.entries()) {

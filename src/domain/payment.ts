@@ -23,6 +23,8 @@ export const PaymentSchema = z.object({
   /** Refunded so far, pending refunds included (they already reduce what can be refunded). */
   refunded: MoneySchema,
   refundable: MoneySchema,
+  /** Quantities refunded per order line (line number → quantity), read from the provider's own refunds of this payment. */
+  refundedLines: z.record(z.string(), z.number().int().nonnegative()).optional(),
   capturedAt: z.iso.datetime(),
   settlement: SettlementSchema,
 });

@@ -85,13 +85,16 @@ export function createCaseFacts(config: Config, options: { timeoutMs?: number; p
       const paymentId = order.paymentId;
       if (!paymentId) throw new CaseRefusedError('lines-refused', `order ${order.orderNumber} has no payment to refund`);
       const payment = await ask('payments', 'getPayment', () => payments.getPayment(paymentId));
-      const checked = checkRefundLines(order, lines, payment.refundable);
+      const checked = checkRefundLines(order, lines, payment);
       if (!checked.ok) throw refused('lines-refused', checked);
       return checked.value;
     },
 
     async checkReplacement(facts, lines) {
-      const checked = checkReplacementLines(facts.order, lines, facts.policy.replacementSubstitutes);
+      // A line refunded already (as the payment provider records it) is not shipped again either.
+      const paymentId = facts.order.paymentId;
+      const refunded = paymentId ? (await ask('payments', 'getPayment', () => payments.getPayment(paymentId))).refundedLines : undefined;
+      const checked = checkReplacementLines(facts.order, lines, facts.policy.replacementSubstitutes, refunded);
       if (!checked.ok) throw refused('lines-refused', checked);
       const skus = [...new Set(checked.value.map((l) => l.sku))];
       const stock = await ask('erp', 'getAvailability', () => erp.getAvailability(skus));

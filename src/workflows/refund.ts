@@ -4,6 +4,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { AdjustmentInput } from '../domain/adjustment';
 import type { DraftCreditMemoRequest } from '../domain/credit-memo';
 import { idempotencyKey } from '../domain/idempotency';
+import { refundedLinesMetadata } from '../domain/case-lines';
 import { formatMoney, money } from '../domain/money';
 import { refundNeedsApproval } from '../domain/policy';
 import { createAlerter } from './lib/alerts';
@@ -137,7 +138,7 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
     if (!paymentId) throw invalidInput(`order ${order.orderNumber} has no payment to refund`);
     // The payment provider bounds what can still be refunded, whatever the ERP's lines say.
     const payment = await untilSucceeded('get-payment', (p) => run(`Read payment ${paymentId}`, payments[p].getPayment, paymentId), alert);
-    const { lines, amount } = refundLinesOf(order, request.lines, payment.refundable);
+    const { lines, amount } = refundLinesOf(order, request.lines, payment);
     Object.assign(state, { amount, lines, paymentId });
     await noteOnCase('comment:started', `Refund of ${formatMoney(amount)} started for order ${order.orderNumber} (lines ${lines.map((l) => `${l.lineNumber}: ${l.quantity} × ${l.sku}`).join(', ')}).`);
 
@@ -187,7 +188,8 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
 
     // The pivot. Not cancellable once sent: only the same key's answer can tell whether money left.
     stage('refunding-payment', `${formatMoney(amount)} to ${paymentId}`);
-    const metadata = { caseNumber: kase.caseNumber, orderNumber: order.orderNumber, creditMemoId: memo.creditMemoId, workflowId };
+    // The refunded lines travel with the money: the provider's record stops a second refund of them, whichever ERP holds the credit memo.
+    const metadata = { caseNumber: kase.caseNumber, orderNumber: order.orderNumber, creditMemoId: memo.creditMemoId, workflowId, ...refundedLinesMetadata(lines) };
     const paid = await CancellationScope.nonCancellable(() =>
       untilSucceeded('payment-refund', (p) => run(`Refund ${formatMoney(amount)} to payment ${paymentId}`, payments[p].refundPayment, { paymentId, amount, reason: 'requested_by_customer', idempotencyKey: key('payment-refund'), metadata }), alert),
     );

@@ -397,7 +397,7 @@ describe('replacement saga (real workers, connectors and sandbox)', function () 
 
   it('cancelled after the parcel shipped: cannot undo, tells the case and follows it to delivery', async () => {
     await withReplacement({ returnRequired: false }, async (run) => {
-      await run.waitFor('the release', (s) => s.releaseId !== undefined);
+      await run.waitFor('the release, and the wait for the parcel', (s) => s.releaseId !== undefined && s.stage === 'awaiting-shipment');
       await run.advance('shipped'); // the workflow has not heard yet, so it asks the warehouse to cancel
       await run.handle.cancel();
       await run.waitFor('the cancel', (s) => s.cancelRequested);

@@ -7,6 +7,7 @@ import { HttpSystem } from '../shared/http';
 import { toPayment, toRefund } from './mapping';
 import { CursorTrail } from '../shared/paging';
 import { StripeErrorBody, StripePaymentIntent, StripeRefund, StripeRefundList } from './stripe-schemas';
+import { refundedLinesOf } from '../../domain/case-lines';
 
 /** The payment provider in retail terms: a customer's payment, and refunds against it. */
 export interface PaymentsConnector {
@@ -60,7 +61,11 @@ export class PaymentsHttpConnector implements PaymentsConnector {
       ]),
       schema: StripePaymentIntent,
     });
-    return toPayment(pi);
+    const payment = toPayment(pi);
+    if (payment.refunded.amount === 0) return payment;
+    // Which order lines the refunds so far covered: the product records them on each refund it makes.
+    const refunds = await this.listRefunds({ from: new Date(0).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString(), paymentId });
+    return { ...payment, refundedLines: refundedLinesOf(refunds.filter((r) => r.status !== 'failed' && r.status !== 'cancelled').map((r) => r.metadata ?? {})) };
   }
 
   async createRefund(paymentId: string, amount: Money, reason: RefundReason, idempotencyKey: string, metadata: Record<string, string> = {}): Promise<Refund> {

@@ -11,8 +11,8 @@ export type RefundLine = CheckedLine;
  * more than is left of it, or more than the payment can still refund is the caller's mistake: a
  * non-retryable ValidationError, before anything happens.
  */
-export function refundLinesOf(order: Order, requested?: RefundLineRequest[], refundable?: Money): { lines: RefundLine[]; amount: Money } {
-  const checked = checkRefundLines(order, requested, refundable);
+export function refundLinesOf(order: Order, requested?: RefundLineRequest[], payment?: { refundable?: Money; refundedLines?: Record<string, number> }): { lines: RefundLine[]; amount: Money } {
+  const checked = checkRefundLines(order, requested, payment);
   if (!checked.ok) throw ApplicationFailure.create({ type: 'ValidationError', message: checked.refusal.message, nonRetryable: true, details: [checked.refusal] });
   return checked.value;
 }

@@ -1,5 +1,6 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ErpActivities } from '../../activities/erp';
+import type { PaymentsActivities } from '../../activities/payments';
 import type { SalesforceActivities } from '../../activities/salesforce';
 import type { WarehouseActivities } from '../../activities/warehouse';
 import { checkReplacementLines, warehouseHolding } from '../../domain/case-lines';
@@ -24,7 +25,11 @@ export async function planReplacement(input: ReplacementInput): Promise<Replacem
   const { case: kase, reason, policy } = read.facts;
   try {
     const order = read.order ?? (await readOrder(kase.orderNumber, queues, policy.alertAfterAttempts, alert));
-    const checked = checkReplacementLines(order, input.lines, policy.replacementSubstitutes);
+    // Lines already refunded (the payment provider's record, whichever ERP holds the credit memo) are not shipped again.
+    const payments = proxyWithAlert<PaymentsActivities>({ ...readOptions, taskQueue: queues.payments }, policy.alertAfterAttempts);
+    const paymentId = order.paymentId;
+    const payment = paymentId ? await untilSucceeded('read payment', (p) => payments[p].getPayment(paymentId), alert) : undefined;
+    const checked = checkReplacementLines(order, input.lines, policy.replacementSubstitutes, payment?.refundedLines);
     if (!checked.ok) throw invalidInput(checked.refusal.message, checked.refusal);
     const lines = checked.value;
     let warehouseId = read.facts.warehouseId;
