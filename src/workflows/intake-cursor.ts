@@ -1,4 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { z } from 'zod';
+import { parseInput } from './lib/case-facts';
 import { acknowledgeBatchUpdate, intakePositionQuery, recordGapUpdate, type HandledEvent, type IntakeCursorInput, type IntakeCursorState } from './intake-cursor/definitions';
 
 export * from './intake-cursor/definitions';
@@ -13,7 +15,11 @@ const UPDATES_PER_RUN = 500;
  * handled batch and the commit time behind it. The subscriber acknowledges a batch only after
  * handling it, so a restart resumes right after the last handled event.
  */
-export async function intakeCursor(input: IntakeCursorInput): Promise<never> {
+/** A topic name as Salesforce spells it; the carried state is the previous run's own (continue-as-new). */
+const IntakeCursorInputSchema = z.object({ topic: z.string().regex(/^\/(data|event)\/[A-Za-z0-9_]{1,80}$/), carried: z.looseObject({ topic: z.string() }).optional() });
+
+export async function intakeCursor(rawInput: IntakeCursorInput): Promise<never> {
+  const input = parseInput(IntakeCursorInputSchema, rawInput, 'intake cursor input') as IntakeCursorInput;
   const state: IntakeCursorState = input.carried ?? { topic: input.topic, batches: 0, events: 0, recent: [], gaps: [] };
   let updates = 0;
   const remember = (handled: HandledEvent[]) => {

@@ -19,7 +19,7 @@ describe('every workflow type refuses bad input as a failed process', function (
     await sharedEnv();
   });
 
-  it('caseResolution, refund, replacement, orderSync, orderBackfill, reconciliation and systemCheck', async () => {
+  it('caseResolution, refund, replacement, orderSync, orderBackfill, reconciliation, systemCheck and intakeCursor', async () => {
     const [env, workflowBundle] = await sharedEnv();
     const sandbox = await startTestSandbox();
     const config = configFor(sandbox, isolatedQueueEnv('bad-input'));
@@ -46,6 +46,8 @@ describe('every workflow type refuses bad input as a failed process', function (
       ['reconciliation', { businessDate: 'tomorrow' }],
       ['reconciliation', { businessDate: '2024-01-01', alertAfterAttempts: 'many' }],
       ['systemCheck', { caseNumber: ctx.caseNumber }],
+      ['intakeCursor', { topic: 3 }],
+      ['intakeCursor', { topic: '../../etc' }],
     ];
     try {
       const workers = await createWorkers(config, { connection: env.nativeConnection, workflowBundle, activities });
