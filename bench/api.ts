@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { startRefund } from '../src/client';
 import type { SalesforceState } from '../sandbox/systems/salesforce/state';
 import type { Config } from '../src/config';
 import { apiConfig, hashApiKey } from '../src/config/api';
 import { createLogger } from '../src/observability/logger';
 import { buildApp } from '../src/starters/http/app';
+import { dataConverterFor } from '../src/temporal/payload-codec';
 import { startBenchEnvironment } from './lib/environment';
 import { runConcurrently, summarize, runBenchmark } from './lib/measure';
 
@@ -14,7 +15,8 @@ import { runConcurrently, summarize, runBenchmark } from './lib/measure';
  * npm run bench:api — latency (p50/p99) and starts per second of POST /v1/refunds over a real socket
  * (each request a distinct seeded case → a distinct refund workflow, answered 202) next to a bare
  * `client.workflow.start` loop of a no-op workflow, same server, same count and concurrency, one run;
- * between them, the startRefund client function without HTTP (what the route calls), to split the cost.
+ * between them, the startRefund client function without HTTP (what the route calls), to split the cost;
+ * and the same route served by a client with payload encryption off, for the codec's cost.
  * Only the start path is measured: by default both start on task queues no worker polls, so neither
  * side pays for executing workflows in this one process (BENCH_API_EXECUTE=1: the real workers run them).
  *   BENCH_REQUESTS (default 200), BENCH_CONCURRENCY (default 10), BENCH_ROUNDS (default 4: the three alternate)
@@ -38,7 +40,7 @@ interface RefundBody {
 }
 
 async function main(): Promise<void> {
-  const cases = 2 * count + warmup;
+  const cases = 3 * count + 2 * warmup;
   const bench = await startBenchEnvironment({ world: { orders: Math.max(480, cases * 3), cases } });
   const startedIds: string[] = [];
   try {
@@ -59,9 +61,19 @@ async function main(): Promise<void> {
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/refunds`;
+    // The same API with a client that leaves payloads in clear text: the codec's cost on the start path.
+    const clearClient = new Client({ connection: bench.env.connection, namespace: bench.env.namespace ?? 'default', dataConverter: dataConverterFor({ encryption: 'off', keys: [], compress: true }) });
+    const clearApp = await buildApp({
+      client: clearClient,
+      config,
+      api: apiConfig({ keys: [{ name: 'bench', sha256: hashApiKey(key), scopes: ['start', 'read'] }], rateLimitMax: 1_000_000 }),
+      logger: createLogger({ level: 'error', format: 'json' }),
+    });
+    await clearApp.listen({ host: '127.0.0.1', port: 0 });
+    const clearUrl = `http://127.0.0.1:${(clearApp.server.address() as AddressInfo).port}/v1/refunds`;
     try {
-      const postRefund = async (body: RefundBody) => {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(body) });
+      const postRefund = async (body: RefundBody, to = url) => {
+        const res = await fetch(to, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(body) });
         const answer = (await res.json()) as { workflowId?: string; existing?: boolean };
         if (res.status !== 202 || answer.existing !== false || !answer.workflowId) throw new Error(`POST /v1/refunds for ${body.caseNumber}: ${res.status} ${JSON.stringify(answer)}`);
         startedIds.push(answer.workflowId);
@@ -79,22 +91,25 @@ async function main(): Promise<void> {
 
       // Warm-up (connections, JIT, the API's first requests) on cases the measured run does not use.
       for (let i = 0; i < warmup; i++) {
-        await postRefund(bodies[2 * count + i]);
+        await postRefund(bodies[3 * count + i]);
+        await postRefund(bodies[3 * count + warmup + i], clearUrl);
         await bareStart(count + i);
       }
 
       // Interleaved in rounds, so a neighbour's load on a shared machine falls on all three alike.
-      const runs = { api: measured(), direct: measured(), bare: measured() };
+      const runs = { api: measured(), direct: measured(), bare: measured(), clear: measured() };
       for (let round = 0, done = 0; round < rounds; round++) {
         const size = Math.floor((count * (round + 1)) / rounds) - done;
         runs.api.add(await runConcurrently(size, concurrency, (i) => postRefund(bodies[done + i])));
         runs.direct.add(await runConcurrently(size, concurrency, (i) => clientStart(bodies[count + done + i])));
         runs.bare.add(await runConcurrently(size, concurrency, (i) => bareStart(done + i)));
+        runs.clear.add(await runConcurrently(size, concurrency, (i) => postRefund(bodies[2 * count + done + i], clearUrl)));
         done += size;
       }
       const api = summarize('POST /v1/refunds (HTTP API, 202)', count, runs.api.total);
       const direct = summarize('startRefund() client function (describe + start, no HTTP)', count, runs.direct.total);
       const bare = summarize('client.workflow.start (no-op workflow)', count, runs.bare.total);
+      const clear = summarize('POST /v1/refunds, PAYLOAD_ENCRYPTION=off', count, runs.clear.total);
       const report = {
         requests: count,
         concurrency,
@@ -107,14 +122,17 @@ async function main(): Promise<void> {
         p50Ratio: Number((api.p50Ms / bare.p50Ms).toFixed(2)),
         p99Ratio: Number((api.p99Ms / bare.p99Ms).toFixed(2)),
         clientFunctionThroughputRatio: Number((direct.perSecond / bare.perSecond).toFixed(3)),
+        codec: { clear, throughputRatio: Number((api.perSecond / clear.perSecond).toFixed(3)), p99Ratio: Number((api.p99Ms / clear.p99Ms).toFixed(2)) },
       };
       console.log(JSON.stringify(report, null, 2));
       console.log(
         `\nPOST /v1/refunds ${api.perSecond}/s (p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms) vs bare start ${bare.perSecond}/s (p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms): throughput ratio ${report.throughputRatio}, p50 ratio ${report.p50Ratio}`,
       );
+      console.log(`payload encryption on the start path: ${api.perSecond}/s sealed vs ${clear.perSecond}/s clear: ratio ${report.codec.throughputRatio} (p99 ${api.p99Ms} vs ${clear.p99Ms} ms)`);
       console.log(`startRefund() without HTTP: ${direct.perSecond}/s (p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms), ratio to bare ${report.clientFunctionThroughputRatio}`);
     } finally {
       await app.close();
+      await clearApp.close();
     }
   } finally {
     if (process.env.TEMPORAL_ADDRESS) await terminateAll(bench.env.client, startedIds);

@@ -9,7 +9,7 @@ import { configFromEnv, type Config } from '../src/config';
 import { intakeConfigFromEnv } from '../src/config/intake';
 import { isLoopbackHost } from '../src/config/api';
 import { ensureWebhookSecret } from '../src/starters/http/events/webhook-secret';
-import { describeDeployment, setCurrentVersion, versionExists } from '../src/client/versions';
+import { describeDeployment, makeCurrentOnceRegistered, versionExists } from '../src/client/versions';
 import { createClient } from '../src/temporal/client';
 import { ensureReconciliationSchedule } from '../src/schedules/reconciliation';
 import { codecServerConfigFromEnv } from '../src/config/codec';
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     await waitFor(`build ${buildId} to appear in deployment ${deploymentName}`, worker, 60_000, () => versionExists(client!, deploymentName, buildId!));
     const before = await describeDeployment(client, deploymentName);
     if (before.currentBuildId !== buildId) {
-      await setCurrentVersion(client, deploymentName, buildId!, 'npm start');
+      await makeCurrentOnceRegistered(client, deploymentName, buildId!, 'npm start');
       say(`workflow build ${buildId} is now current in deployment ${deploymentName}${before.currentBuildId ? ` (was ${before.currentBuildId}; its pinned executions stay on it: npx retailctl versions list)` : ''}`);
     }
     const schedule = await ensureReconciliationSchedule(client, config);

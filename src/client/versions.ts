@@ -45,6 +45,7 @@ export class DeploymentNotFoundError extends Error {
 }
 
 const NOT_FOUND = 5;
+const FAILED_PRECONDITION = 9;
 const isNotFound = (err: unknown) => (err as { code?: number }).code === NOT_FOUND;
 
 export async function listDeployments(client: Client): Promise<{ deploymentName: string; currentBuildId?: string; rampingBuildId?: string; createdAt?: string }[]> {
@@ -106,6 +107,24 @@ export async function versionExists(client: Client, deploymentName: string, buil
 /** New executions start on this build from now on; executions pinned to others stay where they are. */
 export async function setCurrentVersion(client: Client, deploymentName: string, buildId: string, identity = 'retail-orchestrator'): Promise<void> {
   await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: client.options.namespace, deploymentName, buildId, identity });
+}
+
+/**
+ * setCurrentVersion for a build whose workers are starting: the server refuses (FAILED_PRECONDITION)
+ * until the new build has polled every task queue the current one serves (a worker registers its
+ * workflow and activity pollers one after the other), so this retries that refusal until the deadline.
+ */
+export async function makeCurrentOnceRegistered(client: Client, deploymentName: string, buildId: string, identity = 'retail-orchestrator', timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await setCurrentVersion(client, deploymentName, buildId, identity);
+    } catch (err) {
+      const notYet = (err as { code?: number }).code === FAILED_PRECONDITION && /missing active task queues/.test((err as Error).message);
+      if (!notYet || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /** A canary: this percentage of new executions start on the build (0 keeps it registered but idle); no build id stops the ramp. */

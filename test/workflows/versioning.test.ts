@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
 import { buildActivities } from '../../src/activities';
-import { describeDeployment, setCurrentVersion, versionExists } from '../../src/client/versions';
+import { describeDeployment, makeCurrentOnceRegistered, versionExists } from '../../src/client/versions';
 import { failureConverterPath } from '../../src/temporal/payload-codec';
 import { bundleWorkflows } from '../../src/workers/bundle';
 import { buildIdOf } from '../../src/workers/versioning';
@@ -67,7 +67,7 @@ describe('worker deployment versioning: a changed refund workflow deployed under
     try {
       await run(bundleA);
       await until('build A to register', async () => ((await versionExists(fx.env.client, deploymentName, buildA)) ? true : undefined));
-      await setCurrentVersion(fx.env.client, deploymentName, buildA);
+      await makeCurrentOnceRegistered(fx.env.client, deploymentName, buildA);
 
       const waiting = [await start(alwaysApproval), await start(alwaysApproval)];
       for (const handle of waiting) await waitForStage(handle, 'awaiting-approval', 60_000);
@@ -76,7 +76,7 @@ describe('worker deployment versioning: a changed refund workflow deployed under
       // The new build's workflow worker; the system queues' workers serve both builds.
       await run(bundleB, 'orchestration');
       await until('build B to register', async () => ((await versionExists(fx.env.client, deploymentName, buildB)) ? true : undefined));
-      await setCurrentVersion(fx.env.client, deploymentName, buildB);
+      await makeCurrentOnceRegistered(fx.env.client, deploymentName, buildB);
 
       const fresh = await start(noApproval);
       assert.equal((await fresh.result()).status, 'refunded');
