@@ -16,40 +16,8 @@ export const recorder = (): Recording => {
   return {
     workflowId,
     run: async (client, config, sandbox) => {
-      const world = sandbox.world();
-      const kase = world.cases.find((c) => c.caseNumber === '00010001')!;
-      const order = world.orders.find((o) => o.orderNumber === kase.orderNumber)!;
-      const line = order.lines[0];
-      const activities = buildActivities(config);
-      let caseId: string;
-      try {
-        caseId = (await activities.salesforce.getCaseByNumber(kase.caseNumber)).caseId;
-      } finally {
-        activities.close();
-      }
-      const { salesforce, erp, warehouse, payments } = config.taskQueues;
-      const handle = await client.workflow.start(replacement, {
-        taskQueue: config.taskQueues.orchestration,
-        workflowId,
-        args: [
-          {
-            caseNumber: kase.caseNumber,
-            caseId,
-            lines: [{ lineNumber: line.lineNumber, quantity: line.quantity }],
-            // Every reason brings the goods back, so the history records a return authorization too.
-            policy: { replacementShipWithin: '2 seconds', returnRequiredFor: ['delayed-shipment', 'not-received', 'damaged-item', 'wrong-item', 'other'] },
-            taskQueues: { salesforce, erp, warehouse, payments },
-          },
-        ],
-      });
-      const waitFor = async (predicate: (s: ReplacementState) => boolean): Promise<ReplacementState> => {
-        for (let i = 0; i < 300; i++) {
-          const state = await handle.query(replacementStateQuery);
-          if (predicate(state)) return state;
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-        throw new Error('the replacement did not get there in 60 s');
-      };
+      // A 2 s shipping window, so the overdue path runs: a look at the warehouse and an escalation.
+      const { handle, until: waitFor } = await startReplacement(client, config, sandbox, workflowId, { wholeLine: true, policy: { replacementShipWithin: '2 seconds' } });
       const advance = async (releaseId: string, to: 'shipped' | 'delivered'): Promise<ShipmentEvent[]> => {
         const res = await fetch(`${sandbox.urls.warehouse}/__sandbox/warehouse/releases/${releaseId}/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to }) });
         if (!res.ok) throw new Error(`advance ${releaseId} to ${to}: ${res.status} ${await res.text()}`);
@@ -67,8 +35,8 @@ export const recorder = (): Recording => {
   };
 };
 
-/** Starts a replacement of case 00010001's first line (goods come back) and waits until it reaches a state. */
-async function startReplacement(client: Parameters<Recording['run']>[0], config: Parameters<Recording['run']>[1], sandbox: Parameters<Recording['run']>[2], workflowId: string) {
+/** Starts a replacement of case 00010001's first line (one item, or the whole line; goods come back) and offers a wait for a state. */
+async function startReplacement(client: Parameters<Recording['run']>[0], config: Parameters<Recording['run']>[1], sandbox: Parameters<Recording['run']>[2], workflowId: string, options: { wholeLine?: boolean; policy?: object } = {}) {
   const kase = sandbox.world().cases.find((c) => c.caseNumber === '00010001')!;
   const order = sandbox.world().orders.find((o) => o.orderNumber === kase.orderNumber)!;
   const activities = buildActivities(config);
@@ -82,11 +50,21 @@ async function startReplacement(client: Parameters<Recording['run']>[0], config:
   const handle = await client.workflow.start(replacement, {
     taskQueue: config.taskQueues.orchestration,
     workflowId,
-    args: [{ caseNumber: kase.caseNumber, caseId, lines: [{ lineNumber: order.lines[0].lineNumber, quantity: 1 }], policy: { returnRequiredFor: ['delayed-shipment', 'not-received', 'damaged-item', 'wrong-item', 'other'] }, taskQueues: { salesforce, erp, warehouse, payments } }],
+    args: [
+      {
+        caseNumber: kase.caseNumber,
+        caseId,
+        lines: [{ lineNumber: order.lines[0].lineNumber, quantity: options.wholeLine ? order.lines[0].quantity : 1 }],
+        // Every reason brings the goods back, so the history records a return authorization too.
+        policy: { ...options.policy, returnRequiredFor: ['delayed-shipment', 'not-received', 'damaged-item', 'wrong-item', 'other'] },
+        taskQueues: { salesforce, erp, warehouse, payments },
+      },
+    ],
   });
-  const until = async (predicate: (s: ReplacementState) => boolean) => {
+  const until = async (predicate: (s: ReplacementState) => boolean): Promise<ReplacementState> => {
     for (let i = 0; i < 300; i++) {
-      if (predicate(await handle.query(replacementStateQuery))) return;
+      const state = await handle.query(replacementStateQuery);
+      if (predicate(state)) return state;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     throw new Error('the replacement did not get there in 60 s');

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
@@ -10,17 +9,10 @@ import { createLogger } from '../../src/observability/logger';
 import { buildCodecServer } from '../../src/starters/codec/app';
 import { EncryptionCodec } from '../../src/temporal/payload-codec';
 import { testCodecKeys, testDataConverter } from '../helpers/codec';
+import { freePort } from '../helpers/sandbox';
 import { testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * The Web UI as an operator sees it: a dev server with its UI pointed at the product's codec server,

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -15,7 +14,7 @@ import { sign } from '../../src/starters/http/events/signature';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import { orderSyncStateQuery, orderSyncWorkflowId } from '../../src/workflows/order-sync';
 import { replacement, replacementStateQuery } from '../../src/workflows/replacement';
-import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
+import { admin, configFor, freePort, startTestSandbox } from '../helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { eventually } from '../workflows/case-resolution-world';
 import { assertProblem, call, keys, testKeys, type Reply } from './api-world';
@@ -34,14 +33,6 @@ export interface EventsWorld {
   secret: string;
   post: (source: string, body: unknown, o?: { secret?: string; at?: number; signature?: string; key?: string | null; path?: string; headers?: Record<string, string> }) => Promise<Reply>;
   close: () => Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function startEventsWorld(options: { salesforceRate?: number; orderSync?: OrderSyncSettingsInput } = {}): Promise<EventsWorld> {
