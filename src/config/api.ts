@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseConfig } from './parse';
 
 /**
  * HTTP API settings (src/starters/http), validated once at start-up like the rest of the config.
@@ -78,7 +79,7 @@ export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
     }
   }
   if (env.RETAIL_API_KEY && Array.isArray(keys)) keys = [...keys, { name: 'env', sha256: hashApiKey(env.RETAIL_API_KEY), scopes: [...ApiScopes] }];
-  const parsed = ApiConfigSchema.safeParse({
+  const input = {
     host: env.API_HOST || undefined,
     port: env.API_PORT || undefined,
     keys,
@@ -90,12 +91,8 @@ export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
     idempotencyTtlMs: env.API_IDEMPOTENCY_TTL_MS || undefined,
     publicUrl: env.API_PUBLIC_URL || undefined,
     trustProxy,
-  });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${['api', ...i.path].join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid configuration: ${problems}`);
-  }
-  return parsed.data;
+  };
+  return parseConfig(ApiConfigSchema, input, 'api');
 }
 
 /** The API settings from defaults plus overrides (tests and embedding). */

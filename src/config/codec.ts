@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseConfig } from './parse';
 
 /**
  * Payload encryption keys. Every payload the product writes to Temporal (inputs, results, signals,
@@ -83,12 +84,11 @@ export type CodecServerConfig = z.infer<typeof CodecServerConfigSchema>;
 
 /** CODEC_SERVER_HOST, CODEC_SERVER_PORT, CODEC_CORS_ORIGINS (comma-separated), CODEC_SERVER_TOKEN. */
 export function codecServerConfigFromEnv(env: Env = process.env): CodecServerConfig {
-  const parsed = CodecServerConfigSchema.safeParse({
+  const input = {
     host: env.CODEC_SERVER_HOST,
     port: env.CODEC_SERVER_PORT,
     origins: env.CODEC_CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
     token: env.CODEC_SERVER_TOKEN || undefined,
-  });
-  if (!parsed.success) throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `codecServer.${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
+  };
+  return parseConfig(CodecServerConfigSchema, input, 'codecServer');
 }

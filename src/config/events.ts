@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EventSources, type EventSource } from '../domain/order-event';
 import { isLoopbackHost } from './api';
 import { OrderSyncSettingsSchema } from '../workflows/order-sync/settings';
+import { parseConfig } from './parse';
 
 export { OrderSyncSettingsSchema, type OrderSyncSettings, type OrderSyncSettingsInput } from '../workflows/order-sync/settings';
 
@@ -51,7 +52,7 @@ export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
     if (secret) secrets[source] = secret;
   }
   requireOwnSecretsOffLoopback(env, secrets);
-  const parsed = EventsConfigSchema.safeParse({
+  const input = {
     secrets,
     toleranceSeconds: env.EVENTS_TOLERANCE_SECONDS || undefined,
     requireApiKey: bool(env.EVENTS_REQUIRE_API_KEY),
@@ -68,12 +69,8 @@ export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
       closeAfterCompleteGrace: env.ORDER_SYNC_CLOSE_AFTER_COMPLETE_GRACE || undefined,
       dedupMemory: num(env.ORDER_SYNC_DEDUP_MEMORY),
     },
-  });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${['events', ...i.path].join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid configuration: ${problems}`);
-  }
-  return parsed.data;
+  };
+  return parseConfig(EventsConfigSchema, input, 'events');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PayloadCodecConfigSchema, payloadCodecInput } from './codec';
 import { redact, SECRET_FIELD } from '../observability/redact';
+import { parseConfig } from './parse';
 
 /**
  * Environment → typed configuration, validated once at start-up. Defaults point at the local
@@ -196,12 +197,7 @@ export function configFromEnv(env: Env = process.env): Config {
     stateDir: env.RETAIL_STATE_DIR,
     payloadCodec: payloadCodecInput(env, env.RETAIL_STATE_DIR || '.state'),
   };
-  const parsed = ConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid configuration: ${problems}`);
-  }
-  return parsed.data;
+  return parseConfig(ConfigSchema, input);
 }
 
 /** The configuration with secrets masked, for the start-up banner: secret-named fields at any depth, credentials in URLs. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CaseReasonSchema } from '../domain/case';
+import { parseConfig } from './parse';
 
 /**
  * The Salesforce intake (src/starters/intake): which topics it follows, how many events it takes
@@ -44,14 +45,13 @@ export const IntakeConfigSchema = z.object({
 export type IntakeConfig = z.infer<typeof IntakeConfigSchema>;
 
 export function intakeConfigFromEnv(env: Record<string, string | undefined> = process.env): IntakeConfig {
-  const parsed = IntakeConfigSchema.safeParse({
+  const input = {
     enabled: env.INTAKE_ENABLED || undefined,
     topics: env.INTAKE_TOPICS || undefined,
     batchSize: env.INTAKE_BATCH_SIZE || undefined,
     rule: env.INTAKE_CASE_RULE || undefined,
     retryDelayMs: env.INTAKE_RETRY_DELAY_MS || undefined,
     id: env.INTAKE_ID || undefined,
-  });
-  if (!parsed.success) throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${['intake', ...i.path].join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
+  };
+  return parseConfig(IntakeConfigSchema, input, 'intake');
 }
