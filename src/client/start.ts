@@ -8,6 +8,7 @@ import type { refund, RefundInput } from '../workflows/refund';
 import type { replacement, ReplacementInput } from '../workflows/replacement';
 import { CaseNumber, Channel, CustomerId, CustomerSegment, OrderNumber, Region, Stage, StoreId } from '../workflows/search-attributes';
 import { describeIfExists } from './handles';
+import { startOrJoin } from './start-or-join';
 
 export interface StartedProcess {
   workflowId: string;
@@ -26,6 +27,8 @@ export interface StartCaseResolutionOptions {
   taskQueues?: Partial<SystemQueues>;
   /** What the caller already knows about the case, for the search attributes at start (the workflow adds the rest). */
   known?: Partial<Omit<CaseContext, 'caseNumber' | 'caseId'>>;
+  /** The caller's idempotency key (an opaque id, see idempotencyKeyId), kept in the process's memo. */
+  idempotencyKey?: string;
 }
 
 export interface StartChildProcessOptions<I> {
@@ -33,6 +36,8 @@ export interface StartChildProcessOptions<I> {
   input: I;
   /** What the starter read from Salesforce and the ERP, for the search attributes at start (the workflow reads them again). */
   facts?: CaseContext;
+  /** The caller's idempotency key (an opaque id, see idempotencyKeyId), kept in the process's memo. */
+  idempotencyKey?: string;
 }
 
 /**
@@ -47,6 +52,7 @@ export async function startCaseResolution(client: Client, options: StartCaseReso
     args: [{ caseNumber, policy: options.policy, taskQueues: options.taskQueues }],
     typedSearchAttributes: knownSearchAttributes(caseNumber, known),
     staticSummary: `Resolve case ${caseNumber}${known.orderNumber ? ` (order ${known.orderNumber})` : ''}`,
+    idempotencyKey: options.idempotencyKey,
   });
 }
 
@@ -59,6 +65,7 @@ export async function startRefund(client: Client, options: StartChildProcessOpti
     args: [options.input],
     typedSearchAttributes: startAttributes(caseNumber, options.facts),
     staticSummary: `Refund for case ${caseNumber}${options.facts ? ` (order ${options.facts.orderNumber})` : ''}`,
+    idempotencyKey: options.idempotencyKey,
   });
 }
 
@@ -71,13 +78,17 @@ export async function startReplacement(client: Client, options: StartChildProces
     args: [options.input],
     typedSearchAttributes: startAttributes(caseNumber, options.facts),
     staticSummary: `Replacement for case ${caseNumber}${options.facts ? ` (order ${options.facts.orderNumber})` : ''}`,
+    idempotencyKey: options.idempotencyKey,
   });
 }
 
-/** The process with this id, running or closed, as a start would answer it (existing: true); undefined when there is none. */
-export async function existingProcess(client: Client, workflowId: string): Promise<StartedProcess | undefined> {
+/**
+ * The process with this id, running or closed, as a start would answer it; undefined when there is none.
+ * existing is false only for the caller whose idempotency key started it (its retry gets the first answer).
+ */
+export async function existingProcess(client: Client, workflowId: string, idempotencyKey?: string): Promise<StartedProcess | undefined> {
   const before = await describeIfExists(client, workflowId);
-  return before && { workflowId, runId: before.runId, existing: true, status: before.status.name };
+  return before && { workflowId, runId: before.runId, existing: !startedWithKey(before.memo, idempotencyKey), status: before.status.name };
 }
 
 interface StartRequest<A extends unknown[]> {
@@ -86,30 +97,41 @@ interface StartRequest<A extends unknown[]> {
   args: A;
   typedSearchAttributes: SearchAttributePair[];
   staticSummary: string;
+  idempotencyKey?: string;
 }
 
 /**
- * Idempotent start. The server decides under concurrency (USE_EXISTING: a second start joins the
- * running run; REJECT_DUPLICATE: no new run after a closed one); the describe beforehand only tells
- * the caller whether this call was the one that started it.
+ * Idempotent start in one round trip on the common path: the server starts the run or joins the running
+ * one (USE_EXISTING) and says which; after a closed run it starts nothing (REJECT_DUPLICATE) and that
+ * run is described and answered instead.
  */
 async function startOnce<W extends Workflow>(client: Client, type: string, request: StartRequest<Parameters<W>>): Promise<StartedProcess> {
-  const before = await existingProcess(client, request.workflowId);
-  if (before) return before;
+  const { idempotencyKey, ...options } = request;
   try {
-    const handle = await client.workflow.start(type, {
-      ...request,
+    const { runId, started } = await startOrJoin(client, type, {
+      ...options,
       args: request.args as unknown[],
+      memo: idempotencyKey ? { [IDEMPOTENCY_MEMO]: idempotencyKey } : undefined,
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
-    return { workflowId: request.workflowId, runId: handle.firstExecutionRunId, existing: false, status: 'RUNNING' };
+    if (started || !idempotencyKey) return { workflowId: request.workflowId, runId, existing: !started, status: 'RUNNING' };
+    // Joined with a key: the key's own retry answers as its first call did (read only on this path).
+    return (await existingProcess(client, request.workflowId, idempotencyKey)) ?? { workflowId: request.workflowId, runId, existing: true, status: 'RUNNING' };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    // Closed between our describe and our start: report that run instead of starting another.
-    const closed = await client.workflow.getHandle(request.workflowId).describe();
-    return { workflowId: request.workflowId, runId: closed.runId, existing: true, status: closed.status.name };
+    // A closed run holds the id: report that run instead of starting another.
+    const closed = await existingProcess(client, request.workflowId, idempotencyKey);
+    if (!closed) throw err;
+    return closed;
   }
+}
+
+/** The memo field naming the idempotency key that started a process. */
+const IDEMPOTENCY_MEMO = 'idempotencyKey';
+
+function startedWithKey(memo: Record<string, unknown> | undefined, idempotencyKey: string | undefined): boolean {
+  return idempotencyKey !== undefined && memo?.[IDEMPOTENCY_MEMO] === idempotencyKey;
 }
 
 function startAttributes(caseNumber: string, facts: CaseContext | undefined): SearchAttributePair[] {
