@@ -1,6 +1,7 @@
 import type { VersioningBehavior } from '@temporalio/common';
 import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { caseResolution } from './case-resolution';
+import { idempotencyKey } from './idempotency-key';
 import { intakeCursor } from './intake-cursor';
 import { orderBackfill } from './order-backfill';
 import { orderSync } from './order-sync';
@@ -11,6 +12,8 @@ import { systemCheck } from './system-check';
 
 // Every workflow the orchestration worker runs; the bundle is built from this file.
 export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation, intakeCursor };
+// The API's idempotency keys: started delayed by the key's lifetime, then done at once.
+export { idempotencyKey };
 
 /**
  * How a running execution meets a new worker build (docs/upgrades.md). PINNED: it finishes on the
@@ -27,6 +30,7 @@ const versioningBehaviours: [(...args: never[]) => Promise<unknown>, VersioningB
   [reconciliation, 'PINNED'],
   [orderSync, 'AUTO_UPGRADE'],
   [intakeCursor, 'AUTO_UPGRADE'],
+  [idempotencyKey, 'AUTO_UPGRADE'],
 ];
 // Declared only on a versioned worker: the server refuses a behaviour from a worker without a deployment version.
 for (const [workflow, versioningBehavior] of versioningBehaviours) {

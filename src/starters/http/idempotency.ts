@@ -1,42 +1,34 @@
 import { createHash } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { StartedProcess } from '../../client';
+import { claimIdempotencyKey, idempotencyKeyId, releaseIdempotencyKey } from '../../client/idempotency-keys';
 import { Problem } from './problems';
 
 /**
- * Remembers Idempotency-Keys (per caller) with a fingerprint of the request they came with: the same
- * key and request joins the first call's answer; the same key with another request is a 409.
- * The process itself needs no key to be started once (its workflow id comes from the case); the key
- * only detects a caller reusing one for a different request. Kept in memory: per API instance.
+ * Idempotency-Keys (per caller) with a fingerprint of the request they came with, kept in Temporal so
+ * every API instance answers alike: the same key and request joins the process the first call started
+ * (and answers as it did); the same key with another request is a 409. The process itself needs no key
+ * to be started once (its workflow id comes from the case); the key only detects a caller reusing one
+ * for a different request.
  */
-export class IdempotencyKeys<T> {
-  private readonly entries = new Map<string, { fingerprint: string; result: Promise<T>; expiresAt: number }>();
-
+export class IdempotencyKeys {
   constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries = 50_000,
+    private readonly client: Client,
+    private readonly options: { ttlMs: number; taskQueue: string },
   ) {}
 
-  async run(key: string, request: unknown, execute: () => Promise<T>): Promise<T> {
-    const now = Date.now();
-    const fingerprint = fingerprintOf(request);
-    const known = this.entries.get(key);
-    if (known && known.expiresAt > now) {
-      if (known.fingerprint !== fingerprint) {
-        throw new Problem(409, 'idempotency-conflict', 'Idempotency key reused', 'this idempotency key was used with a different request', { idempotencyKey: key.slice(key.indexOf(':') + 1) });
-      }
-      return known.result;
+  async run(caller: string, key: string, request: unknown, execute: (keyId: string) => Promise<StartedProcess>): Promise<StartedProcess> {
+    const keyId = idempotencyKeyId(caller, key);
+    const claim = await claimIdempotencyKey(this.client, { keyId, fingerprint: fingerprintOf(request), ttlMs: this.options.ttlMs, taskQueue: this.options.taskQueue });
+    if (claim.outcome === 'conflict') {
+      throw new Problem(409, 'idempotency-conflict', 'Idempotency key reused', 'this idempotency key was used with a different request', { idempotencyKey: key });
     }
-    this.evict(now);
-    const result = execute();
-    this.entries.set(key, { fingerprint, result, expiresAt: now + this.ttlMs });
-    // A failed attempt is not remembered: the caller may retry with the same key.
-    result.catch(() => this.entries.delete(key));
-    return result;
-  }
-
-  private evict(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt <= now || this.entries.size >= this.maxEntries) this.entries.delete(key);
-      else break;
+    try {
+      return await execute(keyId);
+    } catch (err) {
+      // A failed attempt is not remembered: the caller may retry with the same key, or use it for another request.
+      if (claim.outcome === 'claimed') await releaseIdempotencyKey(this.client, keyId, claim.runId).catch(() => undefined);
+      throw err;
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { StartedProcess } from '../../../client';
-import { createCaseStarts } from '../../../services/case-starts';
+import { createCaseStarts, type CaseStartOptions } from '../../../services/case-starts';
 import { IdempotencyKeys } from '../idempotency';
 import { operation, type Operation } from '../operations';
 import { Problem } from '../problems';
@@ -11,15 +11,15 @@ import { statusUrl, type RouteDeps } from './deps';
 /** POST /v1/case-resolutions, /v1/refunds, /v1/replacements: idempotent starts answering 202. */
 export function startOperations(deps: RouteDeps): Operation[] {
   const { client, config, logger, caseFacts } = deps;
-  const keys = new IdempotencyKeys<StartedProcess>(deps.api.idempotencyTtlMs);
   const { orchestration: taskQueue, salesforce, erp, warehouse, payments } = config.taskQueues;
+  const keys = new IdempotencyKeys(client, { ttlMs: deps.api.idempotencyTtlMs, taskQueue });
   const taskQueues = { salesforce, erp, warehouse, payments };
 
   /** Runs a start once per idempotency key (header or body); without a key the case alone makes it idempotent. */
-  const once = async (request: FastifyRequest, operationId: string, body: { idempotencyKey?: string }, start: () => Promise<StartedProcess>) => {
+  const once = async (request: FastifyRequest, operationId: string, body: { idempotencyKey?: string }, start: (options: CaseStartOptions) => Promise<StartedProcess>) => {
     const key = idempotencyKeyOf(request, body.idempotencyKey);
     const { idempotencyKey: _ignored, ...fields } = body;
-    const started = key ? await keys.run(`${request.principal?.name}:${key}`, { operationId, fields }, start) : await start();
+    const started = key ? await keys.run(String(request.principal?.name), key, { operationId, fields }, (idempotencyKey) => start({ idempotencyKey })) : await start({});
     logger.info(started.existing ? 'process already existed' : 'process started', { requestId: request.id, workflowId: started.workflowId, runId: started.runId, operationId });
     return { ...started, statusUrl: statusUrl(started.workflowId) };
   };
@@ -41,7 +41,7 @@ export function startOperations(deps: RouteDeps): Operation[] {
       problems: startProblems,
       success: { status: 202, description: 'The process (started now or earlier)', schema: StartedProcessSchema },
       handle: async ({ body, request, reply }) => {
-        const result = await once(request, 'startCaseResolution', body, () => starts.caseResolution(body));
+        const result = await once(request, 'startCaseResolution', body, (options) => starts.caseResolution(body, options));
         reply.header('location', result.statusUrl);
         return result;
       },
@@ -60,7 +60,7 @@ export function startOperations(deps: RouteDeps): Operation[] {
       problems: startProblems,
       success: { status: 202, description: 'The process (started now or earlier)', schema: StartedProcessSchema },
       handle: async ({ body, request, reply }) => {
-        const result = await once(request, 'startRefund', body, () => starts.refund(body));
+        const result = await once(request, 'startRefund', body, (options) => starts.refund(body, options));
         reply.header('location', result.statusUrl);
         return result;
       },
@@ -79,7 +79,7 @@ export function startOperations(deps: RouteDeps): Operation[] {
       problems: startProblems,
       success: { status: 202, description: 'The process (started now or earlier)', schema: StartedProcessSchema },
       handle: async ({ body, request, reply }) => {
-        const result = await once(request, 'startReplacement', body, () => starts.replacement(body));
+        const result = await once(request, 'startReplacement', body, (options) => starts.replacement(body, options));
         reply.header('location', result.statusUrl);
         return result;
       },
