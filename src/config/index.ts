@@ -121,6 +121,8 @@ export const ConfigSchema = z.object({
     deploymentName: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).optional(),
     /** Unset: derived from the workflow bundle's content, so only a changed workflow makes a new version. */
     buildId: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).optional(),
+    /** Where `npm run build` put the prebuilt workflow bundle (unset: dist/workflow-bundle); used only while it matches the sources. */
+    workflowBundleDir: z.string().min(1).optional(),
   }),
   log: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info'), format: z.enum(['json', 'pretty']).optional() }),
   stateDir: z.string().default('.state'),
@@ -192,6 +194,7 @@ export function configFromEnv(env: Env = process.env): Config {
       taskQueues: env.WORKER_TASK_QUEUES || undefined,
       deploymentName: env.WORKER_DEPLOYMENT_NAME || undefined,
       buildId: env.WORKER_BUILD_ID || undefined,
+      workflowBundleDir: env.WORKER_WORKFLOW_BUNDLE_DIR || undefined,
     },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
     stateDir: env.RETAIL_STATE_DIR,
