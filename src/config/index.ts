@@ -103,6 +103,10 @@ export const ConfigSchema = z.object({
   worker: z.object({
     shutdownGraceMs: positiveInt.default(30_000),
     maxCachedWorkflows: positiveInt.default(1000),
+    /** Workflow tasks the orchestration worker runs at once (the SDK caps it at maxCachedWorkflows). */
+    maxConcurrentWorkflowTasks: positiveInt.default(40),
+    /** Activities each system queue's worker runs at once; the queue's rate limit still applies across workers. */
+    maxConcurrentActivities: positiveInt.default(100),
     metricsPort: z.coerce.number().int().min(0).max(65535).default(9464),
     /** Which task queues this process polls (WORKER_TASK_QUEUES), so each system's workers deploy and scale apart. */
     taskQueues: z
@@ -190,6 +194,8 @@ export function configFromEnv(env: Env = process.env): Config {
     worker: {
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
       maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       metricsPort: env.WORKER_METRICS_PORT,
       taskQueues: env.WORKER_TASK_QUEUES || undefined,
       deploymentName: env.WORKER_DEPLOYMENT_NAME || undefined,
