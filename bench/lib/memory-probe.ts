@@ -28,7 +28,7 @@ if (!isMainThread) {
     threads.clear();
     channel.postMessage('measure');
     collect();
-    // The threads answer between their activations; half a second is plenty on an idle worker.
+    // The threads answer between their activations; a second and a half is plenty on an idle worker.
     setTimeout(() => {
       const usage = process.memoryUsage();
       const workflowThreads = [...threads.values()];
@@ -41,6 +41,6 @@ if (!isMainThread) {
         arrayBuffers: usage.arrayBuffers,
       };
       process.stdout.write(`memory-probe ${JSON.stringify(report)}\n`);
-    }, 500).unref();
+    }, 1_500).unref();
   });
 }

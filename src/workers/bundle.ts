@@ -25,6 +25,9 @@ export interface BundleOptions {
   logger?: Logger;
 }
 
+/** What else goes into a bundle besides its sources; part of the prebuilt bundle's hash, so changing it makes the bundle stale. */
+const recipe = JSON.stringify({ failureConverterPath: relative(projectRoot, failureConverterPath) });
+
 /** Bundles the workflow code once per process; every orchestration worker (and every test suite) reuses it. */
 export function bundleWorkflows(logger?: Logger, workflowsPath = require.resolve('../workflows')): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger });
@@ -87,7 +90,7 @@ function inputsOf(code: string): { files: string[]; packages: Packages } {
 
 /** Hash of the listed files' current contents and the listed packages' installed versions; undefined when a listed file is gone. */
 function sourcesHashOf(files: string[], packages: Packages): string | undefined {
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(`recipe ${recipe}\n`);
   for (const file of files) {
     const path = resolve(projectRoot, file);
     if (!existsSync(path)) return undefined;
