@@ -14,6 +14,8 @@ import { createClient } from '../src/temporal/client';
 import { ensureReconciliationSchedule } from '../src/schedules/reconciliation';
 import { codecServerConfigFromEnv } from '../src/config/codec';
 import { ensureDevelopmentCodecKeys } from '../src/starters/codec/dev-keys';
+import { DefaultLogger } from '@temporalio/worker';
+import { prebuiltBundleDir, readPrebuiltBundle, writePrebuiltBundle } from '../src/workers/bundle';
 import { ensureSalesforceDevKey } from './salesforce-dev-key';
 import { portInUse, ProvisioningError, projectRoot, startDevServer, stopChild, type DevServer } from './temporal-cli';
 
@@ -221,6 +223,12 @@ async function main(): Promise<void> {
       await waitFor(`the codec server on ${codecUrl}`, codec, 30_000, () => httpOk(`${codecUrl}/healthz`));
     }
 
+    // The worker loads the prebuilt workflow bundle; made here once when missing or stale, so the next starts skip bundling.
+    const bundleDir = config.worker.workflowBundleDir ?? prebuiltBundleDir;
+    if (!('bundle' in readPrebuiltBundle(bundleDir))) {
+      say('building the workflow bundle (`npm run build` makes it ahead of time)');
+      await writePrebuiltBundle(bundleDir, { logger: new DefaultLogger('WARN') });
+    }
     const spawnedAt = Date.now() - 1_000;
     const worker = startChild('worker', 'src/workers/main.ts', { TEMPORAL_ADDRESS: config.temporal.address ?? server?.address }, config.worker.shutdownGraceMs + 10_000);
     children.push(worker);

@@ -103,6 +103,10 @@ export const ConfigSchema = z.object({
   worker: z.object({
     shutdownGraceMs: positiveInt.default(30_000),
     maxCachedWorkflows: positiveInt.default(1000),
+    /** Workflow tasks the orchestration worker runs at once (the SDK caps it at maxCachedWorkflows). */
+    maxConcurrentWorkflowTasks: positiveInt.default(40),
+    /** Activities each system queue's worker runs at once; the queue's rate limit still applies across workers. */
+    maxConcurrentActivities: positiveInt.default(100),
     metricsPort: z.coerce.number().int().min(0).max(65535).default(9464),
     /** Which task queues this process polls (WORKER_TASK_QUEUES), so each system's workers deploy and scale apart. */
     taskQueues: z
@@ -121,6 +125,8 @@ export const ConfigSchema = z.object({
     deploymentName: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).optional(),
     /** Unset: derived from the workflow bundle's content, so only a changed workflow makes a new version. */
     buildId: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).optional(),
+    /** Where `npm run build` put the prebuilt workflow bundle (unset: dist/workflow-bundle); used only while it matches the sources. */
+    workflowBundleDir: z.string().min(1).optional(),
   }),
   log: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info'), format: z.enum(['json', 'pretty']).optional() }),
   stateDir: z.string().default('.state'),
@@ -188,10 +194,13 @@ export function configFromEnv(env: Env = process.env): Config {
     worker: {
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
       maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       metricsPort: env.WORKER_METRICS_PORT,
       taskQueues: env.WORKER_TASK_QUEUES || undefined,
       deploymentName: env.WORKER_DEPLOYMENT_NAME || undefined,
       buildId: env.WORKER_BUILD_ID || undefined,
+      workflowBundleDir: env.WORKER_WORKFLOW_BUNDLE_DIR || undefined,
     },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
     stateDir: env.RETAIL_STATE_DIR,

@@ -3,7 +3,7 @@ import { buildActivities } from '../activities';
 import { configFromEnv, describeConfig, secretValues } from '../config';
 import { createLogger, rememberSecrets } from '../observability/logger';
 import { createWorkerConnection } from '../temporal/worker-connection';
-import { bundleWorkflows } from './bundle';
+import { workflowBundleForWorker } from './bundle';
 import { installRuntime } from './runtime';
 import { deploymentOptionsFor } from './versioning';
 import { createWorkers, runWorkers, shutdownWorkers } from './workers';
@@ -21,9 +21,10 @@ async function main(): Promise<void> {
   const activities = buildActivities(config);
   const connection = await createWorkerConnection(config);
   // Only the bundler's warnings: its webpack statistics say nothing to an operator.
-  const workflowBundle = config.worker.taskQueues.includes('orchestration')
-    ? await bundleWorkflows(new DefaultLogger('WARN', (entry) => runtime.logger.log(entry.level, entry.message, entry.meta)))
+  const bundled = config.worker.taskQueues.includes('orchestration')
+    ? await workflowBundleForWorker(new DefaultLogger('WARN', (entry) => runtime.logger.log(entry.level, entry.message, entry.meta)), config.worker.workflowBundleDir)
     : undefined;
+  const workflowBundle = bundled?.bundle;
   const workers = await createWorkers(config, { connection, workflowBundle, activities });
 
   let stopping = false;
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueues: config.worker.taskQueues.map((kind) => config.taskQueues[kind]),
     deployment: workflowBundle && deploymentOptionsFor(config, workflowBundle)?.version,
+    workflowBundle: bundled?.source,
     metrics: config.worker.metricsPort > 0 ? `http://127.0.0.1:${config.worker.metricsPort}/metrics` : 'off',
   });
   try {

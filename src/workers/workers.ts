@@ -37,6 +37,7 @@ export async function createWorkers(config: Config, { connection, workflowBundle
         workflowBundle,
         activities: activities.orchestration,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
+        maxConcurrentWorkflowTaskExecutions: Math.min(config.worker.maxConcurrentWorkflowTasks, config.worker.maxCachedWorkflows),
         // Only workflow code needs versions; activities on the system queues serve every version.
         workerDeploymentOptions: deploymentOptionsFor(config, workflowBundle),
       }),
@@ -49,6 +50,7 @@ export async function createWorkers(config: Config, { connection, workflowBundle
         taskQueue: config.taskQueues[system],
         activities: activities[system],
         maxTaskQueueActivitiesPerSecond: config.rateLimits[system],
+        maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
       }),
     ),
   );

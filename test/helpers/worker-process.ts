@@ -24,10 +24,10 @@ export function spawnWorkerProcess(env: Record<string, string>, readyTimeoutMs =
   return spawnProductProcess('src/workers/main.ts', 'worker ready', env, readyTimeoutMs);
 }
 
-/** Any of the product's entry points as its own OS process; ready once its output contains `readyText`. */
-export function spawnProductProcess(script: string, readyText: string, env: Record<string, string>, readyTimeoutMs = 60_000): WorkerProcess {
+/** Any of the product's entry points as its own OS process; ready once its output contains `readyText`. `nodeArgs` go after tsx's loader (benchmarks preload probes). */
+export function spawnProductProcess(script: string, readyText: string, env: Record<string, string>, readyTimeoutMs = 60_000, nodeArgs: string[] = []): WorkerProcess {
   const name = script.split('/').at(-2) ?? script;
-  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', script], {
+  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', ...nodeArgs, script], {
     cwd: projectRoot,
     env: { ...process.env, WORKER_METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...testCodecEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
