@@ -28,8 +28,8 @@ export interface FakeWorldOptions {
   reason: CaseReason;
   /** Order total in USD cents; above the production threshold (250.00) a refund needs approval. */
   total?: number;
-  /** When the order was placed (ISO); by default an hour ago, inside every refund window. */
-  placedAt?: string;
+  /** The server's clock (workflow time runs ahead of the wall clock once a test skipped time). */
+  now: number;
   /** The warehouse release's status when looked up (the overdue check). */
   releaseStatus?: FulfilmentRelease['status'];
 }
@@ -38,7 +38,7 @@ export function fakeWorld(options: FakeWorldOptions) {
   const calls: FakeCall[] = [];
   const record = (name: string, args: unknown[]) => calls.push({ name, args, at: Context.current().info.currentAttemptScheduledTimestampMs });
   const total = options.total ?? 30_000;
-  const now = new Date().toISOString();
+  const now = new Date(options.now).toISOString();
   const orderNumber = `SO-${options.caseNumber}`;
   const usd = (amount: number) => ({ amount, currency: 'USD' });
   const order: Order = {
@@ -48,7 +48,8 @@ export function fakeWorld(options: FakeWorldOptions) {
     region: 'us-east',
     channel: 'web',
     status: 'delivered',
-    placedAt: options.placedAt ?? new Date(Date.now() - 3_600_000).toISOString(),
+    // An hour before the case, inside every refund window.
+    placedAt: new Date(options.now - 3_600_000).toISOString(),
     updatedAt: now,
     version: 3,
     lines: [{ lineNumber: 1, sku: 'SKU-1', quantity: 1, unitPrice: usd(total) }],
