@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
-import { portInUse, projectRoot, ProvisioningError, stopChild, type Log } from './temporal-cli';
+import { join } from 'node:path';
+import { isExecutable, onPath, portInUse, projectRoot, ProvisioningError, stopChild, type Log } from './temporal-cli';
 
 /**
  * Temporal's time-skipping test server (the Java SDK's io.temporal:temporal-test-server), for tests
@@ -20,22 +20,6 @@ const pom = join(projectRoot, 'scripts', 'test-server', 'pom.xml');
 const mainClass = 'io.temporal.testserver.TestServer';
 
 const defaultLog: Log = (line) => console.log(line);
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    if (isExecutable(join(dir, command))) return join(dir, command);
-  }
-  return undefined;
-}
 
 /** Names the pom the jars came from: a launcher written for another pom is installed again. */
 function pomStamp(): string {
