@@ -13,7 +13,7 @@ import { approveRefundUpdate, refundStateQuery, type refund } from '../../src/wo
 import { replacementStateQuery, shipmentEventSignal, type replacement, type ShipmentEvent } from '../../src/workflows/replacement';
 import { testCodecEnv } from '../helpers/codec';
 import { getWorkflowBundle, isolatedQueueEnv, runWorkersUntil, uniqueName } from '../helpers/temporal';
-import { getTimeSkippingEnv, timeSkippingEnvTimeoutMs } from '../helpers/time-skipping';
+import { getTimeSkippingEnv, teardownTimeSkippingEnv, timeSkippingEnvTimeoutMs } from '../helpers/time-skipping';
 import { systemQueuesOf } from '../workers/fake-activities';
 import { fakeWorld, supervisorId, type FakeWorld, type FakeWorldOptions } from './timer-fakes';
 
@@ -39,6 +39,8 @@ describe('production-length timers (time-skipping server)', function () {
     this.timeout(timeSkippingEnvTimeoutMs);
     [env, workflowBundle] = await Promise.all([getTimeSkippingEnv(), getWorkflowBundle()]);
   });
+  // The JVM is not needed by the rest of the run.
+  after(() => teardownTimeSkippingEnv());
 
   /** Fresh queues and stand-in systems for one test; `fn` runs while the workers serve them. */
   async function withWorld<T>(options: Omit<FakeWorldOptions, 'now'>, fn: (world: FakeWorld, start: Starter, config: Config) => Promise<T>): Promise<T> {
