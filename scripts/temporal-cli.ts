@@ -22,7 +22,7 @@ export const toolsBin = join(projectRoot, '.tools', 'bin');
 export type Log = (line: string) => void;
 const defaultLog: Log = (line) => console.log(line);
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;
@@ -31,7 +31,7 @@ function isExecutable(path: string): boolean {
   }
 }
 
-function onPath(command: string): string | undefined {
+export function onPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const candidate = join(dir, command);
     if (isExecutable(candidate)) return candidate;

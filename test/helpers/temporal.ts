@@ -61,7 +61,8 @@ function quietRuntime(): void {
     const logger = new DefaultLogger(level, (entry) => {
       if (!isSplitQueueNotice(entry.message)) sdkLog.log(entry.level, entry.message, entry.meta);
     });
-    Runtime.install({ logger });
+    // Core's own warnings too (e.g. the time-skipping server's missing capabilities), through the same level.
+    Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: level, other: 'ERROR' }, forward: {} } } });
   } catch {
     // Already installed by an earlier suite or by the code under test.
   }

@@ -141,8 +141,9 @@ describe('orderBackfill: ERP orders into Salesforce through Bulk API 2.0', funct
     // The earlier backfill wrote most of these already: writing them again must update, never duplicate.
     diverge(sandbox, expected.slice(-30), 10);
     const sfCountBefore = (await sfOrders(sandbox)).length;
-    await admin(sandbox.urls.erpCloud!).fault({ kind: 'outage', method: 'GET', path: '/api/v2/orders', durationMs: 1500 });
-    await admin(sandbox.urls.salesforce!).fault({ kind: 'outage', path: '/services/data/*/jobs/ingest*', durationMs: 5000 });
+    // Counted rather than timed: each system refuses both bounded attempts (the alert) and the first patient one.
+    await admin(sandbox.urls.erpCloud!).fault({ kind: 'outage', method: 'GET', path: '/api/v2/orders', count: 3, durationMs: 600_000 });
+    await admin(sandbox.urls.salesforce!).fault({ kind: 'outage', path: '/services/data/*/jobs/ingest*', count: 3, durationMs: 600_000 });
 
     const { orchestration: taskQueue, salesforce, erp, warehouse, payments } = world.config.taskQueues;
     const started = await startOrderBackfill(world.env.client, { since, pageSize: 40, batchSize: 100, pagesPerRun: 3, alertAfterAttempts: 2, taskQueue, taskQueues: { salesforce, erp, warehouse, payments } });

@@ -157,8 +157,8 @@ describe('refund workflow (saga)', function () {
 
   it('a payment provider outage at the pivot raises one alert and keeps retrying until the refund goes through, once', async () => {
     const { ctx } = pickCase(fx.sandbox, paidByCard);
-    // Long enough to outlast the reads before the pivot (case, order, payment, policy) and two attempts.
-    await admin(urls().payments!).fault({ kind: 'outage', method: 'POST', path: '/v1/refunds', durationMs: 8_000 });
+    // Three refused refunds, counted rather than timed: both bounded attempts (the alert) and the first patient one.
+    await admin(urls().payments!).fault({ kind: 'outage', method: 'POST', path: '/v1/refunds', count: 3, durationMs: 600_000 });
     const result = await fx.withWorkers(async () => (await fx.start(refundInput(ctx, false, { policy: { ...noApproval, alertAfterAttempts: 2 } }))).result());
 
     assert.equal(result.status, 'refunded');
