@@ -9,7 +9,8 @@ const T = temporal.api.enums.v1.EventType;
  * condition with a timeout), signals, accepted updates, search-attribute upserts (one per command),
  * memo upserts, child workflow starts (2 each, as Temporal Cloud counted them when these figures began;
  * its current list counts 1, the child's own start), and local activities (1 per workflow task that ran
- * any). Not counted: patch markers (core_patch; not billable), and what a history does not show
+ * any). Not counted: patch markers (core_patch) and the SDK's TemporalChangeVersion upsert that goes
+ * with them (both exempt), and what a history does not show
  * (heartbeats, queries, rejected updates).
  */
 export function billableActions(events: HistoryEvent[]): { total: number; byKind: Record<string, number> } {
@@ -33,9 +34,12 @@ export function billableActions(events: HistoryEvent[]): { total: number; byKind
       case T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
         add('update');
         break;
-      case T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-        add('search attribute upsert');
+      case T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
+        // The SDK's own upsert of TemporalChangeVersion when a patch is first taken is exempt.
+        const fields = Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {});
+        if (fields.some((f) => f !== 'TemporalChangeVersion')) add('search attribute upsert');
         break;
+      }
       case T.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
         add('memo upsert');
         break;

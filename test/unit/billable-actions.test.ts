@@ -14,11 +14,11 @@ describe('billable actions counted from a history', () => {
     assert.equal(total, 30);
   });
 
-  it('does not count a patch marker as a local activity; counts signals and timers', () => {
+  it('does not count a patch marker as a local activity nor its TemporalChangeVersion upsert; counts signals and timers', () => {
     const { total, byKind } = billableActions(history('order-sync-history.json'));
     assert.equal(byKind['local activities (per workflow task)'], undefined, 'the history holds a core_patch marker and no local activity');
-    assert.deepEqual([byKind.signal, byKind.timer, byKind['activity attempt'], byKind['search attribute upsert']], [2, 3, 3, 4]);
-    assert.equal(total, 13);
+    assert.deepEqual([byKind.signal, byKind.timer, byKind['activity attempt'], byKind['search attribute upsert']], [2, 3, 3, 3]);
+    assert.equal(total, 12);
   });
 
   it('summarizes several runs', () => {
