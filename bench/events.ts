@@ -11,42 +11,60 @@ import { runConcurrently, summarize, runBenchmark } from './lib/measure';
 
 /**
  * npm run bench:events — a burst of signed ERP and warehouse events for many orders, posted in
- * batches to POST /v1/events/{source} over a real socket with the real workers and sandbox, one run:
- * events per second accepted (HTTP 202), events per second applied (every Salesforce Order shows
- * its last event), and Salesforce writes (PATCH /sobjects/Order/...) per event.
- *   BENCH_ORDERS (default 300), BENCH_EVENTS_PER_ORDER (default 10), BENCH_BATCH (default 100),
- *   BENCH_CONCURRENCY (default 4 requests in flight), RATE_LIMIT_SALESFORCE (default 25/s), BENCH_WINDOW (default '2 seconds')
+ * batches to POST /v1/events/{source} over a real socket with the real workers and sandbox. Two passes
+ * in the same run, each on orders of its own: the fixed coalescing window (one base window per write,
+ * as before the adaptive window) and the adaptive window (doubling while a burst lasts, up to
+ * ORDER_SYNC_MAX_COALESCE_WINDOW's default). Each prints events per second accepted (HTTP 202), events
+ * per second applied (every Salesforce Order shows its last event), and Salesforce writes
+ * (PATCH /sobjects/Order/...) per event.
+ *   BENCH_ORDERS (default 300 per pass), BENCH_EVENTS_PER_ORDER (default 10), BENCH_BATCH (default 100),
+ *   BENCH_CONCURRENCY (default 4 requests in flight), RATE_LIMIT_SALESFORCE (default 25/s), BENCH_WINDOW (default '2 seconds'),
+ *   BENCH_MAX_WINDOW (default '30 seconds'), BENCH_SIGNAL_CONCURRENCY (default: the API's EVENTS_SIGNAL_CONCURRENCY default)
  */
 const orderCount = Number(process.env.BENCH_ORDERS ?? 300);
 const perOrder = Number(process.env.BENCH_EVENTS_PER_ORDER ?? 10);
 const batchSize = Number(process.env.BENCH_BATCH ?? 100);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const window = process.env.BENCH_WINDOW ?? '2 seconds';
+const maxWindow = process.env.BENCH_MAX_WINDOW ?? '30 seconds';
+const signalConcurrency = process.env.BENCH_SIGNAL_CONCURRENCY ? Number(process.env.BENCH_SIGNAL_CONCURRENCY) : undefined;
 const sfLabel: Record<string, string> = { allocated: 'Activated', shipped: 'Shipped', delivered: 'Delivered', cancelled: 'Cancelled' };
 
-async function main(): Promise<void> {
-  const bench = await startBenchEnvironment({ world: { orders: Math.max(480, orderCount) } });
+type Bench = Awaited<ReturnType<typeof startBenchEnvironment>>;
+
+interface PassResult {
+  pass: string;
+  events: number;
+  acceptedPerSecond: number;
+  appliedPerSecond: number;
+  batchP50Ms: number;
+  batchP99Ms: number;
+  salesforceWrites: number;
+  writesPerEvent: number;
+}
+
+/** One pass: the API with these order-sync settings, the burst for these orders, until Salesforce converged. */
+async function pass(bench: Bench, label: string, orders: string[], orderSync: { coalesceWindow: string; maxCoalesceWindow: string }, tag: string): Promise<PassResult> {
+  const secret = randomBytes(24).toString('hex');
+  const app = await buildApp({
+    client: bench.env.client,
+    config: bench.config,
+    api: apiConfig({ rateLimitMax: 1_000_000 }),
+    logger: createLogger({ level: 'error', format: 'json' }),
+    events: eventsConfig({ secrets: { erp: secret, warehouse: secret }, orderSync, ...(signalConcurrency ? { signalConcurrency } : {}) }),
+  });
   try {
-    const secret = randomBytes(24).toString('hex');
-    const app = await buildApp({
-      client: bench.env.client,
-      config: bench.config,
-      api: apiConfig({ rateLimitMax: 1_000_000 }),
-      logger: createLogger({ level: 'error', format: 'json' }),
-      events: eventsConfig({ secrets: { erp: secret, warehouse: secret }, orderSync: { coalesceWindow: window } }),
-    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
     // Per order: ERP status changes (sequence 2, 3, …) ending shipped or delivered, warehouse parcel events, duplicates; interleaved across orders.
-    const orders = bench.sandbox.world().orders.slice(0, orderCount).map((o) => o.orderNumber);
     const expected = new Map<string, string>();
     const bySource: Record<'erp' | 'warehouse', Record<string, unknown>[]> = { erp: [], warehouse: [] };
     const t0 = Date.now() - 3_600_000;
     orders.forEach((n, i) => {
       const statuses = ['allocated', 'shipped', 'delivered'].slice(0, 2 + (i % 2));
       const own: ['erp' | 'warehouse', Record<string, unknown>][] = statuses.map((status, k) => ['erp', { id: `evt-erp-${n}-${k + 2}`, type: 'order.status_changed', orderNumber: n, status, sequence: k + 2, occurredAt: new Date(t0 + k * 60_000).toISOString() }]);
-      own.push(['warehouse', { id: `WEV-${i}-1`, type: 'shipment.shipped', orderNumber: n, releaseId: `REL-${i}`, shipmentId: `SHP-${i}`, trackingNumber: `1ZBENCH${i}`, carrier: 'UPS', sequence: 1, occurredAt: new Date(t0 + 60_000).toISOString() }]);
+      own.push(['warehouse', { id: `WEV-${tag}-${i}-1`, type: 'shipment.shipped', orderNumber: n, releaseId: `REL-${tag}-${i}`, shipmentId: `SHP-${tag}-${i}`, trackingNumber: `1ZBENCH${tag}${i}`, carrier: 'UPS', sequence: 1, occurredAt: new Date(t0 + 60_000).toISOString() }]);
       for (let d = 0; own.length < perOrder; d++) own.push(own[d % own.length]);
       expected.set(n, sfLabel[statuses.at(-1)!]);
       for (const [source, event] of own) bySource[source].push(event);
@@ -70,26 +88,47 @@ async function main(): Promise<void> {
       accepted += body.accepted;
     });
     const acceptedMs = performance.now() - started;
+    if (accepted !== total) throw new Error(`${label}: ${accepted} of ${total} events accepted`);
 
     for (;;) {
       const state = (await (await fetch(`${bench.sandbox.urls.salesforce}/__sandbox/state`)).json()) as { records: { Order: Record<string, { Order_Number__c: string; Status: string }> } };
       const records = new Map(Object.values(state.records.Order).map((r) => [r.Order_Number__c, r.Status]));
       if ([...expected].every(([n, status]) => records.get(n) === status)) break;
-      if (performance.now() - started > 300_000) throw new Error('Salesforce did not converge within 300 s');
+      if (performance.now() - started > 300_000) throw new Error(`${label}: Salesforce did not converge within 300 s`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const appliedMs = performance.now() - started;
+    // Writes to this pass's orders only (the other pass's may still be closing).
     const { requests } = await admin(bench.sandbox.urls.salesforce!).requests(since);
-    const writes = requests.filter((r) => r.method === 'PATCH' && /\/sobjects\/Order\//.test(r.path)).length;
-
-    console.log(`bench:events — ${total} events (${accepted} accepted) for ${orders.length} orders in ${batches.length} signed batches of ≤${batchSize}, ${concurrency} in flight; coalesce window ${window}, Salesforce queue limit ${bench.config.rateLimits.salesforce}/s`);
-    console.table([
-      { measure: 'accepted (HTTP 202)', events: total, ms: Math.round(acceptedMs), eventsPerSecond: Math.round(total / (acceptedMs / 1000)) },
-      { measure: 'applied (Salesforce converged)', events: total, ms: Math.round(appliedMs), eventsPerSecond: Math.round(total / (appliedMs / 1000)) },
-    ]);
-    console.table([summarize('POST /v1/events batch', batches.length, posting)]);
-    console.log(`Salesforce writes: ${writes} for ${total} events = ${(writes / total).toFixed(3)} writes per event (${(writes / orders.length).toFixed(2)} per order)`);
+    const writes = requests.filter((r) => r.method === 'PATCH' && /\/sobjects\/Order\//.test(r.path) && orders.some((n) => r.path.endsWith(`/${encodeURIComponent(n)}`) || r.path.endsWith(`/${n}`))).length;
+    const batch = summarize('POST /v1/events batch', batches.length, posting);
+    return {
+      pass: label,
+      events: total,
+      acceptedPerSecond: Math.round(total / (acceptedMs / 1000)),
+      appliedPerSecond: Math.round(total / (appliedMs / 1000)),
+      batchP50Ms: batch.p50Ms,
+      batchP99Ms: batch.p99Ms,
+      salesforceWrites: writes,
+      writesPerEvent: Number((writes / total).toFixed(3)),
+    };
+  } finally {
     await app.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const bench = await startBenchEnvironment({ world: { orders: Math.max(480, 2 * orderCount) } });
+  try {
+    const all = bench.sandbox.world().orders.map((o) => o.orderNumber);
+    const fixed = await pass(bench, `fixed window ${window}`, all.slice(0, orderCount), { coalesceWindow: window, maxCoalesceWindow: window }, 'F');
+    const adaptive = await pass(bench, `adaptive window ${window} → ${maxWindow}`, all.slice(orderCount, 2 * orderCount), { coalesceWindow: window, maxCoalesceWindow: maxWindow }, 'A');
+    console.log(
+      `bench:events — per pass ${fixed.events} events for ${orderCount} orders in signed batches of ≤${batchSize}, ${concurrency} requests in flight, ` +
+        `signal-with-start concurrency ${signalConcurrency ?? 'default'}; Salesforce queue limit ${bench.config.rateLimits.salesforce}/s`,
+    );
+    console.table([fixed, adaptive]);
+    console.log(`writes per event: ${fixed.writesPerEvent} fixed vs ${adaptive.writesPerEvent} adaptive; accepted/s ${fixed.acceptedPerSecond} vs ${adaptive.acceptedPerSecond}; applied/s ${fixed.appliedPerSecond} vs ${adaptive.appliedPerSecond}`);
   } finally {
     await bench.close();
   }

@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import type { ErpConnector } from '../connectors/erp';
 import { BusinessDateSchema, DraftCreditMemoRequestSchema, type BusinessDate, type DraftCreditMemoRequest } from '../domain/credit-memo';
-import { NonRetryableDownstreamError } from '../domain/errors';
+import { isDownstreamError, NonRetryableDownstreamError } from '../domain/errors';
 import { ReserveStockRequestSchema, type ReserveStockRequest } from '../domain/inventory';
 import { ChangedOrdersQuerySchema, ReplacementOrderRequestSchema, type ChangedOrdersQuery, type ReplacementOrderRequest } from '../domain/order';
 import { ReturnAuthorizationRequestSchema, type ReturnAuthorizationRequest } from '../domain/return-authorization';
@@ -27,6 +27,22 @@ export function createErpActivities(erp: ErpConnector) {
   return {
     async getOrder(orderNumber: string) {
       return asActivity(() => erp.getOrder(orderNumber));
+    },
+    /**
+     * A case's order and the stock of its SKUs in one call (one billable action instead of two). The order is
+     * essential: its failure fails the call; a stock read the ERP refuses answers `stockRefused` instead,
+     * and a retryable one fails the call, so its retry reads both again (reads: nothing to undo).
+     */
+    async getOrderWithStock(orderNumber: string) {
+      return asActivity(async () => {
+        const order = await erp.getOrder(orderNumber);
+        try {
+          return { order, stock: await erp.getAvailability(order.lines.map((l) => l.sku)) };
+        } catch (err) {
+          if (isDownstreamError(err) && !err.retryable) return { order, stockRefused: { type: err.type, message: err.message } };
+          throw err;
+        }
+      });
     },
     async listChangedErpOrders(query: ChangedOrdersQuery) {
       return asActivity(async () => erp.listChangedOrders(valid('listChangedOrders', ChangedOrdersQuerySchema, query)));

@@ -15,7 +15,7 @@ export async function asActivity<T>(call: () => Promise<T>): Promise<T> {
   const context = currentContext();
   const timer = context ? setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
   try {
-    context?.heartbeat();
+    // No heartbeat at the start: each one sent is a billable action, and the server's heartbeat timeout runs from the start anyway.
     return await call();
   } catch (err) {
     throw toApplicationFailure(err);

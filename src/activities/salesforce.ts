@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { SalesforceConnector, OrderStatusUpdate } from '../connectors/salesforce';
 import type { PubSubConnector } from '../connectors/salesforce-pubsub';
-import { NonRetryableDownstreamError } from '../domain/errors';
+import { isDownstreamError, NonRetryableDownstreamError } from '../domain/errors';
 import type { AdjustmentInput } from '../domain/adjustment';
 import type { CaseUpdate } from '../domain/case';
 import { asActivity } from './failures';
@@ -38,6 +38,19 @@ export interface CaseProcessStatusInput {
   eventKey: string;
 }
 
+/** One milestone of a case process as one call: the note on the Case, the Case's new values, then the status event. */
+export interface CaseMilestoneInput {
+  caseId: string;
+  comment?: { text: string; idempotencyKey: string };
+  update?: { change: CaseUpdate; idempotencyKey?: string };
+  status: CaseProcessStatusInput;
+}
+
+/** The status event Salesforce refused (the milestone itself landed): the workflow alerts and goes on. */
+export interface CaseMilestoneOutcome {
+  statusRefused?: { type: string; message: string };
+}
+
 export const CASE_PROCESS_STATUS_TOPIC = '/event/Case_Process_Status__e';
 
 /** Heartbeats while a bulk job runs, so a lost worker is noticed by the heartbeat timeout, not the job's length. */
@@ -51,16 +64,35 @@ function heartbeat(details: unknown): void {
 
 /** Activities of the Salesforce queue: case context, milestone write-backs, adjustments, order status. */
 export function createSalesforceActivities(sf: SalesforceConnector, pubsub?: PubSubConnector) {
+  const publishStatus = (input: CaseProcessStatusInput) => {
+    if (!pubsub) throw new NonRetryableDownstreamError('ConfigurationError', { system: 'salesforce', operation: 'publishCaseProcessStatus', message: 'no Pub/Sub API connection is configured' });
+    return pubsub.publish(
+      CASE_PROCESS_STATUS_TOPIC,
+      { Case_Number__c: input.caseNumber, Process__c: input.process, Stage__c: input.stage, Outcome__c: input.outcome ?? null, Event_Key__c: input.eventKey },
+      input.eventKey,
+    );
+  };
   return {
     /** At-least-once: a publish whose answer was lost is published again, with the same Event_Key__c. */
     async publishCaseProcessStatus(input: CaseProcessStatusInput) {
-      return asActivity(() => {
-        if (!pubsub) throw new NonRetryableDownstreamError('ConfigurationError', { system: 'salesforce', operation: 'publishCaseProcessStatus', message: 'no Pub/Sub API connection is configured' });
-        return pubsub.publish(
-          CASE_PROCESS_STATUS_TOPIC,
-          { Case_Number__c: input.caseNumber, Process__c: input.process, Stage__c: input.stage, Outcome__c: input.outcome ?? null, Event_Key__c: input.eventKey },
-          input.eventKey,
-        );
+      return asActivity(() => publishStatus(input));
+    },
+    /**
+     * A milestone in one activity instead of three (each activity is a billable action): a retry repeats
+     * the parts already done under their own keys (the comment's key, fixed values, the event's key).
+     * A refused comment or update fails the activity as before; a refused status event is answered, not thrown.
+     */
+    async recordCaseMilestone(input: CaseMilestoneInput): Promise<CaseMilestoneOutcome> {
+      return asActivity(async () => {
+        if (input.comment) await sf.addCaseComment(input.caseId, input.comment.text, input.comment.idempotencyKey);
+        if (input.update) await sf.updateCase(input.caseId, input.update.change);
+        try {
+          await publishStatus(input.status);
+          return {};
+        } catch (err) {
+          if (isDownstreamError(err) && !err.retryable) return { statusRefused: { type: err.type, message: err.message } };
+          throw err;
+        }
       });
     },
     async getCaseByNumber(caseNumber: string) {

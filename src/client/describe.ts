@@ -13,7 +13,7 @@ export interface ProcessDescription {
   type: string;
   /** RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, CONTINUED_AS_NEW, TIMED_OUT. */
   status: string;
-  /** The business stage (Stage search attribute). */
+  /** The business stage: the process's own (state query) when it answers, else the Stage search attribute (upserted only at the stages operators filter on). */
   stage?: string;
   /** The type's state query answer (getCaseResolutionState, getRefundState, getReplacementState). */
   state?: unknown;
@@ -61,7 +61,8 @@ export async function describeProcess(client: Client, workflowId: string, option
     const state = await client.connection.withDeadline(Date.now() + (options.queryTimeoutMs ?? 5_000), () =>
       client.workflow.getHandle(workflowId, description.runId).query(query),
     );
-    return { ...result, state };
+    const live = (state as { stage?: unknown } | undefined)?.stage;
+    return { ...result, state, stage: typeof live === 'string' ? live : result.stage };
   } catch (err) {
     return { ...result, stateError: (err as Error).message };
   }

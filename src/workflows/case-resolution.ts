@@ -9,6 +9,7 @@ import {
   defineUpdate,
   executeChild,
   isCancellation,
+  patched,
   setHandler,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
@@ -25,7 +26,7 @@ import { caseStartFields } from './lib/case-input';
 import { parseInput, readCase, upsertCaseAttributes } from './lib/case-facts';
 import { activeDecider, refuse } from './lib/deciders';
 import { resolveQueues, type SystemQueues } from './lib/queues';
-import { enterStage } from './lib/stage';
+import { FEWER_ACTIONS_PATCH, stagesFilteredOn } from './lib/stage';
 import { refund, type RefundResult } from './refund';
 import { replacement, type ReplacementResult } from './replacement';
 
@@ -125,15 +126,18 @@ export async function caseResolution(input: CaseResolutionInput): Promise<CaseRe
     },
     { validator: (chosen) => validateAgentChoice(chosen, state.stage === 'awaiting-agent' && !choice, state.facts, checkingAgent) },
   );
+  // Operators filter on cases waiting for an agent and on outcomes; the steps between show as details.
+  const showStage = stagesFilteredOn(['awaiting-agent', 'closed', 'handed-back', 'cancelled'] satisfies CaseStage[]);
   const stage = (next: CaseStage, details?: string) => {
     state.stage = next;
-    enterStage(next, details);
+    showStage(next, details);
   };
 
   stage('gathering', `case ${input.caseNumber}`);
   const alertAfterAttempts = input.policy?.alertAfterAttempts ?? defaultResolutionPolicy.alertAfterAttempts;
   const kase = await readCase(input.caseNumber, undefined, queues, alertAfterAttempts, createAlerter({ salesforceQueue: queues.salesforce, alerts: state.alerts }), 'CaseWithoutOrderError');
-  upsertCaseAttributes({ ...kase });
+  // Since the patch the case's attributes are upserted once, with the order's, after the facts are gathered.
+  if (!patched(FEWER_ACTIONS_PATCH)) upsertCaseAttributes({ ...kase });
   const alert = createAlerter({ caseId: kase.caseId, salesforceQueue: queues.salesforce, alerts: state.alerts });
   const notes = caseNotes({ caseId: kase.caseId, caseNumber: kase.caseNumber, salesforceQueue: queues.salesforce, alertAfterAttempts, alert });
 

@@ -1,7 +1,8 @@
-import { CancellationScope, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { AdjustmentInput } from '../domain/adjustment';
+import type { CaseUpdate } from '../domain/case';
 import type { DraftCreditMemoRequest } from '../domain/credit-memo';
 import { idempotencyKey } from '../domain/idempotency';
 import { refundedLinesMetadata } from '../domain/case-lines';
@@ -10,10 +11,10 @@ import { refundNeedsApproval } from '../domain/policy';
 import { createAlerter } from './lib/alerts';
 import { caseFactsOf, invalidInput, parseInput } from './lib/case-facts';
 import { failureType, untilSucceeded } from './lib/persistent';
-import { processStatus } from './lib/process-status';
+import { caseMilestones, processStatus } from './lib/process-status';
 import { resolveQueues } from './lib/queues';
 import { Saga } from './lib/saga';
-import { enterStage } from './lib/stage';
+import { FEWER_ACTIONS_PATCH, stagesFilteredOn } from './lib/stage';
 import { refundLinesOf } from './refund/amount';
 import { ApprovalDesk } from './refund/approval';
 import { RefundInputSchema, refundStateQuery, type RefundApprovalOutcome, type RefundInput, type RefundResult, type RefundStage, type RefundState, type RefundStatus } from './refund/definitions';
@@ -54,6 +55,7 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
 
   const alert = createAlerter({ caseId: kase.caseId, salesforceQueue: queues.salesforce, alerts: state.alerts });
   const status = processStatus({ caseNumber: kase.caseNumber, process: 'refund', salesforceQueue: queues.salesforce, alertAfterAttempts: policy.alertAfterAttempts, alert });
+  const milestone = caseMilestones({ caseId: kase.caseId, caseNumber: kase.caseNumber, process: 'refund', salesforceQueue: queues.salesforce, alertAfterAttempts: policy.alertAfterAttempts, alert });
   const saga = new Saga({ onStuck: (step, err) => alert(`undo ${step}`, err), retryPause: '10 seconds' });
   const undoable = undoableSteps(saga, alert);
   const desk = new ApprovalDesk({ amount: () => state.amount, salesforceQueue: queues.salesforce, requestedBy: input.requestedBy });
@@ -67,9 +69,11 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
     state.cancelRequested = true;
   });
 
+  // Operators filter on refunds waiting for a supervisor, undoing, and on outcomes; the steps between show as details.
+  const showStage = stagesFilteredOn(['awaiting-approval', 'approval-escalated', 'compensating', 'refunded', 'rejected', 'cancelled', 'failed'] satisfies RefundStage[]);
   const stage = (next: RefundStage, details?: string) => {
     state.stage = next;
-    enterStage(next, details);
+    showStage(next, details);
   };
   /** A step that must not stop the refund: retried until it succeeds (alerting meanwhile); a rejection is alerted and skipped. */
   const mustTry = async <T>(step: string, call: (proxy: ProxyKind) => Promise<T>): Promise<T | undefined> => {
@@ -81,9 +85,25 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
       return undefined;
     }
   };
-  const noteOnCase = async (step: string, text: string) => {
-    await mustTry(step, (p) => run(`Note on case ${kase.caseNumber}: ${step.replace('comment:', '')}`, salesforce[p].addSalesforceCaseComment, { caseId: kase.caseId, text, idempotencyKey: key(step) }));
+  /** A note on the Case with its status event, and the Case's new values when given; before the patch, separate calls in the order they always had. */
+  const noteOnCase = async (step: string, text: string, update?: { step: string; summary: string; change: CaseUpdate; before?: boolean }) => {
+    const summary = `Note on case ${kase.caseNumber}: ${step.replace('comment:', '')}`;
+    if (patched(FEWER_ACTIONS_PATCH)) {
+      try {
+        await milestone({ step, summary: update ? `${summary}; ${update.summary}` : summary, comment: { text, idempotencyKey: key(step) }, update: update && { change: update.change, idempotencyKey: key(update.step) }, stage: step.replace('comment:', '') });
+      } catch (err) {
+        if (!isRejection(err)) throw err;
+        await alert(step, err);
+      }
+      return;
+    }
+    const updateCase = async () => {
+      if (update) await mustTry(update.step, (p) => run(update.summary, salesforce[p].updateSalesforceCase, { caseId: kase.caseId, update: update.change, idempotencyKey: key(update.step) }));
+    };
+    if (update?.before) await updateCase();
+    await mustTry(step, (p) => run(summary, salesforce[p].addSalesforceCaseComment, { caseId: kase.caseId, text, idempotencyKey: key(step) }));
     await status(step.replace('comment:', ''));
+    if (!update?.before) await updateCase();
   };
   const result = (status: RefundStatus): RefundResult => ({
     status,
@@ -112,8 +132,7 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
         return result('rejected');
       }
       if (cancelled) {
-        await noteOnCase('comment:cancelled', `Refund cancelled before the payment was refunded; ${undone}. The case is back with the agent.`);
-        await mustTry('case-cancelled', (p) => run('Hand the case back to the agent', salesforce[p].updateSalesforceCase, { caseId: kase.caseId, update: { status: 'Working' }, idempotencyKey: key('case-cancelled') }));
+        await noteOnCase('comment:cancelled', `Refund cancelled before the payment was refunded; ${undone}. The case is back with the agent.`, { step: 'case-cancelled', summary: 'Hand the case back to the agent', change: { status: 'Working' } });
         stage('cancelled');
         return result('cancelled');
       }
@@ -217,8 +236,12 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
           dueDate: due,
         }),
       );
-      await mustTry('case-escalated', (p) => run('Mark the case escalated', salesforce[p].updateSalesforceCase, { caseId: kase.caseId, update: { status: 'Escalated' }, idempotencyKey: key('case-escalated') }));
-      await noteOnCase('comment:escalated', `Refund of ${formatMoney(amount)} waited ${policy.approvalTimeout} for approval; escalated to a supervisor. After ${policy.escalationTimeout} more the default applies: ${policy.defaultOnApprovalTimeout}.`);
+      await noteOnCase('comment:escalated', `Refund of ${formatMoney(amount)} waited ${policy.approvalTimeout} for approval; escalated to a supervisor. After ${policy.escalationTimeout} more the default applies: ${policy.defaultOnApprovalTimeout}.`, {
+        step: 'case-escalated',
+        summary: 'Mark the case escalated',
+        change: { status: 'Escalated' },
+        before: true,
+      });
       decided = await desk.waitFor(policy.escalationTimeout as Duration);
     }
     desk.close();
@@ -251,8 +274,11 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
       state.adjustmentId = recorded?.recordId;
 
       stage('updating-case', 'resolution: refund');
-      await noteOnCase('comment:refunded', `Refunded ${formatMoney(amount)} to the customer's payment (refund ${paid.refundId}, credit memo ${memo.creditMemoId}).`);
-      await mustTry('case-resolution', (p) => run('Set the case resolution: refund', salesforce[p].updateSalesforceCase, { caseId: kase.caseId, update: { resolution: 'refund' }, idempotencyKey: key('case-resolution') }));
+      await noteOnCase('comment:refunded', `Refunded ${formatMoney(amount)} to the customer's payment (refund ${paid.refundId}, credit memo ${memo.creditMemoId}).`, {
+        step: 'case-resolution',
+        summary: 'Set the case resolution: refund',
+        change: { resolution: 'refund' },
+      });
       if (state.cancelRequested) {
         log.warn('cancel requested after the payment refund; the refund was completed', { refundId: paid.refundId });
         await noteOnCase('comment:cancel-after-pivot', `A cancel was requested after the payment was refunded (refund ${paid.refundId}); money cannot be recalled, so the refund was completed.`);

@@ -1,4 +1,4 @@
-import { isCancellation, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { ErpActivities } from '../../activities/erp';
 import type { PaymentsActivities } from '../../activities/payments';
 import type { WarehouseActivities } from '../../activities/warehouse';
@@ -12,6 +12,7 @@ import type { MilestoneCode, Shipment } from '../../domain/shipment';
 import { policySnapshot } from '../lib/case-facts';
 import { proxyWithAlert, untilSucceeded } from '../lib/persistent';
 import type { SystemQueues } from '../lib/queues';
+import { FEWER_ACTIONS_PATCH } from '../lib/stage';
 
 /** What the agent (and the policy) needs at once: order, parcels, stock, settlement. */
 export interface CaseFacts {
@@ -52,10 +53,11 @@ const readOptions: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds' },
 };
 // Facts that only inform the agent: a few tries, then "unknown" rather than a stuck case.
+const glanceAttempts = 3;
 const glanceOptions: ActivityOptions = {
   startToCloseTimeout: '15 seconds',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3 },
+  retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: glanceAttempts },
 };
 
 type Alert = (step: string, err: unknown) => Promise<void>;
@@ -73,7 +75,14 @@ export async function gatherFacts(kase: Case & { orderNumber: string }, queues: 
   const warehouse = proxyActivities<WarehouseActivities>({ ...glanceOptions, taskQueue: queues.warehouse });
   const payments = proxyActivities<PaymentsActivities>({ ...glanceOptions, taskQueue: queues.payments });
 
+  // Since the patch: one call per system (order with stock; shipments with tracking), the same facts in fewer billable actions.
+  const batched = patched(FEWER_ACTIONS_PATCH);
   const orderAndMore = async () => {
+    if (batched) {
+      const read = await untilSucceeded('read order', (p) => erp[p].getOrderWithStock(kase.orderNumber), alert);
+      const payment = read.order.paymentId ? await payments.getPayment(read.order.paymentId).catch(unknown) : undefined;
+      return { order: read.order, stock: read.stock, payment };
+    }
     const order = await untilSucceeded('read order', (p) => erp[p].getOrder(kase.orderNumber), alert);
     const [stock, payment] = await Promise.all([
       // Stock decides replacement or refund: retried like the order; only a rejection leaves it unknown.
@@ -83,6 +92,10 @@ export async function gatherFacts(kase: Case & { orderNumber: string }, queues: 
     return { order, stock, payment };
   };
   const parcels = async (): Promise<ParcelFact[] | undefined> => {
+    if (batched) {
+      const tracked = await warehouse.getShipmentsWithTracking(kase.orderNumber, { settleFromAttempt: glanceAttempts }).catch(unknown);
+      return tracked?.map(({ shipment: s, tracking }) => ({ trackingNumber: s.trackingNumber, carrier: s.carrier, warehouseId: s.warehouseId, status: tracking }));
+    }
     const shipments = await warehouse.getShipmentsForOrder(kase.orderNumber).catch(unknown);
     if (!shipments) return undefined;
     return Promise.all(shipments.map((s) => trackParcel(s, warehouse)));

@@ -10,7 +10,7 @@ import { createAlerter, type Alert } from '../lib/alerts';
 import { failureType, untilSucceeded } from '../lib/persistent';
 import { processStatus, type ProcessStatus } from '../lib/process-status';
 import { Saga, type Compensation } from '../lib/saga';
-import { enterStage } from '../lib/stage';
+import { stagesFilteredOn } from '../lib/stage';
 import { replacementActivities, type ReplacementActivities } from './activities';
 import { ShipmentTracker, type ShipmentProgress } from './shipment-tracker';
 import type { ReplacementPlan, ReplacementResult, ReplacementStage, ReplacementState } from '../replacement';
@@ -252,9 +252,12 @@ export class ReplacementProcess {
     return idempotencyKey(workflowInfo().workflowId, step);
   }
 
+  // Operators filter on replacements waiting for the warehouse or the carrier, undoing, and on outcomes.
+  private readonly showStage = stagesFilteredOn(['awaiting-shipment', 'in-transit', 'delivered', 'compensating', 'cancelled', 'failed'] satisfies ReplacementStage[]);
+
   private enter(stage: ReplacementStage, details?: string): void {
     this.stage = stage;
-    enterStage(stage, details);
+    this.showStage(stage, details);
   }
 
   private until<T>(step: string, run: (p: Proxy) => Promise<T>): Promise<T> {
