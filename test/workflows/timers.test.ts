@@ -42,14 +42,26 @@ describe('production-length timers (time-skipping server)', function () {
   // The JVM is not needed by the rest of the run.
   after(() => teardownTimeSkippingEnv());
 
-  /** Fresh queues and stand-in systems for one test; `fn` runs while the workers serve them. */
-  async function withWorld<T>(options: Omit<FakeWorldOptions, 'now'>, fn: (world: FakeWorld, start: Starter, config: Config) => Promise<T>): Promise<T> {
+  /**
+   * Fresh queues and stand-in systems for one test; `fn` runs while the workers serve them. Workflows
+   * still open at the end are terminated: their timers would otherwise hold the shared clock for the next test.
+   */
+  async function withWorld<T>(options: Omit<FakeWorldOptions, 'now'>, fn: (world: FakeWorld, start: Starter, ctx: { config: Config; started: string[] }) => Promise<T>): Promise<T> {
     const config = configFromEnv({ ...testCodecEnv, ...isolatedQueueEnv('timers'), LOG_LEVEL: 'warn' });
     const world = fakeWorld({ ...options, now: await env.currentTimeMs() });
     const workers = await createWorkers(config, { connection: env.nativeConnection, workflowBundle, activities: world.activities });
-    const start: Starter = (type, args, workflowId = uniqueName(`${type}/timers`)) =>
-      env.client.workflow.start(type, { taskQueue: config.taskQueues.orchestration, workflowId, args: [{ ...args, taskQueues: systemQueuesOf(config) }] });
-    return runWorkersUntil(workers, () => fn(world, start, config));
+    const started: string[] = [];
+    const start: Starter = (type, args, workflowId = uniqueName(`${type}/timers`)) => {
+      started.push(workflowId);
+      return env.client.workflow.start(type, { taskQueue: config.taskQueues.orchestration, workflowId, args: [{ ...args, taskQueues: systemQueuesOf(config) }] });
+    };
+    return runWorkersUntil(workers, async () => {
+      try {
+        return await fn(world, start, { config, started });
+      } finally {
+        await Promise.all(started.map((id) => env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+      }
+    });
   }
 
   /** The durations of the timers the workflow started, and when it started and closed (workflow time). */
@@ -169,8 +181,9 @@ describe('production-length timers (time-skipping server)', function () {
     const settings = eventsConfig().orderSync;
 
     it(`closes a complete order after ${settings.closeAfterCompleteGrace} without events; an event inside the grace starts it again`, async () => {
-      await withWorld({ caseNumber: uniqueName('TS'), reason: 'other' }, async (world, _start, config) => {
+      await withWorld({ caseNumber: uniqueName('TS'), reason: 'other' }, async (world, _start, { config, started }) => {
         const orderNumber = world.order.orderNumber;
+        started.push(orderSyncWorkflowId(orderNumber));
         const event = async (e: Pick<OrderEvent, 'eventId' | 'source' | 'type'> & Partial<OrderEvent>): Promise<OrderEvent> => ({ orderNumber, occurredAt: new Date(await env.currentTimeMs()).toISOString(), ...e });
         const handle = await env.client.workflow.signalWithStart<typeof orderSync, OrderEvent[]>('orderSync', {
           workflowId: orderSyncWorkflowId(orderNumber),
