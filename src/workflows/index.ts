@@ -7,10 +7,11 @@ import { orderSync } from './order-sync';
 import { reconciliation } from './reconciliation';
 import { refund } from './refund';
 import { replacement } from './replacement';
+import { stockSync } from './stock-sync';
 import { systemCheck } from './system-check';
 
 // Every workflow the orchestration worker runs; the bundle is built from this file.
-export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation, intakeCursor };
+export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation, intakeCursor, stockSync };
 
 /**
  * How a running execution meets a new worker build (docs/upgrades.md). PINNED: it finishes on the
@@ -27,6 +28,7 @@ const versioningBehaviours: [(...args: never[]) => Promise<unknown>, VersioningB
   [reconciliation, 'PINNED'],
   [orderSync, 'AUTO_UPGRADE'],
   [intakeCursor, 'AUTO_UPGRADE'],
+  [stockSync, 'AUTO_UPGRADE'],
 ];
 // Declared only on a versioned worker: the server refuses a behaviour from a worker without a deployment version.
 for (const [workflow, versioningBehavior] of versioningBehaviours) {
