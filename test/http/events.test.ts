@@ -17,6 +17,7 @@ import { replacement, replacementStateQuery } from '../../src/workflows/replacem
 import { admin, configFor, freePort, startTestSandbox } from '../helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { eventually } from '../workflows/case-resolution-world';
+import { peakPerWindow } from '../helpers/rates';
 import { assertProblem, call, keys, testKeys, type Reply } from './api-world';
 
 /**
@@ -346,15 +347,4 @@ function shuffle<T>(items: T[]): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-/** The most timestamps in any window of `ms`. */
-export function peakPerWindow(times: number[], ms: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i] - sorted[j] >= ms) j++;
-    peak = Math.max(peak, i - j + 1);
-  }
-  return peak;
 }
