@@ -56,6 +56,9 @@ export function createErpActivities(erp: ErpConnector) {
     async reserveStock(request: ReserveStockRequest, idempotencyKey: string) {
       return asActivity(async () => erp.reserveStock(valid('reserveStock', ReserveStockRequestSchema, request), idempotencyKey));
     },
+    async consumeReservation(reservationId: string, idempotencyKey: string) {
+      return asActivity(() => erp.consumeReservation(reservationId, idempotencyKey));
+    },
     async releaseReservation(reservationId: string, idempotencyKey: string) {
       return asActivity(() => erp.releaseReservation(reservationId, idempotencyKey));
     },

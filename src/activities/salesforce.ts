@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { SalesforceConnector, OrderStatusUpdate } from '../connectors/salesforce';
+import type { SalesforceConnector, OrderStatusUpdate, StockAvailabilityUpdate } from '../connectors/salesforce';
 import type { PubSubConnector } from '../connectors/salesforce-pubsub';
 import { isDownstreamError, NonRetryableDownstreamError } from '../domain/errors';
 import type { AdjustmentInput } from '../domain/adjustment';
@@ -123,6 +123,10 @@ export function createSalesforceActivities(sf: SalesforceConnector, pubsub?: Pub
     },
     async upsertSalesforceOrderStatus(update: OrderStatusUpdate) {
       return asActivity(() => sf.upsertOrderStatus(update));
+    },
+    /** One collections call for a shard's changed SKU-locations; the answer carries Salesforce's write time. */
+    async upsertSalesforceStockAvailability(updates: StockAvailabilityUpdate[]) {
+      return asActivity(() => sf.upsertStockAvailability(updates));
     },
     async upsertSalesforceOrdersBulk(updates: OrderStatusUpdate[]) {
       return asActivity(() => sf.upsertOrdersBulk(updates, { onProgress: heartbeat }));

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { EventSources, type EventSource } from '../domain/order-event';
 import { isLoopbackHost } from './api';
 import { OrderSyncSettingsSchema } from '../workflows/order-sync/settings';
+import { StockSyncSettingsSchema } from '../workflows/stock-sync/settings';
 import { parseConfig } from './parse';
 
 export { OrderSyncSettingsSchema, type OrderSyncSettings, type OrderSyncSettingsInput } from '../workflows/order-sync/settings';
+export { StockSyncSettingsSchema, type StockSyncSettings, type StockSyncSettingsInput } from '../workflows/stock-sync/settings';
 
 /**
  * Event ingestion settings (POST /v1/events/{source}) and the orderSync workflow's defaults,
@@ -29,6 +31,9 @@ export const EventsConfigSchema = z.object({
   rateLimitUnsignedPerAddress: positiveInt.default(60),
   rateLimitWindowMs: positiveInt.default(60_000),
   orderSync: OrderSyncSettingsSchema.prefault({}),
+  /** A location's SKUs are spread over this many stockSync workflows (bounded state each); changing it moves SKUs between shards. */
+  stockShards: positiveInt.max(256).default(4),
+  stockSync: StockSyncSettingsSchema.prefault({}),
 });
 export type EventsConfig = z.infer<typeof EventsConfigSchema>;
 export type EventsConfigInput = z.input<typeof EventsConfigSchema>;
@@ -43,7 +48,8 @@ const bool = (v: string | undefined) => (v === undefined ? undefined : ['1', 'tr
  * EVENTS_TOLERANCE_SECONDS, EVENTS_REQUIRE_API_KEY, EVENTS_BODY_LIMIT_BYTES, EVENTS_MAX_PER_REQUEST,
  * EVENTS_SIGNAL_CONCURRENCY, EVENTS_RATE_LIMIT_PER_SOURCE, EVENTS_RATE_LIMIT_UNSIGNED_PER_ADDRESS,
  * EVENTS_RATE_LIMIT_WINDOW_MS, ORDER_SYNC_COALESCE_WINDOW, ORDER_SYNC_MAX_COALESCE_WINDOW, ORDER_SYNC_MAX_HISTORY_EVENTS,
- * ORDER_SYNC_CLOSE_AFTER_COMPLETE_GRACE, ORDER_SYNC_DEDUP_MEMORY.
+ * ORDER_SYNC_CLOSE_AFTER_COMPLETE_GRACE, ORDER_SYNC_DEDUP_MEMORY, STOCK_SYNC_SHARDS, STOCK_SYNC_COALESCE_WINDOW,
+ * STOCK_SYNC_MAX_COALESCE_WINDOW, STOCK_SYNC_MAX_HISTORY_EVENTS, STOCK_SYNC_DEDUP_MEMORY.
  */
 export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
   const secrets: Partial<Record<EventSource, string>> = {};
@@ -68,6 +74,13 @@ export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
       maxHistoryEvents: num(env.ORDER_SYNC_MAX_HISTORY_EVENTS),
       closeAfterCompleteGrace: env.ORDER_SYNC_CLOSE_AFTER_COMPLETE_GRACE || undefined,
       dedupMemory: num(env.ORDER_SYNC_DEDUP_MEMORY),
+    },
+    stockShards: env.STOCK_SYNC_SHARDS || undefined,
+    stockSync: {
+      coalesceWindow: env.STOCK_SYNC_COALESCE_WINDOW || undefined,
+      maxCoalesceWindow: env.STOCK_SYNC_MAX_COALESCE_WINDOW || undefined,
+      maxHistoryEvents: num(env.STOCK_SYNC_MAX_HISTORY_EVENTS),
+      dedupMemory: num(env.STOCK_SYNC_DEDUP_MEMORY),
     },
   };
   return parseConfig(EventsConfigSchema, input, 'events');

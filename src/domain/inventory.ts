@@ -26,8 +26,10 @@ export const ReservationSchema = z.object({
   lines: z.array(ItemQuantitySchema),
   orderNumber: z.string().optional(),
   caseNumber: z.string().optional(),
-  status: z.enum(['active', 'released']),
+  /** consumed: the held stock shipped (it left on-hand and reserved together). */
+  status: z.enum(['active', 'released', 'consumed']),
   createdAt: z.string().datetime(),
   releasedAt: z.string().datetime().optional(),
+  consumedAt: z.string().datetime().optional(),
 });
 export type Reservation = z.infer<typeof ReservationSchema>;

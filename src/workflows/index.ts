@@ -8,10 +8,11 @@ import { orderSync } from './order-sync';
 import { reconciliation } from './reconciliation';
 import { refund } from './refund';
 import { replacement } from './replacement';
+import { stockSync } from './stock-sync';
 import { systemCheck } from './system-check';
 
 // Every workflow the orchestration worker runs; the bundle is built from this file.
-export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation, intakeCursor };
+export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation, intakeCursor, stockSync };
 // The API's idempotency keys: started delayed by the key's lifetime, then done at once.
 export { idempotencyKey };
 
@@ -31,6 +32,7 @@ const versioningBehaviours: [(...args: never[]) => Promise<unknown>, VersioningB
   [orderSync, 'AUTO_UPGRADE'],
   [intakeCursor, 'AUTO_UPGRADE'],
   [idempotencyKey, 'AUTO_UPGRADE'],
+  [stockSync, 'AUTO_UPGRADE'],
 ];
 // Declared only on a versioned worker: the server refuses a behaviour from a worker without a deployment version.
 for (const [workflow, versioningBehavior] of versioningBehaviours) {

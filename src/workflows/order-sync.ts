@@ -1,8 +1,8 @@
-import { msToNumber } from '@temporalio/common/lib/time';
 import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, isCancellation, log, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { OrderEvent } from '../domain/order-event';
 import { createAlerter, type Alert } from './lib/alerts';
+import { coalesceBurst } from './lib/coalesce';
 import { parseInput } from './lib/case-facts';
 import { failureType, untilSucceeded } from './lib/persistent';
 import { resolveQueues, type SystemQueues } from './lib/queues';
@@ -98,23 +98,6 @@ export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult>
     }
   };
 
-  /**
-   * The rest of a burst joins this write: one base window when the order is quiet; while events keep
-   * arriving the wait doubles, up to the maximum in all, so a flash sale's hundred updates to one
-   * order cost one Salesforce write instead of one per base window.
-   */
-  const coalesceBurst = async () => {
-    const limit = msToNumber(settings.maxCoalesceWindow);
-    let step = Math.min(msToNumber(settings.coalesceWindow), limit);
-    for (let waited = 0; ; ) {
-      const before = order.state.events.received;
-      await sleep(step);
-      waited += step;
-      if (order.state.events.received === before || waited >= limit) return;
-      step = Math.min(step * 2, limit - waited);
-    }
-  };
-
   for (;;) {
     showStage();
     const woken = order.complete
@@ -124,7 +107,7 @@ export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult>
 
     if (order.state.pendingChange) {
       // Runs that started before the adaptive window keep the fixed one (docs/upgrades.md).
-      if (patched('adaptive-coalescing-window')) await coalesceBurst();
+      if (patched('adaptive-coalescing-window')) await coalesceBurst(() => order.state.events.received, settings.coalesceWindow, settings.maxCoalesceWindow);
       else await sleep(settings.coalesceWindow);
       await writeToSalesforce();
     }

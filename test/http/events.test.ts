@@ -4,6 +4,7 @@ import { sign } from '../../src/starters/http/events/signature';
 import { orderSyncStateQuery, orderSyncWorkflowId } from '../../src/workflows/order-sync';
 import { replacement, replacementStateQuery } from '../../src/workflows/replacement';
 import { testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
+import { peakPerWindow } from '../helpers/rates';
 import { eventually } from '../workflows/case-resolution-world';
 import { assertProblem, call, keys, type Reply } from './api-world';
 import { erpEvent, orderUpserts, salesforceOrders, startEventsWorld, type EventsWorld } from './events-world';
@@ -255,15 +256,4 @@ function shuffle<T>(items: T[]): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-/** The most timestamps in any window of `ms`. */
-export function peakPerWindow(times: number[], ms: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i] - sorted[j] >= ms) j++;
-    peak = Math.max(peak, i - j + 1);
-  }
-  return peak;
 }

@@ -14,6 +14,7 @@ const KNOWN_RENAMES = [
   'CancelResult/properties/type',
   'IncomingEvent/properties/currency',
   'IncomingEvent/properties/type',
+  'IncomingStockEvent/properties/type',
   'OverviewMissingPart/properties/system',
   'OverviewOrder/properties/currency',
   'OverviewOrderLine/properties/currency',

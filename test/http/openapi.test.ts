@@ -52,6 +52,7 @@ describe('HTTP API: OpenAPI document', function () {
       'getReconciliationReport',
       'getReconciliationReportCsv',
       'ingestEvents',
+      'ingestStockEvents',
       'startCaseResolution',
       'startOrderBackfill',
       'startRefund',

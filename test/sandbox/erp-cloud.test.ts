@@ -90,6 +90,34 @@ describe('sandbox: cloud ERP', () => {
     assert.equal((await admin(base).ledger({ kind: 'reservation.released', ref: created.body.id })).count, 1);
   });
 
+  it('consumes a shipped reservation once (on-hand and reserved both go down), and refuses to release it or to consume a released one', async () => {
+    const stock = sandbox.world().stock.find((s) => s.onHand >= 5)!;
+    const level = async () => (await api('GET', `/api/v2/inventory/availability?skus=${stock.sku}&warehouseId=${stock.warehouseId}`)).body.data[0];
+    const before = await level();
+    const created = await api('POST', '/api/v2/reservations', { warehouseId: stock.warehouseId, lines: [{ sku: stock.sku, qty: 2 }] }, { 'idempotency-key': 'rsv-consume' });
+    const held = await level();
+    for (const key of ['con-1', 'con-2']) {
+      const consumed = await api('POST', `/api/v2/reservations/${created.body.id}/consume`, undefined, { 'idempotency-key': key });
+      assert.equal(consumed.status, 200);
+      assert.equal(consumed.body.status, 'CONSUMED');
+    }
+    const after = await level();
+    // Available already fell when the stock was reserved; shipping it changes nothing more.
+    assert.deepEqual([after.onHand, after.reserved, after.available], [before.onHand - 2, before.reserved, held.available]);
+    assert.equal(held.available, before.available - 2);
+    assert.equal((await admin(base).ledger({ kind: 'reservation.consumed', ref: created.body.id })).count, 1);
+    const release = await api('POST', `/api/v2/reservations/${created.body.id}/release`, undefined, { 'idempotency-key': 'rel-consumed' });
+    assert.equal(release.status, 409);
+    assert.equal(release.body.error.code, 'RESERVATION_CONSUMED');
+
+    const other = await api('POST', '/api/v2/reservations', { warehouseId: stock.warehouseId, lines: [{ sku: stock.sku, qty: 1 }] }, { 'idempotency-key': 'rsv-released' });
+    await api('POST', `/api/v2/reservations/${other.body.id}/release`, undefined, { 'idempotency-key': 'rel-other' });
+    const late = await api('POST', `/api/v2/reservations/${other.body.id}/consume`, undefined, { 'idempotency-key': 'con-released' });
+    assert.equal(late.status, 409);
+    assert.equal(late.body.error.code, 'RESERVATION_RELEASED');
+    assert.deepEqual(await level(), after);
+  });
+
   it('replays a create for the same Idempotency-Key and answers 409 for the same key with other parameters', async () => {
     const body = { warehouseId: 'DC-01', lines: [{ sku: 'SKU-00001', qty: 1 }] };
     const first = await api('POST', '/api/v2/reservations', body, { 'idempotency-key': 'rsv-replay' });

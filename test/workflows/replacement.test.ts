@@ -189,6 +189,9 @@ describe('replacement saga (real workers, connectors and sandbox)', function () 
       const [release] = await run.ledger('warehouse', 'release.created');
       assert.equal(release.idempotencyKey, idempotencyKey(run.workflowId, 'create-release'));
       assert.equal(release.data?.orderNumber, result.replacementOrderNumber);
+      // The held stock left with the parcel: the reservation is consumed once, never left reserved.
+      const consumed = await run.ledger('erpCloud', 'reservation.consumed');
+      assert.deepEqual(consumed.map((e) => [e.ref, e.idempotencyKey]), [[result.reservationId, idempotencyKey(run.workflowId, 'consume-reservation')]]);
 
       for (const step of ['note-released', 'note-shipped', 'note-delivered']) assert.equal((await run.comments(step)).length, 1, step);
       const caseUpdates = (await run.ledger('salesforce', 'Case.updated')).filter((e) => e.ref === run.input.caseId);
@@ -410,6 +413,7 @@ describe('replacement saga (real workers, connectors and sandbox)', function () 
       assert.deepEqual(result.compensated, []);
       assert.equal((await run.ledger('warehouse', 'release.cancelled')).length, 0);
       assert.equal((await run.ledger('erpCloud', 'reservation.released')).length, 0);
+      assert.equal((await run.ledger('erpCloud', 'reservation.consumed')).length, 1);
     });
   });
 });

@@ -61,6 +61,8 @@ export function inventoryRoutes(app: FastifyInstance, ctx: SystemContext<CloudEr
     ctx.idempotent(request, reply, () => {
       const reservation = state().reservations[request.params.id];
       if (!reservation) return reject(404, 'RESERVATION_NOT_FOUND', `reservation ${request.params.id} does not exist`);
+      // Its stock has left the building: releasing it would count stock that is no longer there.
+      if (reservation.status === 'CONSUMED') return reject(409, 'RESERVATION_CONSUMED', `reservation ${reservation.id} was consumed by a shipment`);
       // Releasing twice is a no-op: the stock came back the first time.
       if (reservation.status === 'ACTIVE') {
         for (const line of reservation.lines) {
@@ -71,6 +73,28 @@ export function inventoryRoutes(app: FastifyInstance, ctx: SystemContext<CloudEr
         reservation.releasedAt = new Date().toISOString();
         ctx.store.changed();
         ctx.record({ kind: 'reservation.released', ref: reservation.id, idempotencyKey: request.headers['idempotency-key'] as string | undefined });
+      }
+      return { status: 200, body: structuredClone(reservation) };
+    }),
+  );
+
+  // The reserved stock shipped: it leaves on-hand and reserved together, so availability stays what it was.
+  app.post<{ Params: { id: string } }>('/api/v2/reservations/:id/consume', async (request, reply) =>
+    ctx.idempotent(request, reply, () => {
+      const reservation = state().reservations[request.params.id];
+      if (!reservation) return reject(404, 'RESERVATION_NOT_FOUND', `reservation ${request.params.id} does not exist`);
+      if (reservation.status === 'RELEASED') return reject(409, 'RESERVATION_RELEASED', `reservation ${reservation.id} was released; its stock is no longer held`);
+      // Consuming twice is a no-op: the stock left the first time.
+      if (reservation.status === 'ACTIVE') {
+        for (const line of reservation.lines) {
+          const stock = state().stock[stockKey(line.sku, reservation.warehouseId)];
+          stock.onHand = Math.max(0, stock.onHand - line.qty);
+          stock.reserved = Math.max(0, stock.reserved - line.qty);
+        }
+        reservation.status = 'CONSUMED';
+        reservation.consumedAt = new Date().toISOString();
+        ctx.store.changed();
+        ctx.record({ kind: 'reservation.consumed', ref: reservation.id, idempotencyKey: request.headers['idempotency-key'] as string | undefined, data: { warehouseId: reservation.warehouseId, lines: reservation.lines } });
       }
       return { status: 200, body: structuredClone(reservation) };
     }),

@@ -30,9 +30,10 @@ export interface CloudReservation {
   lines: { sku: string; qty: number }[];
   orderNumber?: string;
   caseNumber?: string;
-  status: 'ACTIVE' | 'RELEASED';
+  status: 'ACTIVE' | 'RELEASED' | 'CONSUMED';
   createdAt: string;
   releasedAt?: string;
+  consumedAt?: string;
 }
 export interface CloudReplacementOrder {
   id: string;

@@ -220,6 +220,31 @@ const OBJECTS: ObjectDef[] = [
     ],
     validate: (r) => (typeof r.Amount__c === 'number' && r.Amount__c <= 0 ? 'Adjustment amount must be greater than zero' : undefined),
   },
+  {
+    // Stock of one SKU at one location as the ERP or the warehouse last counted it; upserted by Availability_Key__c (SKU@location).
+    name: 'Product_Availability__c',
+    label: 'Product Availability',
+    keyPrefix: 'a0P',
+    fields: [
+      ...system(),
+      ...owned(),
+      f('Name', 'string'),
+      f('Availability_Key__c', 'string', { required: true, externalId: true, unique: true }),
+      f('SKU__c', 'string', { required: true }),
+      f('Location__c', 'string', { required: true }),
+      f('On_Hand__c', 'double', { required: true }),
+      f('Reserved__c', 'double', { defaultValue: 0 }),
+      f('Available__c', 'double', { required: true }),
+      f('Stock_Source__c', 'picklist'),
+      f('Stock_Version__c', 'double'),
+      f('Stock_Changed_At__c', 'datetime'),
+    ],
+    validate: (r) => {
+      const counts = [r.On_Hand__c, r.Reserved__c, r.Available__c].filter((v): v is number => typeof v === 'number');
+      if (counts.some((v) => v < 0)) return 'Stock quantities cannot be negative';
+      return typeof r.Available__c === 'number' && typeof r.On_Hand__c === 'number' && r.Available__c > r.On_Hand__c ? 'Available cannot exceed on hand' : undefined;
+    },
+  },
 ];
 
 const byName = new Map(OBJECTS.map((o) => [o.name.toLowerCase(), o]));

@@ -88,6 +88,10 @@ export class CloudErpAdapter implements ErpConnector {
     return toReservation(await this.http.request({ operation: 'reserveStock', method: 'POST', url: '/api/v2/reservations', data: body, idempotencyKey, schema: CloudReservation }));
   }
 
+  async consumeReservation(reservationId: string, idempotencyKey: string) {
+    return toReservation(await this.http.request({ operation: 'consumeReservation', method: 'POST', url: `/api/v2/reservations/${seg(reservationId)}/consume`, data: {}, idempotencyKey, schema: CloudReservation }));
+  }
+
   async releaseReservation(reservationId: string, idempotencyKey: string) {
     return toReservation(await this.http.request({ operation: 'releaseReservation', method: 'POST', url: `/api/v2/reservations/${seg(reservationId)}/release`, data: {}, idempotencyKey, schema: CloudReservation }));
   }

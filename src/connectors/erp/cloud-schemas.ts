@@ -45,9 +45,10 @@ export const CloudReservation = z.object({
   lines: CloudLines,
   orderNumber: opt(z.string()),
   caseNumber: opt(z.string()),
-  status: z.enum(['ACTIVE', 'RELEASED']),
+  status: z.enum(['ACTIVE', 'RELEASED', 'CONSUMED']),
   createdAt: Timestamp,
   releasedAt: opt(Timestamp),
+  consumedAt: opt(Timestamp),
 });
 
 export const CloudReplacementOrder = z.object({
@@ -130,6 +131,8 @@ export function toOrder(o: z.infer<typeof CloudOrder>): Order {
 
 export const toAvailability = (a: z.infer<typeof CloudAvailability>['data'][number]): StockAvailability => ({ ...a });
 
+const reservationStatus = { ACTIVE: 'active', RELEASED: 'released', CONSUMED: 'consumed' } as const;
+
 export function toReservation(r: z.infer<typeof CloudReservation>): Reservation {
   return {
     reservationId: r.id,
@@ -137,9 +140,10 @@ export function toReservation(r: z.infer<typeof CloudReservation>): Reservation 
     lines: r.lines.map((l) => ({ sku: l.sku, quantity: l.qty })),
     orderNumber: r.orderNumber,
     caseNumber: r.caseNumber,
-    status: r.status === 'ACTIVE' ? 'active' : 'released',
+    status: reservationStatus[r.status],
     createdAt: iso(r.createdAt),
     releasedAt: r.releasedAt ? iso(r.releasedAt) : undefined,
+    consumedAt: r.consumedAt ? iso(r.consumedAt) : undefined,
   };
 }
 

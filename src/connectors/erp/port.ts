@@ -14,6 +14,8 @@ export interface ErpConnector {
   getAvailability(skus: string[], warehouseId?: string): Promise<StockAvailability[]>;
   reserveStock(request: ReserveStockRequest, idempotencyKey: string): Promise<Reservation>;
   releaseReservation(reservationId: string, idempotencyKey: string): Promise<Reservation>;
+  /** The reserved stock shipped: on-hand and reserved both go down (idempotent; a released reservation is refused). */
+  consumeReservation(reservationId: string, idempotencyKey: string): Promise<Reservation>;
   createReplacementOrder(request: ReplacementOrderRequest, idempotencyKey: string): Promise<ReplacementOrder>;
   cancelReplacementOrder(replacementOrderId: string, idempotencyKey: string): Promise<ReplacementOrder>;
   createReturnAuthorization(request: ReturnAuthorizationRequest, idempotencyKey: string): Promise<ReturnAuthorization>;
@@ -43,6 +45,7 @@ export const capabilityOf = {
   getAvailability: 'inventory',
   reserveStock: 'reservations',
   releaseReservation: 'reservations',
+  consumeReservation: 'reservations',
   createReplacementOrder: 'replacementOrders',
   cancelReplacementOrder: 'replacementOrders',
   createReturnAuthorization: 'returnAuthorizations',

@@ -44,6 +44,7 @@ export class RoutedErpConnector implements ErpConnector {
   getAvailability = (skus: string[], warehouseId?: string) => this.cloud.getAvailability(skus, warehouseId);
   reserveStock = (request: ReserveStockRequest, key: string) => this.cloud.reserveStock(request, key);
   releaseReservation = (reservationId: string, key: string) => this.cloud.releaseReservation(reservationId, key);
+  consumeReservation = (reservationId: string, key: string) => this.cloud.consumeReservation(reservationId, key);
   createReplacementOrder = (request: ReplacementOrderRequest, key: string) => this.cloud.createReplacementOrder(request, key);
   cancelReplacementOrder = (id: string, key: string) => this.cloud.cancelReplacementOrder(id, key);
   createReturnAuthorization = (request: ReturnAuthorizationRequest, key: string) => this.cloud.createReturnAuthorization(request, key);

@@ -13,6 +13,8 @@ import { classifySalesforceError } from './classify';
 import { JWT_BEARER_GRANT, jwtAssertion } from './jwt';
 import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment, toCase, toCustomer, toSalesforceUser } from './mapping';
 import { OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertResult } from './order-status';
+import { CollectionItemResultSchema, StockAvailabilityUpdateSchema, fromStockAvailability, type StockAvailabilityResult, type StockAvailabilityUpdate } from './stock-availability';
+import { availabilityKey } from '../../domain/stock-event';
 import { DirectTransport, callTrace } from './transport';
 import { CursorTrail } from '../shared/paging';
 import {
@@ -273,6 +275,28 @@ export class SalesforceConnector {
       const record = { Order_Number__c: encodeURIComponent(input.orderNumber), ...fromOrderStatus(input) };
       const result = this.parse('upsertOrderStatus', UpsertResultSchema, await conn.sobject('Order').upsert(record, 'Order_Number__c'));
       return { orderId: result.id, created: result.created };
+    });
+  }
+
+  /**
+   * Up to 200 SKU-locations in one sObject Collections upsert (one API call): each record succeeds or
+   * fails on its own (allOrNone false), so one refused record never holds back the others' stock.
+   */
+  async upsertStockAvailability(updates: StockAvailabilityUpdate[]): Promise<StockAvailabilityResult> {
+    const input = this.input('upsertStockAvailability', StockAvailabilityUpdateSchema.array().min(1).max(200), updates);
+    return this.call('upsertStockAvailability', async (conn) => {
+      const answer = await conn.sobject('Product_Availability__c').upsert(input.map(fromStockAvailability), 'Availability_Key__c', { allOrNone: false });
+      const items = this.parse('upsertStockAvailability', CollectionItemResultSchema.array().length(input.length), answer);
+      return {
+        writtenAt: new Date().toISOString(),
+        results: items.map((item, i) => ({
+          key: availabilityKey(input[i].sku, input[i].location),
+          ok: item.success,
+          created: item.created,
+          errorCode: item.errors[0]?.statusCode,
+          message: item.errors[0]?.message,
+        })),
+      };
     });
   }
 

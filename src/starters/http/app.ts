@@ -17,6 +17,7 @@ import { backfillOperations } from './routes/backfills';
 import { caseOperations } from './routes/cases';
 import type { RouteDeps } from './routes/deps';
 import { eventIngestion } from './routes/events';
+import { stockEventIngestion } from './routes/stock-events';
 import { mountHealth } from './routes/health';
 import { orderOperations } from './routes/orders';
 import { processOperations } from './routes/processes';
@@ -97,12 +98,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const processes = processOperations(routeDeps);
   const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps)];
   const events = eventIngestion(routeDeps, deps.events);
-  const spec = openApiDocument([...operations, events.operation], deps.api);
+  const stockEvents = stockEventIngestion(routeDeps, deps.events);
+  const spec = openApiDocument([...operations, events.operation, stockEvents.operation], deps.api);
   await app.register(fastifySwagger, { mode: 'static', specification: { document: spec as never } });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   mountHealth(app, routeDeps, metrics, spec);
   for (const op of operations) mountOperation(app, op);
   await app.register(events.routes);
+  await app.register(stockEvents.routes);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
-const duration = z
+export const duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?)$/, 'a duration such as "2 seconds" or "1 hour"');
 

@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { ReserveStockRequest } from '../../domain/inventory';
 import type { ReplacementOrderRequest } from '../../domain/order';
 import type { ReturnAuthorizationRequest } from '../../domain/return-authorization';
@@ -144,6 +144,8 @@ export class ReplacementProcess {
     await this.awaitMilestone('shipped', this.policy.replacementShipWithin, 'not-shipped-in-time', `Replacement ${this.replacementOrderNumber} not shipped within ${this.policy.replacementShipWithin}`);
     const { trackingNumber, carrier } = this.tracker;
     await this.note('note-shipped', `Replacement shipped${carrier ? ` with ${carrier}` : ''}: tracking number ${trackingNumber ?? 'not yet known'}.`);
+    // The held stock left with the parcel; runs that started before this step leave their reservation as it was (docs/upgrades.md).
+    if (this.reservationId && patched('consume-reservation-on-ship')) await this.consumeReservation(this.reservationId);
 
     this.enter('in-transit', `tracking ${trackingNumber ?? '?'}, due within ${this.policy.replacementDeliverWithin}`);
     await this.awaitMilestone('delivered', this.policy.replacementDeliverWithin, 'not-delivered-in-time', `Replacement ${this.replacementOrderNumber} (tracking ${trackingNumber ?? '?'}) not delivered within ${this.policy.replacementDeliverWithin}`);
@@ -375,6 +377,15 @@ export class ReplacementProcess {
       );
       await this.status(step.replace(/^note-/, ''));
     });
+  }
+
+  /** Consumed, not released: on-hand and reserved go down together, so the ERP's availability stays true. */
+  private consumeReservation(reservationId: string): Promise<void> {
+    return this.once('consume-reservation', () =>
+      this.until('consume-reservation', (p) =>
+        this.systems.erp[p].consumeReservation.executeWithOptions({ summary: 'ERP: consume the reservation (shipped)' }, [reservationId, this.key('consume-reservation')]),
+      ),
+    );
   }
 
   private async once(step: string, run: () => Promise<unknown>): Promise<void> {

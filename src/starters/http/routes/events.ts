@@ -5,9 +5,8 @@ import { EventSourceSchema, EventSources, toOrderEvent, type EventSource, type O
 import { orderEventSignal, orderSyncWorkflowId, type orderSync } from '../../../workflows/order-sync';
 import { shipmentEventSignal, type ShipmentEvent } from '../../../workflows/replacement';
 import { OrderNumber } from '../../../workflows/search-attributes';
-import { API_KEY_HEADER } from '../auth';
-import { WindowLimiter } from '../events/limits';
-import { SignatureVerifier, SIGNATURE_HEADER, SOURCE_HEADER } from '../events/signature';
+import { SOURCE_HEADER } from '../events/signature';
+import { acceptSignedBodies, signedSenders } from '../events/signed-senders';
 import { operation, type Operation } from '../operations';
 import { Problem } from '../problems';
 import { z } from '../schemas/zod';
@@ -87,14 +86,7 @@ const shipmentEventType: Record<string, ShipmentEvent['type'] | undefined> = {
 
 export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsConfigFromEnv()): EventIngestion {
   const { client, config, logger } = deps;
-  const verifier = new SignatureVerifier(settings.toleranceSeconds);
-  // Signed senders are limited per source (many addresses behind one ERP are one sender); bad signatures per address.
-  const perSource = new WindowLimiter(settings.rateLimitPerSource, settings.rateLimitWindowMs);
-  const unsignedPerAddress = new WindowLimiter(settings.rateLimitUnsignedPerAddress, settings.rateLimitWindowMs);
-  const tooMany = (reply: FastifyReply, wait: { retryAfterSeconds: number }, detail: string) => {
-    reply.header('retry-after', String(wait.retryAfterSeconds));
-    return new Problem(429, 'rate-limited', 'Too many requests', `${detail}; retry after ${wait.retryAfterSeconds} s`);
-  };
+  const authenticate = signedSenders(settings);
   const { orchestration: taskQueue, salesforce, erp, warehouse, payments } = config.taskQueues;
   const taskQueues = { salesforce, erp, warehouse, payments };
 
@@ -134,26 +126,7 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
   };
 
   const ingest = async (request: FastifyRequest, reply: FastifyReply, source: EventSource) => {
-    const address = `ip:${request.ip}`;
-    const blocked = unsignedPerAddress.full(address);
-    if (blocked) throw tooMany(reply, blocked, 'too many requests with a missing or bad signature from this address');
-    const secret = settings.secrets[source];
-    if (!secret) {
-      unsignedPerAddress.take(address);
-      throw new Problem(401, 'invalid-signature', 'Unauthorized', `no signing secret is configured for source "${source}"`);
-    }
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const verdict = verifier.verify(secret, source, request.headers[SIGNATURE_HEADER], raw);
-    if (!verdict.ok) {
-      unsignedPerAddress.take(address);
-      throw new Problem(401, verdict.reason, 'Unauthorized', signatureDetail[verdict.reason]);
-    }
-    const full = perSource.take(`source:${source}`);
-    if (full) {
-      // Refused before anything was delivered: the sender's retry with this signature must get through.
-      verifier.release(verdict.signature);
-      throw tooMany(reply, full, `source "${source}" sent more than ${settings.rateLimitPerSource} signed requests in ${settings.rateLimitWindowMs / 1000} s`);
-    }
+    const { raw, release } = authenticate(request, reply, source, settings.secrets[source]);
     try {
       const events = eventsOf(raw, settings.maxEventsPerRequest);
       const results: EventResult[] = [];
@@ -174,7 +147,7 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
       return { accepted, rejected: results.length - accepted, results };
     } catch (err) {
       // Nothing (or not everything) was delivered: the sender's retry with this signature must get through.
-      verifier.release(verdict.signature);
+      release();
       throw err;
     }
   };
@@ -209,15 +182,7 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
       handle: async ({ request, reply }) => handle(request, reply),
     }),
     routes: async (app) => {
-      // The signature covers the exact bytes: keep them, parse after verifying.
-      app.removeAllContentTypeParsers();
-      app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: settings.bodyLimitBytes }, (_request, body, done) => done(null, body));
-      app.addHook('preParsing', async (request) => {
-        const presented = request.headers[API_KEY_HEADER];
-        if (typeof presented === 'string' && presented && !request.principal) throw new Problem(401, 'unauthorized', 'Unauthorized', 'the API key is not valid');
-        if (request.principal && !request.principal.scopes.has('events')) throw new Problem(403, 'forbidden', 'Forbidden', 'this API key lacks the "events" scope', { requiredScope: 'events' });
-        if (settings.requireApiKey && !request.principal) throw new Problem(401, 'unauthorized', 'Unauthorized', `send an API key in the ${API_KEY_HEADER} header`);
-      });
+      acceptSignedBodies(app, settings);
       // Not the API's per-key/per-address limiter: signed senders are limited per source inside the handler.
       const options = { bodyLimit: settings.bodyLimitBytes, config: { rateLimit: false as const } };
       app.post('/v1/events/:source', options, handle);
@@ -226,19 +191,12 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
   };
 }
 
-const signatureDetail: Record<string, string> = {
-  'missing-signature': `send the ${SIGNATURE_HEADER} header (t=<unix seconds>,v1=<hex HMAC-SHA256 of "v1:<source>:<t>:<raw body>">)`,
-  'invalid-signature': 'the signature does not match the source, the body and the source\'s secret',
-  'stale-signature': 'the signature\'s timestamp is outside the tolerance window',
-  'replayed-signature': 'this signature was already used',
-};
-
-function invalid(path: string, message: string): Problem {
+export function invalid(path: string, message: string): Problem {
   return new Problem(400, 'validation', 'Invalid request', message, { errors: [{ path, code: 'invalid', message }] });
 }
 
 /** The events of a body: `{ events: [...] }`, or one event object. */
-function eventsOf(raw: Buffer, max: number): unknown[] {
+export function eventsOf(raw: Buffer, max: number): unknown[] {
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -252,7 +210,7 @@ function eventsOf(raw: Buffer, max: number): unknown[] {
   return events;
 }
 
-async function inParallel<T>(items: T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
+export async function inParallel<T>(items: T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async () => {
     while (next < items.length) await run(items[next++]);
