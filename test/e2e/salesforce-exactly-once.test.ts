@@ -96,7 +96,8 @@ describe('Salesforce write-backs exactly once when the answer is lost', function
       assert.equal((await admin(sf).ledger({ kind: 'Customer_Adjustment__c.created' })).entries.filter((e) => e.data?.Case__c === ctx.caseId).length, 1, 'one adjustment');
 
       const attempts = await attemptsByActivity(handle);
-      assert.ok((attempts.get('addSalesforceCaseComment') ?? 0) >= 2, 'comment activities were retried after their timeout');
+      // A refund's notes go with their milestone (recordCaseMilestone: note, Case values, status event).
+      assert.ok((attempts.get('recordCaseMilestone') ?? 0) >= 2, 'milestone activities were retried after their comment timed out');
       assert.ok((attempts.get('upsertSalesforceAdjustment') ?? 0) >= 2, 'the adjustment was retried after its timeout');
     } finally {
       await admin(sf).clearFaults();
@@ -135,7 +136,7 @@ describe('Salesforce write-backs exactly once when the answer is lost', function
       const milestones = await commentsByMilestone(u.salesforce!, ctx.caseId);
       assert.ok(milestones.size >= 2);
       for (const [marker, count] of milestones) assert.equal(count, 1, `milestone ${marker} commented ${count} times`);
-      assert.ok((await attemptsByActivity(handle)).get('addSalesforceCaseComment')! >= 2, 'the comment ran again on the new worker');
+      assert.ok((await attemptsByActivity(handle)).get('recordCaseMilestone')! >= 2, 'the milestone with the comment ran again on the new worker');
     } finally {
       await admin(u.salesforce!).clearFaults();
       for (const worker of workers) await worker.kill('SIGKILL');
@@ -149,7 +150,7 @@ async function untilCommentWritten(salesforceUrl: string, caseId: string, handle
   while (Date.now() < deadline) {
     const written = (await admin(salesforceUrl).ledger({ kind: 'CaseComment.created' })).entries.some((e) => e.data?.ParentId === caseId);
     const { raw } = await handle.describe();
-    const pending = raw.pendingActivities?.find((a) => a.activityType?.name === 'addSalesforceCaseComment');
+    const pending = raw.pendingActivities?.find((a) => a.activityType?.name === 'recordCaseMilestone');
     if (written && pending?.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
