@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       }
       throw new Error(`${what} did not settle within 600 s`);
     };
-    await runConcurrently(orders.length, concurrency, (i) => settle(`order sync ${orders[i].orderNumber}`, () => orderHandle(orders[i].orderNumber).query(orderSyncStateQuery), (s) => s.erpChecked === true && !s.pendingChange));
+    await runConcurrently(orders.length, concurrency, (i) => settle(`order sync ${orders[i].orderNumber}`, () => orderHandle(orders[i].orderNumber).query(orderSyncStateQuery), (s) => s.events.received >= 1 && !s.pendingChange));
     const refundStages = new Map<string, number>();
     await runConcurrently(cases.length, concurrency, async (i) => {
       const s = await settle(`refund ${cases[i].caseNumber}`, () => refundHandle(cases[i].caseNumber).query(refundStateQuery), (st) => ['awaiting-approval', 'refunded', 'rejected', 'cancelled', 'failed'].includes(st.stage));
