@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { describeIfExists } from '../../src/client/handles';
+import { idempotencyKeyId, idempotencyKeyWorkflowId } from '../../src/client/idempotency-keys';
 import { apiConfig } from '../../src/config/api';
 import { eventsConfig } from '../../src/config/events';
 import { createLogger } from '../../src/observability/logger';
@@ -97,6 +98,34 @@ describe('HTTP API: two instances share idempotency keys and cannot be replayed 
       const found = await Promise.all([one, two].map((n) => exists(`case-resolution/${n}`)));
       assert.deepEqual(found.filter(Boolean), [true], 'one process for the two requests');
       assert.equal(found.indexOf(true), replies.indexOf(winner), 'the process of the request that got 202');
+    });
+  });
+
+  describe('Idempotency-Key lifetime', () => {
+    let world: ApiWorld;
+
+    before(async function () {
+      this.timeout(testEnvTimeoutMs);
+      // Real workers: the key's record completes on the orchestration queue when its lifetime ends.
+      world = await startApiWorld({ workers: true, api: { idempotencyTtlMs: 1500 } });
+    });
+    after(async () => {
+      await world?.close();
+    });
+
+    it('a key is held for API_IDEMPOTENCY_TTL_MS: another request under it is a 409 until then, and starts once the record has completed', async () => {
+      const key = uniqueName('idem-ttl');
+      const [one, two] = [openCase(world.sandbox!, '00010025').caseNumber, openCase(world.sandbox!, '00010025').caseNumber];
+      const first = await world.call('POST', '/v1/case-resolutions', { key: keys.flow, body: { caseNumber: one }, headers: { 'idempotency-key': key } });
+      assert.equal(first.status, 202, first.text);
+      assertProblem(await world.call('POST', '/v1/case-resolutions', { key: keys.flow, body: { caseNumber: two }, headers: { 'idempotency-key': key } }), 409, 'idempotency-conflict');
+
+      const record = world.env.client.workflow.getHandle(idempotencyKeyWorkflowId(idempotencyKeyId('flow', key)));
+      assert.equal((await record.describe()).status.name, 'RUNNING');
+      await record.result();
+      const later = await world.call('POST', '/v1/case-resolutions', { key: keys.flow, body: { caseNumber: two }, headers: { 'idempotency-key': key } });
+      assert.deepEqual([later.status, later.body.workflowId, later.body.existing], [202, `case-resolution/${two}`, false], later.text);
+      for (const id of [first.body.workflowId, later.body.workflowId]) await world.env.client.workflow.getHandle(String(id)).terminate('test done');
     });
   });
 
