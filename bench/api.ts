@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { startRefund } from '../src/client';
@@ -76,8 +77,8 @@ async function main(): Promise<void> {
     const clearUrl = `http://127.0.0.1:${(clearApp.server.address() as AddressInfo).port}/v1/refunds`;
     try {
       const postRefund = async (body: RefundBody, to = url) => {
-        const res = await fetch(to, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(body) });
-        const answer = (await res.json()) as { workflowId?: string; existing?: boolean };
+        const res = await post(to, key, JSON.stringify(body));
+        const answer = JSON.parse(res.body) as { workflowId?: string; existing?: boolean };
         if (res.status !== 202 || answer.existing !== false || !answer.workflowId) throw new Error(`POST /v1/refunds for ${body.caseNumber}: ${res.status} ${JSON.stringify(answer)}`);
         startedIds.push(answer.workflowId);
       };
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
       console.log(`against a bare start after the same fact reads (${reads.perSecond}/s, p50 ${reads.p50Ms} ms, p99 ${reads.p99Ms} ms): throughput ratio ${report.apiOverReadsThroughputRatio}, p99 ratio ${report.apiOverReadsP99Ratio}`);
       console.log(`startRefund() without HTTP: ${direct.perSecond}/s (p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms), ratio to bare ${report.clientFunctionThroughputRatio}`);
     } finally {
+      agent.destroy();
       await app.close();
       await clearApp.close();
     }
@@ -156,6 +158,22 @@ async function main(): Promise<void> {
     if (process.env.TEMPORAL_ADDRESS) await terminateAll(bench.env.client, startedIds);
     await bench.close();
   }
+}
+
+// A light load generator in the same process: node:http on kept-alive sockets (fetch's streams cost more CPU than the API's own work).
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+
+function post(url: string, apiKey: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': apiKey } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** One refund request per seeded case, with the Salesforce Case id the sandbox gave it. */

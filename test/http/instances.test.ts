@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
+import { describeIfExists } from '../../src/client/handles';
+import { idempotencyKeyId, idempotencyKeyWorkflowId } from '../../src/client/idempotency-keys';
 import { apiConfig } from '../../src/config/api';
 import { eventsConfig } from '../../src/config/events';
 import { createLogger } from '../../src/observability/logger';
@@ -32,6 +34,8 @@ describe('HTTP API: two instances share idempotency keys and cannot be replayed 
     const started: string[] = [];
     const a = (method: string, path: string, o: CallOptions) => world.call(method, path, { key: keys.flow, ...o });
     const b = (method: string, path: string, o: CallOptions) => call(other.url, method, path, { key: keys.flow, ...o });
+    // Read from the execution itself, not the (eventually consistent) visibility store.
+    const exists = async (workflowId: string) => (await describeIfExists(world.env.client, workflowId)) !== undefined;
 
     before(async function () {
       this.timeout(testEnvTimeoutMs);
@@ -61,8 +65,8 @@ describe('HTTP API: two instances share idempotency keys and cannot be replayed 
       const otherCase = openCase(world.sandbox!, '00010025').caseNumber;
       const conflict = await b('POST', '/v1/case-resolutions', { body: { caseNumber: otherCase, idempotencyKey: key } });
       assertProblem(conflict, 409, 'idempotency-conflict');
-      assert.equal((await world.env.client.workflow.count(`CaseNumber = "${otherCase}"`)).count, 0, 'the conflicting request started nothing');
-      assert.equal((await world.env.client.workflow.count(`WorkflowId = "case-resolution/${caseNumber}"`)).count, 1, 'never a second process');
+      assert.equal(await exists(`case-resolution/${otherCase}`), false, 'the conflicting request started nothing');
+      assert.equal((await world.env.client.workflow.getHandle(`case-resolution/${caseNumber}`).describe()).runId, first.body.runId, 'never a second run');
     });
 
     it('same key and case with other lines on the other instance: 409; a key whose request failed may be used again anywhere', async () => {
@@ -91,8 +95,37 @@ describe('HTTP API: two instances share idempotency keys and cannot be replayed 
       assert.deepEqual(replies.map((r) => r.status).sort(), [202, 409], replies.map((r) => r.text).join('\n'));
       const winner = replies.find((r) => r.status === 202)!;
       started.push(String(winner.body.workflowId));
-      const counts = await Promise.all([one, two].map(async (n) => (await world.env.client.workflow.count(`CaseNumber = "${n}"`)).count));
-      assert.equal(counts[0] + counts[1], 1, 'one process for the two requests');
+      const found = await Promise.all([one, two].map((n) => exists(`case-resolution/${n}`)));
+      assert.deepEqual(found.filter(Boolean), [true], 'one process for the two requests');
+      assert.equal(found.indexOf(true), replies.indexOf(winner), 'the process of the request that got 202');
+    });
+  });
+
+  describe('Idempotency-Key lifetime', () => {
+    let world: ApiWorld;
+
+    before(async function () {
+      this.timeout(testEnvTimeoutMs);
+      // Real workers: the key's record completes on the orchestration queue when its lifetime ends.
+      world = await startApiWorld({ workers: true, api: { idempotencyTtlMs: 1500 } });
+    });
+    after(async () => {
+      await world?.close();
+    });
+
+    it('a key is held for API_IDEMPOTENCY_TTL_MS: another request under it is a 409 until then, and starts once the record has completed', async () => {
+      const key = uniqueName('idem-ttl');
+      const [one, two] = [openCase(world.sandbox!, '00010025').caseNumber, openCase(world.sandbox!, '00010025').caseNumber];
+      const first = await world.call('POST', '/v1/case-resolutions', { key: keys.flow, body: { caseNumber: one }, headers: { 'idempotency-key': key } });
+      assert.equal(first.status, 202, first.text);
+      assertProblem(await world.call('POST', '/v1/case-resolutions', { key: keys.flow, body: { caseNumber: two }, headers: { 'idempotency-key': key } }), 409, 'idempotency-conflict');
+
+      const record = world.env.client.workflow.getHandle(idempotencyKeyWorkflowId(idempotencyKeyId('flow', key)));
+      assert.equal((await record.describe()).status.name, 'RUNNING');
+      await record.result();
+      const later = await world.call('POST', '/v1/case-resolutions', { key: keys.flow, body: { caseNumber: two }, headers: { 'idempotency-key': key } });
+      assert.deepEqual([later.status, later.body.workflowId, later.body.existing], [202, `case-resolution/${two}`, false], later.text);
+      for (const id of [first.body.workflowId, later.body.workflowId]) await world.env.client.workflow.getHandle(String(id)).terminate('test done');
     });
   });
 

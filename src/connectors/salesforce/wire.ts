@@ -7,8 +7,20 @@ const attributes = z.object({ type: z.string(), url: z.string().optional() }).op
 export const SaveResultSchema = z.object({ id: z.string(), success: z.literal(true), errors: z.array(z.unknown()) });
 export const UpsertResultSchema = z.object({ id: z.string(), success: z.literal(true), errors: z.array(z.unknown()), created: z.boolean() });
 
-export const queryResult = <T extends z.ZodTypeAny>(record: T) =>
+const queryResultSchema = <T extends z.ZodTypeAny>(record: T) =>
   z.object({ totalSize: z.number().int(), done: z.boolean(), nextRecordsUrl: z.string().optional(), records: z.array(record) });
+
+// One query schema per record schema: zod compiles a schema on its first parse, so a new one per call compiled on every query.
+const queryResults = new WeakMap<z.ZodTypeAny, z.ZodTypeAny>();
+
+export const queryResult = <T extends z.ZodTypeAny>(record: T): ReturnType<typeof queryResultSchema<T>> => {
+  let schema = queryResults.get(record) as ReturnType<typeof queryResultSchema<T>> | undefined;
+  if (!schema) {
+    schema = queryResultSchema(record);
+    queryResults.set(record, schema);
+  }
+  return schema;
+};
 
 export const CaseRecordSchema = z.object({
   attributes,
