@@ -1,7 +1,10 @@
-import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../config';
+import { loadSloConfig } from '../config/slo';
+import { createBusinessMetrics } from '../observability/business-metrics';
 import type { Logger } from '../observability/logger';
 import { dataConverterFor } from '../temporal/payload-codec';
+import { businessActivityInterceptor, businessSinks } from './business-telemetry';
 import { deploymentOptionsFor } from './versioning';
 
 export type SystemQueue = 'salesforce' | 'erp' | 'warehouse' | 'payments';
@@ -25,7 +28,15 @@ export interface WorkerSetOptions {
  */
 export async function createWorkers(config: Config, { connection, workflowBundle, activities }: WorkerSetOptions): Promise<Worker[]> {
   // One data converter for every queue: activity inputs and results are sealed like workflow payloads.
-  const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: config.worker.shutdownGraceMs, dataConverter: dataConverterFor(config.payloadCodec) };
+  // Business metrics go through the SDK's meter, so they share the worker's Prometheus endpoint.
+  const metrics = createBusinessMetrics(Runtime.instance().metricMeter, loadSloConfig());
+  const common = {
+    connection,
+    namespace: config.temporal.namespace,
+    shutdownGraceTime: config.worker.shutdownGraceMs,
+    dataConverter: dataConverterFor(config.payloadCodec),
+    interceptors: { activity: [businessActivityInterceptor(config, metrics)] },
+  };
   const polled = new Set(config.worker.taskQueues);
   const orchestration = [];
   if (polled.has('orchestration')) {
@@ -35,6 +46,7 @@ export async function createWorkers(config: Config, { connection, workflowBundle
         ...common,
         taskQueue: config.taskQueues.orchestration,
         workflowBundle,
+        sinks: businessSinks(metrics),
         activities: activities.orchestration,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
         // Only workflow code needs versions; activities on the system queues serve every version.

@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../../config/api';
 import type { Config } from '../../config';
 import type { EventsConfig } from '../../config/events';
+import type { SloConfig } from '../../config/slo';
 import { createLogger, type Logger } from '../../observability/logger';
 import { installAuth } from './auth';
 import { installEdges } from './edges';
@@ -21,6 +22,7 @@ import { mountHealth } from './routes/health';
 import { orderOperations } from './routes/orders';
 import { processOperations } from './routes/processes';
 import { reconciliationOperations } from './routes/reconciliations';
+import { sloOperations } from './routes/slo';
 import { startOperations } from './routes/starts';
 import { createCaseFacts, type CaseFactsService } from '../../services/case-facts';
 import { OrderOverviewSchema } from '../../services/order-overview';
@@ -35,6 +37,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Event ingestion settings (signing secrets, orderSync defaults); from the environment when omitted. */
   events?: EventsConfig;
+  /** The SLOs and the worker metrics endpoints GET /v1/slo reads; from the environment when omitted. */
+  slo?: SloConfig;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -95,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const processes = processOperations(routeDeps);
-  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps)];
+  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps), ...sloOperations(deps.slo)];
   const events = eventIngestion(routeDeps, deps.events);
   const spec = openApiDocument([...operations, events.operation], deps.api);
   await app.register(fastifySwagger, { mode: 'static', specification: { document: spec as never } });
