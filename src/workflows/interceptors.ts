@@ -2,7 +2,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { ContinueAsNew, isCancellation, workflowInfo, type WorkflowInterceptors } from '@temporalio/workflow';
 import { approvalWaitMs, business, businessContextHeader, contextOf } from './lib/business-signals';
 
-const isOrderEvents = (v: unknown): v is { occurredAt?: unknown }[] => Array.isArray(v);
+type OrderEventTime = { occurredAt?: unknown } | undefined;
 
 /**
  * Business measurement around every workflow without touching its commands: how long each process
@@ -34,9 +34,9 @@ export const interceptors = (): WorkflowInterceptors => {
           }
         },
         async handleSignal(input, next) {
-          const [events] = input.args;
-          if (input.signalName === 'orderEvent' && isOrderEvents(events)) {
-            for (const e of events) {
+          // orderEvent's arguments are the events themselves (a batch is several arguments).
+          if (input.signalName === 'orderEvent') {
+            for (const e of input.args as OrderEventTime[]) {
               const at = typeof e?.occurredAt === 'string' ? Date.parse(e.occurredAt) : NaN;
               if (Number.isFinite(at)) unwritten.push(at);
             }
