@@ -1,8 +1,8 @@
 import { bundleWorkflowCode, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { failureConverterPath } from '../temporal/payload-codec';
 
-/** Measurement around every workflow (business metrics and the activities' business context). */
-export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
+/** Tracing (spans carried from the client through workflows to activities) and business measurement around every workflow. */
+export const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'), require.resolve('../workflows/interceptors')];
 
 /** Bundles the workflow code once per process; every orchestration worker (and every test suite) reuses it. */
 export function bundleWorkflows(logger?: Logger): Promise<WorkflowBundleWithSourceMap> {

@@ -1,8 +1,10 @@
+import { context as otelContext, trace } from '@opentelemetry/api';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { BusinessMetrics } from '../observability/business-metrics';
+import { businessAttributes, withBusinessKeys, type BusinessKeys } from '../observability/trace-context';
 import { businessContextHeader, type BusinessSinks } from '../workflows/lib/business-signals';
 
 /** What a workflow's activity header carries; anything else is ignored (an old workflow sends none). */
@@ -52,9 +54,12 @@ export function businessActivityInterceptor(config: Config, metrics: BusinessMet
         const { activityType, taskQueue, scheduledTimestampMs } = ctx.info;
         const system = systemOf.get(taskQueue) ?? 'other';
         const context = businessContextOf(input.headers);
+        const keys: BusinessKeys | undefined = context && { orderNumber: context.orderNumber, caseNumber: context.caseNumber, store: context.store, region: context.region, segment: context.segment, process: context.process };
+        // The activity's span (opened by the OpenTelemetry interceptor before this one) and every downstream call's carry the keys.
+        if (keys) trace.getActiveSpan()?.setAttributes(businessAttributes(keys));
         const started = performance.now();
         try {
-          const result = await next(input);
+          const result = await (keys ? otelContext.with(withBusinessKeys(keys), () => next(input)) : next(input));
           metrics.stepCompleted(system, activityType, context, 'ok', (performance.now() - started) / 1000);
           if (caseWrites.has(activityType)) metrics.caseUpdated(context, activityType, (Date.now() - scheduledTimestampMs) / 1000);
           if (activityType === 'upsertSalesforceOrderStatus' && context?.oldestEventAt) metrics.orderSynced(context, (Date.now() - context.oldestEventAt) / 1000);

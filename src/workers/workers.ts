@@ -1,7 +1,11 @@
-import { Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { Runtime, Worker, type InjectedSinks, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import type { Config } from '../config';
 import { loadSloConfig } from '../config/slo';
 import { createBusinessMetrics } from '../observability/business-metrics';
+import { currentTracing } from '../observability/tracing';
 import type { Logger } from '../observability/logger';
 import { dataConverterFor } from '../temporal/payload-codec';
 import { businessActivityInterceptor, businessSinks } from './business-telemetry';
@@ -35,7 +39,16 @@ export async function createWorkers(config: Config, { connection, workflowBundle
     namespace: config.temporal.namespace,
     shutdownGraceTime: config.worker.shutdownGraceMs,
     dataConverter: dataConverterFor(config.payloadCodec),
-    interceptors: { activity: [businessActivityInterceptor(config, metrics)] },
+    interceptors: {
+      // The OpenTelemetry span first, so the business interceptor labels it and runs the activity inside it.
+      activity: [
+        (ctx: ActivityContext) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+        businessActivityInterceptor(config, metrics),
+      ],
+    },
   };
   const polled = new Set(config.worker.taskQueues);
   const orchestration = [];
@@ -46,7 +59,7 @@ export async function createWorkers(config: Config, { connection, workflowBundle
         ...common,
         taskQueue: config.taskQueues.orchestration,
         workflowBundle,
-        sinks: businessSinks(metrics),
+        sinks: { ...businessSinks(metrics), ...workflowSpanSinks() },
         activities: activities.orchestration,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
         // Only workflow code needs versions; activities on the system queues serve every version.
@@ -88,4 +101,10 @@ export async function runWorkers(workers: Worker[], logger: Logger): Promise<voi
   );
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
+}
+
+/** Workflow spans leave the sandboxed workflow code through a sink: to the process's exporter, or nowhere when tracing is off. */
+function workflowSpanSinks(): InjectedSinks<OpenTelemetrySinks> {
+  const tracing = currentTracing();
+  return { exporter: tracing ? makeWorkflowExporter(tracing.exporter, tracing.resource) : { export: { fn: () => undefined, callDuringReplay: false } } };
 }

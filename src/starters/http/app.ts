@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../observability/logger';
 import { installAuth } from './auth';
 import { installEdges } from './edges';
 import { installMetrics } from './metrics';
+import { installRequestTracing } from './tracing';
 import { mountOperation, openApiDocument } from './operations';
 import { Problem, sendProblem, toProblem } from './problems';
 import { backfillOperations } from './routes/backfills';
@@ -87,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return sendProblem(request, reply, problem);
   });
   installEdges(app);
+  installRequestTracing(app);
 
   installAuth(app, deps.api.keys);
   const metrics = installMetrics(app);
