@@ -59,7 +59,8 @@ export const SloStatusSchema = z.object({
 });
 export const SloReportSchema = z.object({
   generatedAt: z.string(),
-  by: SloGroupBySchema,
+  /** Which business key `worst` is grouped by (not "by": External Services renames Apex keywords). */
+  groupedBy: SloGroupBySchema,
   sources: z.array(z.object({ url: z.string(), ok: z.boolean(), error: z.string().optional() })),
   slos: z.array(SloStatusSchema),
 });
@@ -136,7 +137,7 @@ export function sloReport(config: SloConfig, samples: Sample[], by: SloGroupBy, 
     }
     return status;
   });
-  return { generatedAt: new Date().toISOString(), by, sources, slos };
+  return { generatedAt: new Date().toISOString(), groupedBy: by, sources, slos };
 }
 
 /** Scrapes the configured workers and reports. */

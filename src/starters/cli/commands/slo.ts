@@ -46,7 +46,7 @@ export function sloCommand(): Command {
           ]);
           const waits = report.slos.find((s) => s.approvalWait)?.approvalWait;
           const wait = waits?.count ? [`refund approval wait (apart): ${waits.count} waits, mean ${waits.meanSeconds!.toFixed(1)}s`] : [];
-          return [...down, table(['slo', 'status', 'objective', 'measured', 'attainment', 'budget left', 'burn rate', `worst ${report.by}`], rows), ...wait].join('\n');
+          return [...down, table(['slo', 'status', 'objective', 'measured', 'attainment', 'budget left', 'burn rate', `worst ${report.groupedBy}`], rows), ...wait].join('\n');
         });
       }),
     );
