@@ -25,12 +25,15 @@ export interface BundleOptions {
   logger?: Logger;
 }
 
+/** Tracing (spans carried from the client through workflows to activities) and business measurement around every workflow. */
+export const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'), require.resolve('../workflows/interceptors')];
+
 /** What else goes into a bundle besides its sources; part of the prebuilt bundle's hash, so changing it makes the bundle stale. */
-const recipe = JSON.stringify({ failureConverterPath: relative(projectRoot, failureConverterPath) });
+const recipe = JSON.stringify({ failureConverterPath: relative(projectRoot, failureConverterPath), workflowInterceptorModules: workflowInterceptorModules.map((m) => relative(projectRoot, m)) });
 
 /** Bundles the workflow code once per process; every orchestration worker (and every test suite) reuses it. */
 export function bundleWorkflows(logger?: Logger, workflowsPath = require.resolve('../workflows')): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger });
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, failureConverterPath, logger });
 }
 
 /** What a prebuilt bundle was made from; the worker uses the bundle only while all of it still holds. */

@@ -2,6 +2,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { buildActivities } from '../activities';
 import { configFromEnv, describeConfig, secretValues } from '../config';
 import { createLogger, rememberSecrets } from '../observability/logger';
+import { installTracing } from '../observability/tracing';
 import { createWorkerConnection } from '../temporal/worker-connection';
 import { workflowBundleForWorker } from './bundle';
 import { installRuntime } from './runtime';
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level, format: config.log.format, context: { component: 'worker' } });
   logger.info('configuration', { config: describeConfig(config) });
   const runtime = installRuntime(config, logger);
+  // Before the workers are made: they export workflow and activity spans through it (OTEL_EXPORTER_OTLP_ENDPOINT).
+  const tracing = installTracing('retail-worker');
 
   const activities = buildActivities(config);
   const connection = await createWorkerConnection(config);
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
   } finally {
     activities.close();
     await connection.close();
+    await tracing?.shutdown();
   }
   logger.info('worker stopped');
 }

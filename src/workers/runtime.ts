@@ -1,5 +1,7 @@
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel } from '@temporalio/worker';
 import type { Config } from '../config';
+import { loadSloConfig } from '../config/slo';
+import { histogramBuckets } from '../observability/business-metrics';
 import type { Logger } from '../observability/logger';
 
 /** One worker per queue means each serves only workflows or only activities, by design; the SDK says so per worker. */
@@ -26,7 +28,7 @@ export function installRuntime(config: Config, logger: Logger): Runtime {
     telemetryOptions: {
       logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
       // Port 0 turns the exporter off (several workers on one host, or tests).
-      ...(metricsPort > 0 ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } : {}),
+      ...(metricsPort > 0 ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}`, histogramBucketOverrides: histogramBuckets(loadSloConfig()) } } } : {}),
     },
     shutdownSignals: [],
   });

@@ -1,7 +1,14 @@
-import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { Runtime, Worker, type InjectedSinks, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import type { Config } from '../config';
+import { loadSloConfig } from '../config/slo';
+import { createBusinessMetrics } from '../observability/business-metrics';
+import { currentTracing } from '../observability/tracing';
 import type { Logger } from '../observability/logger';
 import { dataConverterFor } from '../temporal/payload-codec';
+import { businessActivityInterceptor, businessSinks } from './business-telemetry';
 import { deploymentOptionsFor } from './versioning';
 
 export type SystemQueue = 'salesforce' | 'erp' | 'warehouse' | 'payments';
@@ -25,7 +32,24 @@ export interface WorkerSetOptions {
  */
 export async function createWorkers(config: Config, { connection, workflowBundle, activities }: WorkerSetOptions): Promise<Worker[]> {
   // One data converter for every queue: activity inputs and results are sealed like workflow payloads.
-  const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: config.worker.shutdownGraceMs, dataConverter: dataConverterFor(config.payloadCodec) };
+  // Business metrics go through the SDK's meter, so they share the worker's Prometheus endpoint.
+  const metrics = createBusinessMetrics(Runtime.instance().metricMeter, loadSloConfig());
+  const common = {
+    connection,
+    namespace: config.temporal.namespace,
+    shutdownGraceTime: config.worker.shutdownGraceMs,
+    dataConverter: dataConverterFor(config.payloadCodec),
+    interceptors: {
+      // The OpenTelemetry span first, so the business interceptor labels it and runs the activity inside it.
+      activity: [
+        (ctx: ActivityContext) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+        businessActivityInterceptor(config, metrics),
+      ],
+    },
+  };
   const polled = new Set(config.worker.taskQueues);
   const orchestration = [];
   if (polled.has('orchestration')) {
@@ -35,6 +59,7 @@ export async function createWorkers(config: Config, { connection, workflowBundle
         ...common,
         taskQueue: config.taskQueues.orchestration,
         workflowBundle,
+        sinks: { ...businessSinks(metrics), ...workflowSpanSinks() },
         activities: activities.orchestration,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
         maxConcurrentWorkflowTaskExecutions: Math.min(config.worker.maxConcurrentWorkflowTasks, config.worker.maxCachedWorkflows),
@@ -78,4 +103,10 @@ export async function runWorkers(workers: Worker[], logger: Logger): Promise<voi
   );
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
+}
+
+/** Workflow spans leave the sandboxed workflow code through a sink: to the process's exporter, or nowhere when tracing is off. */
+function workflowSpanSinks(): InjectedSinks<OpenTelemetrySinks> {
+  const tracing = currentTracing();
+  return { exporter: tracing ? makeWorkflowExporter(tracing.exporter, tracing.resource) : { export: { fn: () => undefined, callDuringReplay: false } } };
 }

@@ -9,6 +9,7 @@ import { refundedLinesMetadata } from '../domain/case-lines';
 import { formatMoney, money } from '../domain/money';
 import { refundNeedsApproval } from '../domain/policy';
 import { createAlerter } from './lib/alerts';
+import { noteApprovalWait } from './lib/business-signals';
 import { caseFactsOf, invalidInput, parseInput } from './lib/case-facts';
 import { failureType, untilSucceeded } from './lib/persistent';
 import { caseMilestones, processStatus } from './lib/process-status';
@@ -220,6 +221,7 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
   async function supervisorApproval(amount: RefundResult['amount']): Promise<RefundApprovalOutcome> {
     stage('awaiting-approval', `${formatMoney(amount)} needs a supervisor's approval`);
     desk.awaiting = true;
+    const waitStarted = Date.now();
     let decided = await desk.waitFor(policy.approvalTimeout as Duration);
     if (!decided) {
       desk.escalated = true;
@@ -245,6 +247,7 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
       decided = await desk.waitFor(policy.escalationTimeout as Duration);
     }
     desk.close();
+    noteApprovalWait(Date.now() - waitStarted);
     const outcome: RefundApprovalOutcome = desk.decision
       ? { required: true, decision: desk.decision.decision, approver: desk.decision.approver, approverName: desk.decision.approverName, caller: desk.decision.caller, decidedBy: 'supervisor' }
       : { required: true, decision: policy.defaultOnApprovalTimeout, decidedBy: 'policy-default' };

@@ -51,6 +51,7 @@ describe('HTTP API: OpenAPI document', function () {
       'getProcess',
       'getReconciliationReport',
       'getReconciliationReportCsv',
+      'getSloReport',
       'ingestEvents',
       'ingestStockEvents',
       'startCaseResolution',

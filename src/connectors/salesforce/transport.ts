@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Transport } from 'jsforce/lib/transport';
 import type { HttpRequest, HttpRequestOptions, HttpResponse } from 'jsforce/lib/types';
 import type { DownstreamError } from '../../domain/errors';
+import { endHttpSpan, startHttpSpan } from '../../observability/trace-context';
 
 /** What one connector call saw on the wire; jsforce's errors carry neither the status nor the headers. */
 export interface CallTrace {
@@ -25,7 +26,12 @@ export class DirectTransport extends Transport {
 
   override httpRequest(req: HttpRequest, options: HttpRequestOptions = {}) {
     // An explicit undefined overrides the proxy jsforce's request module took from the environment.
-    const promise = super.httpRequest(req, { ...options, httpProxy: undefined, timeout: this.timeoutMs, retry: { maxRetries: 0, methods: [] } });
+    const { span, headers } = startHttpSpan('salesforce', `${req.method} ${pathOf(req.url)}`, req.method, req.url);
+    const promise = super.httpRequest({ ...req, headers: { ...req.headers, ...headers } }, { ...options, httpProxy: undefined, timeout: this.timeoutMs, retry: { maxRetries: 0, methods: [] } });
+    promise.then(
+      (res: HttpResponse) => endHttpSpan(span, res.statusCode),
+      (err: unknown) => endHttpSpan(span, undefined, err),
+    );
     const trace = callTrace.getStore();
     if (trace) {
       promise.then(
@@ -36,5 +42,14 @@ export class DirectTransport extends Transport {
       );
     }
     return promise;
+  }
+}
+
+/** Span names carry the REST path; the query string (which may hold SOQL with customer data) stays out. */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
   }
 }

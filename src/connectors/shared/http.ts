@@ -1,4 +1,6 @@
-import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
+import type { Span } from '@opentelemetry/api';
+import { endHttpSpan, startHttpSpan } from '../../observability/trace-context';
 import type { ZodType } from 'zod';
 import type { SystemName } from '../../domain/errors';
 import { SystemBreaker, type BreakerOptions } from './breaker';
@@ -37,6 +39,7 @@ export class HttpSystem {
       proxy: false,
     });
     this.breaker = new SystemBreaker(options.system, options.breaker);
+    traceRequests(this.client, options.system);
   }
 
   get system(): SystemName {
@@ -66,4 +69,29 @@ export class HttpSystem {
   shutdown(): void {
     this.breaker.shutdown();
   }
+}
+
+/** One CLIENT span per request (traceparent sent on), ended with the response's status or the failure. */
+function traceRequests(client: AxiosInstance, system: string): void {
+  const spans = new WeakMap<InternalAxiosRequestConfig, Span>();
+  client.interceptors.request.use((config) => {
+    const url = axios.getUri(config);
+    const { span, headers } = startHttpSpan(system, `${(config.method ?? 'get').toUpperCase()} ${new URL(url).pathname}`, config.method ?? 'get', url);
+    for (const [name, value] of Object.entries(headers)) config.headers.set(name, value);
+    spans.set(config, span);
+    return config;
+  });
+  client.interceptors.response.use(
+    (response) => {
+      const span = spans.get(response.config);
+      if (span) endHttpSpan(span, response.status);
+      return response;
+    },
+    (err: unknown) => {
+      const config = axios.isAxiosError(err) ? err.config : undefined;
+      const span = config && spans.get(config);
+      if (span) endHttpSpan(span, axios.isAxiosError(err) ? err.response?.status : undefined, err);
+      return Promise.reject(err);
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { ZodError } from 'zod';
 import { configFromEnv, type Config } from '../../config';
+import { clientInterceptors } from '../../temporal/client';
 import { connectionOptions, devServerAddress } from '../../temporal/connection-options';
 import { dataConverterFor } from '../../temporal/payload-codec';
 import { UnreachableError, usageError } from './errors';
@@ -61,7 +62,7 @@ async function connect(config: Config, address: string): Promise<Client> {
   const dataConverter = dataConverterFor(config.payloadCodec);
   try {
     const connection = await Connection.connect({ ...(await connectionOptions(config)), connectTimeout });
-    return new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+    return new Client({ connection, namespace: config.temporal.namespace, dataConverter, interceptors: clientInterceptors() });
   } catch (err) {
     throw new UnreachableError(address, (err as Error).message.split('\n')[0]);
   }

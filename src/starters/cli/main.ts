@@ -1,10 +1,13 @@
 import { CommanderError } from 'commander';
+import { installTracing } from '../../observability/tracing';
 import { describeError, ExitCode } from './errors';
 import { buildProgram } from './program';
 
 /** retailctl's entry: runs one command; every error becomes one line on stderr and an exit code, never a stack trace. */
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = buildProgram();
+  // An operator's signal or cancel joins the process's trace when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = installTracing('retailctl');
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);
@@ -16,6 +19,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     process.stderr.write(`retailctl: ${message}\n`);
     if (process.env.RETAILCTL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return exitCode;
+  } finally {
+    await tracing?.shutdown().catch(() => undefined);
   }
 }
 

@@ -9,6 +9,7 @@ import { messageCommands } from './commands/messages';
 import { reconcileCommand } from './commands/reconcile';
 import { resetCommand } from './commands/reset';
 import { schedulesCommand } from './commands/schedules';
+import { failuresCommand, sloCommand } from './commands/slo';
 import { startCommand } from './commands/start';
 import { syncCommand } from './commands/sync';
 import { versionsCommand } from './commands/versions';
@@ -32,7 +33,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander prints its own error line; main.ts prints ours, so only help goes through commander.
     .configureOutput({ outputError: () => undefined });
-  for (const command of [startCommand(), ...decisionCommands(), ...messageCommands(), ...lifecycleCommands(), describeCommand(), listCommand(), resetCommand(), reconcileCommand(), schedulesCommand(), devKeyCommand(), syncCommand(), codecCommand(), versionsCommand()]) {
+  for (const command of [startCommand(), ...decisionCommands(), ...messageCommands(), ...lifecycleCommands(), describeCommand(), listCommand(), resetCommand(), reconcileCommand(), schedulesCommand(), devKeyCommand(), syncCommand(), codecCommand(), versionsCommand(), sloCommand(), failuresCommand()]) {
     program.addCommand(inherit(command, program));
   }
   return program;

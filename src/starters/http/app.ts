@@ -7,10 +7,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../../config/api';
 import type { Config } from '../../config';
 import type { EventsConfig } from '../../config/events';
+import type { SloConfig } from '../../config/slo';
 import { createLogger, type Logger } from '../../observability/logger';
 import { installAuth } from './auth';
 import { installEdges } from './edges';
 import { installMetrics } from './metrics';
+import { installRequestTracing } from './tracing';
 import { mountOperation, openApiDocument } from './operations';
 import { Problem, sendProblem, toProblem } from './problems';
 import { backfillOperations } from './routes/backfills';
@@ -22,6 +24,7 @@ import { mountHealth } from './routes/health';
 import { orderOperations } from './routes/orders';
 import { processOperations } from './routes/processes';
 import { reconciliationOperations } from './routes/reconciliations';
+import { sloOperations } from './routes/slo';
 import { startOperations } from './routes/starts';
 import { createCaseFacts, type CaseFactsService } from '../../services/case-facts';
 import { OrderOverviewSchema } from '../../services/order-overview';
@@ -36,6 +39,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Event ingestion settings (signing secrets, orderSync defaults); from the environment when omitted. */
   events?: EventsConfig;
+  /** The SLOs and the worker metrics endpoints GET /v1/slo reads; from the environment when omitted. */
+  slo?: SloConfig;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -84,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return sendProblem(request, reply, problem);
   });
   installEdges(app);
+  installRequestTracing(app);
 
   installAuth(app, deps.api.keys);
   const metrics = installMetrics(app);
@@ -96,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const processes = processOperations(routeDeps);
-  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps)];
+  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps), ...sloOperations(deps.slo)];
   const events = eventIngestion(routeDeps, deps.events);
   const stockEvents = stockEventIngestion(routeDeps, deps.events);
   const spec = openApiDocument([...operations, events.operation, stockEvents.operation], deps.api);

@@ -4,6 +4,7 @@ import { eventsConfigFromEnv } from '../../config/events';
 import { createLogger, rememberSecrets } from '../../observability/logger';
 import { createCaseFacts } from '../../services/case-facts';
 import { createOrderOverview } from '../../services/order-overview';
+import { installTracing } from '../../observability/tracing';
 import { createClient } from '../../temporal/client';
 import { buildApp } from './app';
 import { ensureDevelopmentKey, isLoopbackHost } from './dev-key';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
     }
   }
 
+  // OTLP export of request, client and downstream spans when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = installTracing('retail-api');
   const client = await createClient(config);
   const overview = createOrderOverview(config);
   const caseFacts = createCaseFacts(config);
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
       overview.close();
       caseFacts.close();
       await client.connection.close();
+      await tracing?.shutdown();
     })();
     return closing;
   };

@@ -12,7 +12,12 @@ type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
  * One API operation, declared once: the Fastify route and its OpenAPI entry are both made from it,
  * so the spec Salesforce imports cannot drift from what the server accepts.
  */
-export interface Operation<P extends z.ZodObject | undefined = z.ZodObject | undefined, B extends z.ZodType | undefined = z.ZodType | undefined, R extends z.ZodType = z.ZodType> {
+export interface Operation<
+  P extends z.ZodObject | undefined = z.ZodObject | undefined,
+  B extends z.ZodType | undefined = z.ZodType | undefined,
+  R extends z.ZodType = z.ZodType,
+  Q extends z.ZodObject | undefined = z.ZodObject | undefined,
+> {
   operationId: string;
   method: 'get' | 'post';
   /** OpenAPI path template, e.g. /v1/processes/{workflowId}. */
@@ -22,6 +27,8 @@ export interface Operation<P extends z.ZodObject | undefined = z.ZodObject | und
   description?: string;
   scope: ApiScope;
   params?: P;
+  /** Query-string parameters (each optional, with its default in the schema). */
+  query?: Q;
   body?: B;
   /** Accepts the Idempotency-Key header. */
   idempotencyHeader?: boolean;
@@ -29,11 +36,11 @@ export interface Operation<P extends z.ZodObject | undefined = z.ZodObject | und
   success: { status: 200 | 202; description: string; schema: R; mediaType?: 'application/json' | 'text/plain' };
   /** The problem statuses this operation can answer besides the common ones (400, 401, 403, 429, 500). */
   problems?: number[];
-  handle(input: { params: Parsed<P>; body: Parsed<B>; request: FastifyRequest; reply: FastifyReply }): Promise<z.input<R>>;
+  handle(input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B>; request: FastifyRequest; reply: FastifyReply }): Promise<z.input<R>>;
 }
 
 /** Keeps the operation's generic types (a plain object literal would widen them). */
-export function operation<P extends z.ZodObject | undefined, B extends z.ZodType | undefined, R extends z.ZodType>(op: Operation<P, B, R>): Operation<P, B, R> {
+export function operation<P extends z.ZodObject | undefined, B extends z.ZodType | undefined, R extends z.ZodType, Q extends z.ZodObject | undefined = undefined>(op: Operation<P, B, R, Q>): Operation<P, B, R, Q> {
   return op;
 }
 
@@ -44,8 +51,9 @@ export function mountOperation(app: FastifyInstance, op: Operation): void {
     config: { scope: op.scope },
     handler: async (request, reply) => {
       const params = op.params ? parseInput(op.params, request.params, 'path') : undefined;
+      const query = op.query ? parseInput(op.query, request.query, 'query') : undefined;
       const body = op.body ? parseInput(op.body, request.body, 'body') : undefined;
-      const result = await op.handle({ params, body, request, reply });
+      const result = await op.handle({ params, query, body, request, reply });
       // The response is parsed too: only the documented fields leave the API.
       return reply.code(op.success.status).send(op.success.schema.parse(result));
     },
@@ -96,6 +104,7 @@ export function openApiDocument(operations: Operation[], api: ApiConfig): Return
       security: [{ [SECURITY_SCHEME]: [] }],
       request: {
         params: op.params,
+        query: op.query,
         headers: op.idempotencyHeader ? idempotencyHeader : undefined,
         body: op.body ? { required: true, content: { 'application/json': { schema: op.body } } } : undefined,
       },

@@ -1,6 +1,7 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { SalesforceActivities } from '../../activities/salesforce';
 import { idempotencyKey } from '../../domain/idempotency';
+import { business, contextOf } from './business-signals';
 import { failureType } from './persistent';
 
 export interface Alert {
@@ -26,6 +27,7 @@ export function createAlerter(options: { caseId?: string; salesforceQueue: strin
     const alert: Alert = { step, errorType: failureType(err), message: (err as Error)?.message ?? String(err), at: new Date().toISOString() };
     options.alerts.push(alert);
     log.error('alert', { event: 'alert', ...alert });
+    business.alertRaised(contextOf(), step);
     if (!options.caseId) return;
     try {
       await caseNotes(options.salesforceQueue).addSalesforceCaseComment({

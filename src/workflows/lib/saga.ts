@@ -1,5 +1,6 @@
 import { CancellationScope, log, sleep } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
+import { business, contextOf } from './business-signals';
 
 /**
  * Saga bookkeeping for the compensatable → pivot → retriable order (ARCHITECTURE.md).
@@ -63,11 +64,13 @@ export class Saga {
     for (;;) {
       try {
         await undo();
+        business.compensated(contextOf(), step, 'undone');
         return;
       } catch (err) {
         log.warn('compensation failed; retrying', { step, error: (err as Error).message });
         if (!escalated) {
           escalated = true;
+          business.compensated(contextOf(), step, 'stuck');
           await this.options.onStuck(step, err);
         }
         await sleep(this.options.retryPause ?? '30 seconds');

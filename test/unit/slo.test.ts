@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSloConfig, loadSloConfig } from '../../src/config/slo';
+import { BoundedLabel, histogramBuckets } from '../../src/observability/business-metrics';
+import { parsePrometheusText, sloReport } from '../../src/services/slo-report';
+import { sinceTime } from '../../src/starters/cli/commands/slo';
+
+describe('SLO configuration, label bounds and the budget arithmetic', () => {
+  it('loads SLO_CONFIG_FILE over the defaults and refuses a bad one with the field named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slo-'));
+    const file = join(dir, 'slo.json');
+    writeFileSync(file, JSON.stringify({ labels: { ...defaultSloConfig.labels, store: { pinned: ['114'], max: 5 } } }));
+    const config = loadSloConfig({ SLO_CONFIG_FILE: file, SLO_METRICS_URLS: 'http://w1:9464/metrics, http://w2:9464/metrics' });
+    assert.deepEqual(config.labels.store, { pinned: ['114'], max: 5 });
+    assert.deepEqual(config.metricsUrls, ['http://w1:9464/metrics', 'http://w2:9464/metrics']);
+    assert.equal(config.slos.length, 4);
+    writeFileSync(file, JSON.stringify({ slos: [{ ...defaultSloConfig.slos[0], target: 'soon' }] }));
+    assert.throws(() => loadSloConfig({ SLO_CONFIG_FILE: file }), /slo\.slos\.0\.target/);
+    writeFileSync(file, JSON.stringify({ slos: [defaultSloConfig.slos[0], defaultSloConfig.slos[0]] }));
+    assert.throws(() => loadSloConfig({ SLO_CONFIG_FILE: file }), /each SLO id at most once/);
+  });
+
+  it('keeps pinned and first-seen label values up to the bound, the rest become "other"', () => {
+    const store = new BoundedLabel({ pinned: ['114'], max: 3 });
+    assert.deepEqual(['201', '202', '203', '114', '201', undefined].map((v) => store.of(v)), ['201', '202', 'other', '114', '201', 'none']);
+  });
+
+  it('puts every SLO target on a bucket bound', () => {
+    const buckets = histogramBuckets({ ...defaultSloConfig, slos: [{ ...defaultSloConfig.slos[0]!, target: '45s' }] });
+    assert.ok(buckets.retail_order_sync_latency_seconds!.includes(45));
+  });
+
+  it('reads attainment, burn rate and worst contributors off the histogram buckets', () => {
+    const text = [
+      '# TYPE retail_order_sync_latency_seconds histogram',
+      'retail_order_sync_latency_seconds_bucket{region="EU",le="60"} 90',
+      'retail_order_sync_latency_seconds_bucket{region="EU",le="+Inf"} 100',
+      'retail_order_sync_latency_seconds_bucket{region="NA",le="60"} 400',
+      'retail_order_sync_latency_seconds_bucket{region="NA",le="+Inf"} 400',
+      'retail_order_sync_latency_seconds_count{region="EU"} 100',
+    ].join('\n');
+    const report = sloReport(defaultSloConfig, parsePrometheusText(text), 'region');
+    const sync = report.slos.find((s) => s.id === 'order-sync')!;
+    assert.deepEqual([sync.total, sync.good, sync.attainment], [500, 490, 0.98]);
+    // 2% errors against a 1% allowance: burning twice as fast as the budget allows.
+    assert.ok(Math.abs(sync.burnRate! - 2) < 1e-9 && Math.abs(sync.budgetLeft! + 1) < 1e-9);
+    assert.equal(sync.status, 'burning');
+    assert.deepEqual(sync.worst, [{ value: 'EU', total: 100, bad: 10, attainment: 0.9 }]);
+    assert.equal(report.slos.find((s) => s.id === 'inventory-visibility')!.status, 'no-data');
+  });
+
+  it('turns --since into a time and refuses what is not a duration', () => {
+    assert.equal(sinceTime('24h', Date.parse('2026-11-30T12:00:00Z')).toISOString(), '2026-11-29T12:00:00.000Z');
+    assert.throws(() => sinceTime('yesterday'), /--since/);
+    assert.throws(() => sinceTime('0h'), /--since/);
+  });
+});
