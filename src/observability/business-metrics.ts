@@ -20,7 +20,7 @@ export const businessMetricNames = {
   compensations: 'retail_compensations_total',
   orderSyncLatency: 'retail_order_sync_latency_seconds',
   caseUpdateLatency: 'retail_case_update_latency_seconds',
-  /** Defined for the inventory-visibility SLO; nothing records it until stock changes are synchronised to Salesforce. */
+  /** Stock change (event time) → its availability record written in Salesforce, by location (a store or a warehouse). */
   inventoryVisibility: 'retail_inventory_visibility_seconds',
 } as const;
 
@@ -78,6 +78,7 @@ export function createBusinessMetrics(meter: MetricMeter, slo: SloConfig) {
   const alerts = meter.createCounter(n.alerts, '1', 'Alerts raised by processes (a step that keeps failing)');
   const compensations = meter.createCounter(n.compensations, '1', 'Saga compensations, undone or stuck (retrying)');
   const orderSyncLatency = meter.createHistogram(n.orderSyncLatency, 'float', 's', 'From the oldest unwritten order event (its occurredAt) to the Salesforce Order upsert');
+  const inventoryVisibility = meter.createHistogram(n.inventoryVisibility, 'float', 's', 'From a stock change (its event time) to its availability record written in Salesforce');
   const caseUpdateLatency = meter.createHistogram(n.caseUpdateLatency, 'float', 's', 'From a Case milestone being scheduled to it being written to Salesforce (retries included)');
 
   const business = (c: BusinessLabels): MetricTags => ({
@@ -111,6 +112,9 @@ export function createBusinessMetrics(meter: MetricMeter, slo: SloConfig) {
     },
     orderSynced(context: BusinessLabels | undefined, latencySeconds: number): void {
       orderSyncLatency.record(seconds(latencySeconds), { region: bounds.region.of(context?.region), store: bounds.store.of(context?.store), channel: bounds.channel.of(context?.channel) });
+    },
+    stockVisible(location: string, latencySeconds: number): void {
+      inventoryVisibility.record(seconds(latencySeconds), { store: bounds.store.of(location) });
     },
     caseUpdated(context: BusinessLabels | undefined, activity: string, latencySeconds: number): void {
       caseUpdateLatency.record(seconds(latencySeconds), { ...business(context ?? { process: 'none' }), activity });

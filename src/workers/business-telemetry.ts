@@ -45,6 +45,21 @@ export function businessSinks(metrics: BusinessMetrics): InjectedSinks<BusinessS
 /** The activities that write a milestone to the Salesforce Case (the case-updates SLO). */
 const caseWrites = new Set(['updateSalesforceCase', 'addSalesforceCaseComment', 'publishCaseProcessStatus', 'createSalesforceEscalationTask']);
 
+const StockWriteSchema = z.object({
+  sent: z.array(z.object({ location: z.string(), changedAt: z.string() })),
+  answer: z.object({ writtenAt: z.string(), results: z.array(z.object({ ok: z.boolean() })) }),
+});
+
+/** The inventory-visibility SLO: each stock change Salesforce accepted, from its event time to Salesforce's answer. */
+function recordStockVisibility(metrics: BusinessMetrics, sent: unknown, answer: unknown): void {
+  const parsed = StockWriteSchema.safeParse({ sent, answer });
+  if (!parsed.success) return;
+  const writtenAt = Date.parse(parsed.data.answer.writtenAt);
+  parsed.data.sent.forEach((change, i) => {
+    if (parsed.data.answer.results[i]?.ok) metrics.stockVisible(change.location, (writtenAt - Date.parse(change.changedAt)) / 1000);
+  });
+}
+
 /** Times every activity attempt against its system, and the order-sync and case-update latencies on success. */
 export function businessActivityInterceptor(config: Config, metrics: BusinessMetrics): ActivityInterceptorsFactory {
   const systemOf = new Map(Object.entries(config.taskQueues).map(([system, queue]) => [queue, system]));
@@ -63,6 +78,7 @@ export function businessActivityInterceptor(config: Config, metrics: BusinessMet
           metrics.stepCompleted(system, activityType, context, 'ok', (performance.now() - started) / 1000);
           if (caseWrites.has(activityType)) metrics.caseUpdated(context, activityType, (Date.now() - scheduledTimestampMs) / 1000);
           if (activityType === 'upsertSalesforceOrderStatus' && context?.oldestEventAt) metrics.orderSynced(context, (Date.now() - context.oldestEventAt) / 1000);
+          if (activityType === 'upsertSalesforceStockAvailability') recordStockVisibility(metrics, input.args[0], result);
           return result;
         } catch (err) {
           const type = err instanceof ApplicationFailure ? (err.type ?? 'ApplicationFailure') : err instanceof Error ? err.name : 'Error';
