@@ -1,5 +1,5 @@
 import { ParentClosePolicy, continueAsNew, executeChild, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
 import { BusinessDateSchema } from '../domain/adjustment';
 import { idempotencyKey } from '../domain/idempotency';
@@ -98,9 +98,17 @@ export async function reconciliation(input: ReconciliationInput = {}): Promise<R
   return report;
 }
 
-/** The Schedule's run: reconciles yesterday under its own id, so a manual run of that day and this one are the same process. */
+// Set by the server on every run a Schedule starts: the time the run was due, not when it began.
+const scheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+/**
+ * The Schedule's run: reconciles the day before its scheduled time (so a catch-up run after an outage
+ * reconciles its own day, not the day before the wall clock) under that day's id, so a manual run of
+ * the day and this one are the same process. Started by hand without a date: the day before its start.
+ */
 async function reconcileTheDayBefore(input: ReconciliationInput): Promise<ReconciliationResult> {
-  const businessDate = previousBusinessDate(new Date());
+  const info = workflowInfo();
+  const businessDate = previousBusinessDate(info.typedSearchAttributes.get(scheduledStartTime) ?? info.startTime);
   enterStage('starting', reconciliationWorkflowId(businessDate));
   try {
     return await executeChild(reconciliation, {
