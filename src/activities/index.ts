@@ -11,8 +11,9 @@ import { createErpActivities, type ErpActivities } from './erp';
 import { createWarehouseActivities, type WarehouseActivities } from './warehouse';
 import { createPaymentsActivities, type PaymentsActivities } from './payments';
 import { createPolicyActivities, type PolicyActivities } from './policy';
+import { createReconciliationActivities, type ReconciliationActivities } from './reconciliation';
 
-export type { SalesforceActivities, ErpActivities, WarehouseActivities, PaymentsActivities, PolicyActivities };
+export type { SalesforceActivities, ErpActivities, WarehouseActivities, PaymentsActivities, PolicyActivities, ReconciliationActivities };
 
 /** The activities of each system task queue; the warehouse queue also carries the carrier's. */
 export interface SystemActivities {
@@ -20,8 +21,8 @@ export interface SystemActivities {
   erp: ErpActivities;
   warehouse: WarehouseActivities;
   payments: PaymentsActivities;
-  /** Local activities of the orchestration worker (the resolution policy). */
-  orchestration: PolicyActivities;
+  /** Activities of the orchestration worker: the resolution policy (local) and reconciliation's read of a day, which joins three systems. */
+  orchestration: PolicyActivities & ReconciliationActivities;
   /** Releases the connectors (sessions, keep-alive sockets, breaker timers) once the workers drained. */
   close: () => void;
 }
@@ -43,7 +44,7 @@ export function buildActivities(config: Config, options: { policy?: ResolutionPo
     erp: createErpActivities(erp),
     warehouse: createWarehouseActivities(warehouse, carrier),
     payments: createPaymentsActivities(payments),
-    orchestration: createPolicyActivities(policy),
+    orchestration: { ...createPolicyActivities(policy), ...createReconciliationActivities({ salesforce, erp, payments }) },
     close: () => {
       for (const connector of [salesforce, pubsub, erp, warehouse, carrier, payments]) connector.shutdown();
     },

@@ -12,6 +12,7 @@ export interface StartOrderBackfillOptions {
   since: string;
   pageSize?: number;
   batchSize?: number;
+  batchBytes?: number;
   pagesPerRun?: number;
   alertAfterAttempts?: number;
   /** The orchestration task queue (config.taskQueues.orchestration). */
@@ -36,7 +37,7 @@ export async function startOrderBackfill(client: Client, options: StartOrderBack
     const handle = await client.workflow.start<typeof orderBackfill>('orderBackfill', {
       workflowId,
       taskQueue: options.taskQueue,
-      args: [{ since, pageSize: options.pageSize, batchSize: options.batchSize, pagesPerRun: options.pagesPerRun, alertAfterAttempts: options.alertAfterAttempts, taskQueues: options.taskQueues }],
+      args: [{ since, pageSize: options.pageSize, batchSize: options.batchSize, batchBytes: options.batchBytes, pagesPerRun: options.pagesPerRun, alertAfterAttempts: options.alertAfterAttempts, taskQueues: options.taskQueues }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [{ key: Stage, value: 'starting' }],

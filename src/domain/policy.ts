@@ -42,6 +42,8 @@ export const ResolutionPolicySchema = z.object({
   replacementSubstitutes: z.record(z.string(), z.array(z.string().min(1))).default({}),
   /** Failed attempts of one step before an alert is raised (the step keeps retrying). */
   alertAfterAttempts: z.number().int().min(1).max(100).default(5),
+  /** Longest pause between the server's retries of a failing refund or replacement step (and its undo): how soon a recovered system is noticed. Unset: 1 minute for refunds, 10 seconds for replacements. */
+  retryMaximumInterval: DurationTextSchema.optional(),
 });
 export type ResolutionPolicy = z.infer<typeof ResolutionPolicySchema>;
 export type ResolutionPolicyInput = z.input<typeof ResolutionPolicySchema>;

@@ -31,6 +31,26 @@ export const ReconciliationPolicySchema = z.object({
 export type ReconciliationPolicy = z.infer<typeof ReconciliationPolicySchema>;
 export type ReconciliationPolicyInput = z.input<typeof ReconciliationPolicySchema>;
 
+/** Mismatches one read of a day hands the workflow at most: a page of full records stays far below 2 MB. */
+export const MAX_MISMATCHES_PER_READ = 500;
+
+/** One read of a business day: the mismatches whose key comes after `after` (code-unit order), at most `limit`. */
+export const ReconciliationDayRequestSchema = z.object({
+  businessDate: z.string(),
+  after: z.string().optional(),
+  limit: z.number().int().min(1).max(MAX_MISMATCHES_PER_READ),
+});
+export type ReconciliationDayRequest = z.infer<typeof ReconciliationDayRequestSchema>;
+
+/** What a read of the day returns: the day's totals and counts per class, and one page of mismatches in key order. */
+export interface ReconciliationDayPage {
+  totals: { adjustments: number; creditMemos: number; refunds: number };
+  counts: Record<ReconciliationClass, number>;
+  mismatches: ReconciliationItem[];
+  /** More mismatches come after the last one returned. */
+  more: boolean;
+}
+
 /** One adjustment (or an orphan refund or credit memo) with the legs found for it, joined by the keys the refund workflow writes. */
 export interface ReconciliationItem {
   /** Stable across runs: adjustment:{externalId}, refund:{refundId} or credit-memo:{creditMemoId}. */

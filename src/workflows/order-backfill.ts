@@ -7,7 +7,7 @@ import { resolveQueues, type SystemQueues } from './lib/queues';
 import { enterStage } from './lib/stage';
 import { backfillActivities } from './order-backfill/activities';
 import { PendingRows, unwritable, type OrderStatusUpdate } from './order-backfill/batch';
-import { backfillDefaults, canonicalSince, changedSinceOf, MAX_BATCH_SIZE, MAX_PAGE_SIZE } from './order-backfill/ids';
+import { backfillDefaults, canonicalSince, changedSinceOf, MAX_BATCH_BYTES, MAX_BATCH_SIZE, MAX_PAGE_SIZE, MIN_BATCH_BYTES } from './order-backfill/ids';
 import { newProgress, progressLine, recordBulkJob, recordFailures, trimAlerts, type BackfillProgress, type BackfillStage } from './order-backfill/progress';
 
 /**
@@ -29,6 +29,8 @@ export interface OrderBackfillInput {
   pageSize?: number;
   /** Rows per Bulk API 2.0 job, 1..5000 (default 1000). */
   batchSize?: number;
+  /** Bytes of one job's rows as JSON, 1024..1048576 (default 524288): a batch of wide rows is split before it nears the 2 MB payload limit. */
+  batchBytes?: number;
   /** Pages per run before continuing as new (default 20). */
   pagesPerRun?: number;
   /** Attempts before the one alert; retries go on after it (default 5). */
@@ -70,7 +72,7 @@ export async function orderBackfill(input: OrderBackfillInput): Promise<Backfill
     progress.pagesRead += 1;
     progress.ordersSeen += page.orders.length;
     for (const order of page.orders) {
-      const refused = unwritable(order);
+      const refused = unwritable(order, settings.batchBytes);
       if (refused) {
         progress.failed += 1;
         recordFailures(progress, [refused]);
@@ -88,19 +90,23 @@ export async function orderBackfill(input: OrderBackfillInput): Promise<Backfill
     trimAlerts(progress);
   };
 
+  const writeAll = async () => {
+    while (pending.size > 0) await writeBatch(pending.take(pending.size, settings.batchBytes));
+  };
+
   let pagesThisRun = 0;
   for (let more = true; more; ) {
     more = await readPage();
     pagesThisRun += 1;
-    while (pending.size >= settings.batchSize) await writeBatch(pending.take(settings.batchSize));
+    while (pending.size >= settings.batchSize) await writeBatch(pending.take(settings.batchSize, settings.batchBytes));
     if (more && (pagesThisRun >= settings.pagesPerRun || workflowInfo().continueAsNewSuggested)) {
       // Everything read so far is written before the hand-over: the next run needs only the cursor.
-      await writeBatch(pending.take(pending.size));
+      await writeAll();
       progress.updatedAt = now();
       return continueAsNew<typeof orderBackfill>({ ...input, carried: { cursor: cursor!, progress } });
     }
   }
-  await writeBatch(pending.take(pending.size));
+  await writeAll();
 
   progress.completedAt = now();
   moveTo('completed');
@@ -111,6 +117,7 @@ interface Settings {
   since: string;
   pageSize: number;
   batchSize: number;
+  batchBytes: number;
   pagesPerRun: number;
   alertAfterAttempts: number;
 }
@@ -124,15 +131,16 @@ function settingsOf(input: OrderBackfillInput): Settings {
   } catch (err) {
     throw invalid((err as Error).message);
   }
-  const count = (name: string, value: number | undefined, fallback: number, max: number) => {
+  const count = (name: string, value: number | undefined, fallback: number, max: number, min = 1) => {
     const n = value ?? fallback;
-    if (!Number.isInteger(n) || n < 1 || n > max) throw invalid(`${name} must be a whole number from 1 to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw invalid(`${name} must be a whole number from ${min} to ${max}`);
     return n;
   };
   return {
     since,
     pageSize: count('pageSize', input.pageSize, backfillDefaults.pageSize, MAX_PAGE_SIZE),
     batchSize: count('batchSize', input.batchSize, backfillDefaults.batchSize, MAX_BATCH_SIZE),
+    batchBytes: count('batchBytes', input.batchBytes, backfillDefaults.batchBytes, MAX_BATCH_BYTES, MIN_BATCH_BYTES),
     pagesPerRun: count('pagesPerRun', input.pagesPerRun, backfillDefaults.pagesPerRun, 10_000),
     alertAfterAttempts: count('alertAfterAttempts', input.alertAfterAttempts, backfillDefaults.alertAfterAttempts, 1_000),
   };

@@ -1,17 +1,16 @@
 import { ParentClosePolicy, continueAsNew, executeChild, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
 import { BusinessDateSchema } from '../domain/adjustment';
 import { idempotencyKey } from '../domain/idempotency';
 import {
   countClasses,
+  MAX_MISMATCHES_PER_READ,
   mismatchOf,
   previousBusinessDate,
-  reconcile,
   reconciliationWorkflowId,
   ReconciliationPolicySchema,
   summarize,
-  type ReconciliationItem,
   type ReconciliationReport,
 } from '../domain/reconciliation';
 import { createAlerter, type Alert } from './lib/alerts';
@@ -28,11 +27,13 @@ export * from './reconciliation/definitions';
 
 /**
  * reconciliation/{businessDate}: proves every customer adjustment of a day has its refund and its credit memo.
- *   1. list the day's Salesforce adjustments, both ERPs' credit memos and the payment refunds
- *   2. join them by the keys the refund workflow writes and classify each (domain/reconciliation.ts)
- *   3. page through the mismatches: repair what policy allows (idempotent keys from this workflow's id
+ *   1. read the day (one activity on the orchestration worker pages Salesforce adjustments, both ERPs'
+ *      credit memos and the payment refunds, joins them by the keys the refund workflow writes and
+ *      classifies each, domain/reconciliation.ts); only counts and a bounded page of mismatches come back
+ *   2. page through the mismatches: repair what policy allows (idempotent keys from this workflow's id
  *      and the record's key), open one exception Task on the Case for the rest
- *   4. continue-as-new between pages on a large day, carrying the running report and what is left
+ *   3. continue-as-new after `pagesPerRun` pages or a read's last mismatch, carrying the running report
+ *      and the last settled key only; the next run reads the day again after that key
  * The report is the getReconciliationReport query and the result. Started by the Schedule without a
  * date, it reconciles the day before as its child reconciliation/{date}.
  */
@@ -43,50 +44,58 @@ export async function reconciliation(input: ReconciliationInput = {}): Promise<R
   const { workflowId } = workflowInfo();
   const policy = parseInput(ReconciliationPolicySchema, input.policy ?? {}, 'policy');
   const queues = resolveQueues(input.taskQueues);
-  const systems = reconciliationSystems(queues, input.alertAfterAttempts ?? 5);
+  // The day's read runs where this workflow runs: the orchestration worker.
+  const systems = reconciliationSystems(queues, input.alertAfterAttempts ?? 5, workflowInfo().taskQueue);
   const alerts: Alert[] = [];
   const alert = createAlerter({ salesforceQueue: queues.salesforce, alerts });
 
   let report: ReconciliationReport;
-  let pending: ReconciliationItem[];
   setHandler(reconciliationReportQuery, () => ({ ...report, summary: summarize(report?.mismatches ?? []) }));
+  // Only the last settled mismatch's key travels between runs; each run reads the day again after it.
+  let after = input.carried?.after;
+  const perRead = Math.min(policy.pageSize * policy.pagesPerRun, MAX_MISMATCHES_PER_READ);
+  const readDay = () =>
+    untilSucceeded('read-day', (p) => run(`Read and join ${businessDate} in Salesforce, both ERPs and payments${after ? ` after ${after}` : ''}`, systems.day[p].readReconciliationDay, { businessDate, after, limit: perRead }), alert);
 
+  let day: Awaited<ReturnType<typeof readDay>>;
   if (input.carried) {
-    ({ report, pending } = input.carried);
+    report = input.carried.report;
     report.runs += 1;
+    enterStage('listing', `${businessDate} after ${after}`);
+    day = await readDay();
   } else {
     const startedAt = new Date().toISOString();
     report = { businessDate, workflowId, status: 'running', startedAt, totals: { adjustments: 0, creditMemos: 0, refunds: 0 }, counts: countClasses([]), summary: summarize([]), mismatches: [], pages: 0, runs: 1 };
     enterStage('listing', businessDate);
-    const { listing } = systems;
-    const [adjustments, creditMemos, refunds] = await Promise.all([
-      untilSucceeded('list-adjustments', (p) => run(`List Salesforce adjustments of ${businessDate}`, listing.salesforce[p].listSalesforceAdjustments, businessDate), alert),
-      untilSucceeded('list-credit-memos', (p) => run(`List credit memos of ${businessDate} in both ERPs`, listing.erp[p].listCreditMemosAllErps, businessDate), alert),
-      untilSucceeded('list-refunds', (p) => run(`List payment refunds of ${businessDate}`, listing.payments[p].listPaymentRefunds, { from: `${businessDate}T00:00:00.000Z`, to: `${businessDate}T23:59:59.999Z` }), alert),
-    ]);
-
-    enterStage('classifying', `${adjustments.length} adjustments, ${creditMemos.length} credit memos, ${refunds.length} refunds`);
-    const items = reconcile(adjustments, creditMemos, refunds);
-    pending = items.filter((i) => i.class !== 'matched');
-    report.totals = { adjustments: adjustments.length, creditMemos: creditMemos.length, refunds: refunds.length };
-    report.counts = countClasses(items);
-    report.mismatches = pending.map(mismatchOf);
+    day = await readDay();
+    const { totals } = day;
+    enterStage('classifying', `${totals.adjustments} adjustments, ${totals.creditMemos} credit memos, ${totals.refunds} refunds`);
+    report.totals = totals;
+    report.counts = day.counts;
   }
 
   const key = (step: string) => idempotencyKey(workflowId, step);
-  const mismatchByKey = new Map(report.mismatches.map((m) => [m.key, m]));
+  let pending = day.mismatches;
   let pagesThisRun = 0;
   while (pending.length > 0) {
     if (pagesThisRun >= policy.pagesPerRun || workflowInfo().continueAsNewSuggested) {
-      enterStage('continuing', `${pending.length} mismatches left`);
-      await continueAsNew<typeof reconciliation>({ ...input, carried: { report, pending } });
+      enterStage('continuing', `after ${after}`);
+      await continueAsNew<typeof reconciliation>({ ...input, carried: { report, after } });
     }
     const page = pending.slice(0, policy.pageSize);
-    enterStage('settling', `page ${report.pages + 1}: ${page.length} of ${pending.length} mismatches left`);
-    await Promise.all(page.map((item) => settle(item, mismatchByKey.get(item.key)!, { businessDate, key, systems, policy, alert })));
+    enterStage('settling', `page ${report.pages + 1}: ${page.length} mismatches after ${after ?? 'the start'}`);
+    const mismatches = page.map(mismatchOf);
+    report.mismatches.push(...mismatches);
+    await Promise.all(page.map((item, i) => settle(item, mismatches[i], { businessDate, key, systems, policy, alert })));
+    after = page[page.length - 1].key;
     pending = pending.slice(page.length);
     report.pages += 1;
     pagesThisRun += 1;
+    if (pending.length === 0 && day.more) {
+      // This read's mismatches are settled and the day has more: the next run reads it again after the cursor.
+      enterStage('continuing', `after ${after}`);
+      await continueAsNew<typeof reconciliation>({ ...input, carried: { report, after } });
+    }
   }
 
   report.status = 'completed';
@@ -98,9 +107,17 @@ export async function reconciliation(input: ReconciliationInput = {}): Promise<R
   return report;
 }
 
-/** The Schedule's run: reconciles yesterday under its own id, so a manual run of that day and this one are the same process. */
+// Set by the server on every run a Schedule starts: the time the run was due, not when it began.
+const scheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+/**
+ * The Schedule's run: reconciles the day before its scheduled time (so a catch-up run after an outage
+ * reconciles its own day, not the day before the wall clock) under that day's id, so a manual run of
+ * the day and this one are the same process. Started by hand without a date: the day before its start.
+ */
 async function reconcileTheDayBefore(input: ReconciliationInput): Promise<ReconciliationResult> {
-  const businessDate = previousBusinessDate(new Date());
+  const info = workflowInfo();
+  const businessDate = previousBusinessDate(info.typedSearchAttributes.get(scheduledStartTime) ?? info.startTime);
   enterStage('starting', reconciliationWorkflowId(businessDate));
   try {
     return await executeChild(reconciliation, {

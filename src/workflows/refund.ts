@@ -52,7 +52,7 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
   const { case: kase, reason, policy } = read.facts;
   const returnRequired = policy.returnRequiredFor.includes(reason);
   const warehouseId = read.facts.warehouseId;
-  const { erp, payments, salesforce } = refundSystems(queues, policy.alertAfterAttempts);
+  const { erp, payments, salesforce } = refundSystems(queues, policy.alertAfterAttempts, policy.retryMaximumInterval);
 
   const alert = createAlerter({ caseId: kase.caseId, salesforceQueue: queues.salesforce, alerts: state.alerts });
   const status = processStatus({ caseNumber: kase.caseNumber, process: 'refund', salesforceQueue: queues.salesforce, alertAfterAttempts: policy.alertAfterAttempts, alert });
@@ -171,7 +171,7 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
         summary: `Open return authorization for ${items} item(s) of ${order.orderNumber}`,
         create: (p, summary) => run(summary, erp[p].createReturnAuthorization, raRequest, key('return-authorization')),
         undoSummary: 'Cancel return authorization',
-        undo: (ra, summary) => run(summary, erp.bounded.cancelReturnAuthorization, ra.returnAuthorizationId, key('cancel-return-authorization')),
+        undo: (ra, summary, p) => run(summary, erp[p].cancelReturnAuthorization, ra.returnAuthorizationId, key('cancel-return-authorization')),
       });
       state.returnAuthorizationId = authorization.returnAuthorizationId;
     }
@@ -202,7 +202,7 @@ export async function refund(input: RefundInput): Promise<RefundResult> {
       summary: `Draft credit memo ${formatMoney(amount)}`,
       create: (p, summary) => run(summary, erp[p].draftCreditMemo, memoRequest, key('credit-memo')),
       undoSummary: 'Void credit memo',
-      undo: (cm, summary) => run(summary, erp.bounded.voidCreditMemo, cm.creditMemoId, key('void-credit-memo')),
+      undo: (cm, summary, p) => run(summary, erp[p].voidCreditMemo, cm.creditMemoId, key('void-credit-memo')),
     });
     state.creditMemoId = memo.creditMemoId;
 

@@ -10,6 +10,9 @@ import { runCli, jsonOf } from '../cli/cli-harness';
 import { startApiWorld, type ApiWorld } from '../http/api-world';
 import { admin } from '../helpers/sandbox';
 import { testEnvTimeoutMs } from '../helpers/temporal';
+import { testDataConverter } from '../helpers/codec';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/data-converter-helpers';
 
 /**
  * The order backfill on the real dev server, workers and connectors against one sandbox, started
@@ -164,6 +167,37 @@ describe('orderBackfill: ERP orders into Salesforce through Bulk API 2.0', funct
     const last = await handle.describe();
     assert.ok(last.historyLength < 100, `history of the last run: ${last.historyLength} events`);
     assert.equal((await handle.query(backfillProgressQuery)).ordersSeen, expected.length);
+  });
+
+  it('cuts a Bulk job at the byte bound as well as the row count: every job\'s rows stay within batchBytes', async () => {
+    const since = daysAgo(15);
+    const expected = await changedSince(sandbox, since);
+    assert.ok(expected.length > 20, `enough orders to split (${expected.length})`);
+    const { orchestration: taskQueue, salesforce, erp, warehouse, payments } = world.config.taskQueues;
+    const batchBytes = 2048;
+    const started = await startOrderBackfill(world.env.client, { since, pageSize: 500, batchSize: 5000, batchBytes, taskQueue, taskQueues: { salesforce, erp, warehouse, payments } });
+    const handle = world.env.client.workflow.getHandle(started.workflowId);
+    const result = (await handle.result()) as BackfillProgress;
+    assert.equal(result.written, expected.length);
+
+    // What each Bulk job carried, read back from the history (decoded like any client would).
+    const converter = loadDataConverter(testDataConverter);
+    const jobs: unknown[][] = [];
+    for (const event of (await handle.fetchHistory()).events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name !== 'upsertSalesforceOrdersBulk') continue;
+      jobs.push((await decodeArrayFromPayloads(converter, scheduled.input?.payloads))[0] as unknown[]);
+    }
+    assert.equal(jobs.length, result.bulkJobs);
+    assert.ok(jobs.length > 1, 'the row count alone (5000) would have sent one job');
+    const sizes = jobs.map((rows) => Buffer.byteLength(JSON.stringify(rows)));
+    assert.ok(sizes.every((bytes) => bytes <= batchBytes), `job sizes ${sizes.join(', ')}`);
+    assert.ok(sizes.slice(0, -1).every((bytes) => bytes > batchBytes / 2), 'jobs are filled up to the bound, not cut short');
+    assert.equal(jobs.reduce((n, rows) => n + rows.length, 0), expected.length);
+    await assertMirrored(sandbox, expected);
+
+    const tooSmall = await world.call('POST', '/v1/backfills', { body: { since: daysAgo(16), batchBytes: 100 } });
+    assert.equal(tooSmall.status, 400);
   });
 
   it('through retailctl: sync backfill --wait exits 0 when done, sync status shows the progress', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { Sandbox } from '../../sandbox';
 import { buildActivities, type SystemActivities } from '../../src/activities';
@@ -225,6 +226,44 @@ describe('reconciliation workflow', function () {
       assert.equal(report.counts.matched, 0);
       assert.equal(report.summary.mismatches, report.totals.adjustments);
       assert.equal(report.summary.repaired, 0, 'nothing to repair without a payment refund');
+    } finally {
+      await handle.delete();
+    }
+  });
+
+  it('catch-up runs reconcile the day of their scheduled time, concurrently (overlap ALLOW_ALL, one workflow per day)', async () => {
+    const scheduleId = uniqueName('reconciliation-catch-up');
+    const dayMs = 86_400_000;
+    const midnight = Date.parse(`${today}T00:00:00.000Z`);
+    // A schedule made by an older starter with SKIP: ensure brings its policy up to date.
+    await client.schedule.create({
+      scheduleId,
+      spec: { cronExpressions: ['30 2 * * *'] },
+      action: { type: 'startWorkflow', workflowType: 'reconciliation', workflowId: uniqueName('reconciliation/scheduled'), taskQueue: config.taskQueues.orchestration, args: [{}] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      state: { paused: true },
+    });
+    const handle = client.schedule.getHandle(scheduleId);
+    try {
+      assert.deepEqual(await ensureReconciliationSchedule(client, config, { scheduleId }), { scheduleId, created: false });
+      assert.equal((await handle.describe()).policies.overlap, ScheduleOverlapPolicy.ALLOW_ALL);
+      // Three missed runs, due 6, 5 and 4 days ago at 02:30: each reconciles the day before it was due.
+      const dueDays = [6, 5, 4].map((n) => midnight - n * dayMs);
+      await handle.backfill({ start: new Date(dueDays[0]), end: new Date(dueDays[2] + 3 * 3_600_000), overlap: ScheduleOverlapPolicy.ALLOW_ALL });
+      const expected = dueDays.map((due) => new Date(due - dayMs).toISOString().slice(0, 10));
+      const deadline = Date.now() + 60_000;
+      for (const date of expected) {
+        const day = client.workflow.getHandle(reconciliationWorkflowId(date));
+        while ((await day.describe().catch(() => undefined))?.status.name !== 'COMPLETED') {
+          assert.ok(Date.now() < deadline, `the catch-up run due the day after ${date} reconciled ${date}`);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        assert.equal((await readReconciliationReport(client, date)).businessDate, date);
+      }
+      // Nothing reconciled the wall clock's yesterday on their behalf.
+      let runs = 0;
+      for await (const _run of client.workflow.list({ query: `WorkflowType = 'reconciliation' AND TemporalScheduledById = '${scheduleId}'` })) runs += 1;
+      assert.equal(runs, 3, 'one scheduled run per missed time');
     } finally {
       await handle.delete();
     }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { approveRefundUpdate, type RefundApproval, type RefundInput } from '../../src/workflows/refund';
+import { approveRefundUpdate, type refund, type RefundApproval, type RefundInput } from '../../src/workflows/refund';
+import { uniqueName } from '../helpers/temporal';
+import { systemQueuesOf } from '../workers/fake-activities';
 import { admin } from '../helpers/sandbox';
 import { alwaysApproval, effects, noApproval, paidByCard, pickCase, refundInput, returnable, waitForStage, useRefundFixture, type RefundFixture } from './refund-harness';
 import { supervisorFor } from '../helpers/users';
@@ -47,6 +49,38 @@ describe('refund workflow: cancellation and running twice', function () {
     assert.ok(comments.some((c) => String(c.data?.CommentBody).includes('Refund cancelled')));
     const handedBack = (await effects(urls().salesforce, 'Case.updated')).filter((u) => u.ref === ctx.caseId && u.data?.Status === 'Working');
     assert.equal(handedBack.length, 1);
+  });
+
+  it('an ERP outage during compensation is waited out by server-side retries: a 15 s outage adds no more history events than a 3 s one', async () => {
+    const outageDuringUndo = async (durationMs: number) => {
+      const { ctx } = pickCase(fx.sandbox, (o, w) => paidByCard(o, w) && returnable(o, w) && !used.has(o.orderNumber));
+      used.add(ctx.orderNumber);
+      // Two bounded attempts, then the patient undo, retried by the server at most a second apart.
+      const input = refundInput(ctx, true, { policy: { ...alwaysApproval, alertAfterAttempts: 2, retryMaximumInterval: '1 second' }, taskQueues: systemQueuesOf(fx.config) });
+      const handle = await fx.client.workflow.start<typeof refund>('refund', { taskQueue: fx.config.taskQueues.orchestration, workflowId: uniqueName(`refund/${ctx.caseNumber}`), args: [input] });
+      await waitForStage(handle, 'awaiting-approval');
+      await admin(urls().erpCloud!).fault({ kind: 'outage', method: 'POST', path: '/api/v2/return-authorizations/*/cancel', durationMs });
+      const began = Date.now();
+      await handle.cancel();
+      const result = await handle.result();
+      const took = Date.now() - began;
+      assert.equal(result.status, 'cancelled');
+      assert.deepEqual(result.compensated, ['return-authorization']);
+      assert.deepEqual(result.alerts.map((a) => a.step), ['undo return-authorization'], 'one alert for the stuck undo');
+      const events = (await handle.fetchHistory()).events ?? [];
+      const cancelledAt = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+      assert.ok(cancelledAt > 0);
+      return { took, events: events.length, timers: events.slice(cancelledAt).filter((e) => e.timerStartedEventAttributes).length };
+    };
+    const used = new Set<string>();
+    const [short, long] = await fx.withWorkers(async () => [await outageDuringUndo(3_000), await outageDuringUndo(15_000)]);
+
+    assert.ok(long.took >= 14_000, `the undo waited the outage out (${long.took} ms)`);
+    assert.deepEqual([short.timers, long.timers], [0, 0], 'no workflow timer between rounds of the undo');
+    assert.equal(long.events, short.events, `history events: ${short.events} for 3 s, ${long.events} for 15 s`);
+    const created = await effects(urls().erpCloud, 'returnAuthorization.created');
+    assert.equal(created.length, 2);
+    assert.deepEqual((await effects(urls().erpCloud, 'returnAuthorization.cancelled')).map((e) => e.ref).sort(), created.map((e) => e.ref).sort(), 'each cancelled exactly once');
   });
 
   it('a cancel while the return authorization call is in flight: the undo replays the create (same key) for the id and cancels it', async () => {

@@ -38,7 +38,8 @@ export function legacyPage<T>(rows: T[], keyOf: (row: T) => string, payload: Xml
     if (!after.startsWith('K:')) throw new LegacyFault('VAL-003', 'PageToken is not valid');
     after = after.slice(2);
   }
-  const sorted = [...rows].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  // Code-unit order, the order the token's `>` pages by (and cheap enough for a day of 50,000 memos).
+  const sorted = [...rows].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   const rest = after === undefined ? sorted : sorted.filter((r) => keyOf(r) > after);
   const page = rest.slice(0, size);
   // The repeat-cursor fault: the page again with the token it was asked with.

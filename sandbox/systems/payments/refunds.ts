@@ -149,6 +149,17 @@ export function refundRoutes(app: FastifyInstance, ctx: SystemContext<PaymentsSt
     }),
   );
 
+  // Newest first, as Stripe lists; sorted once per new refund (an index, as the real system has), not once per page.
+  let sorted: { of: PaymentsState['refunds']; seq: number; count: number; refunds: RefundRecord[] } | undefined;
+  const newestFirst = (): RefundRecord[] => {
+    const { refunds, refundSeq } = state();
+    const count = Object.keys(refunds).length;
+    if (!sorted || sorted.of !== refunds || sorted.seq !== refundSeq || sorted.count !== count) {
+      sorted = { of: refunds, seq: refundSeq, count, refunds: Object.values(refunds).sort((a, b) => b.created - a.created || b.seq - a.seq) };
+    }
+    return sorted.refunds;
+  };
+
   app.get('/v1/refunds', async (request, reply) => {
     const q = nestQuery(request.query as Record<string, unknown>);
     const limit = q.limit === undefined ? 10 : Number(q.limit);
@@ -159,11 +170,9 @@ export function refundRoutes(app: FastifyInstance, ctx: SystemContext<PaymentsSt
     if (created === 'invalid') {
       return sendStripeError(reply, 400, { type: 'invalid_request_error', code: 'parameter_invalid_integer', param: 'created', message: 'Invalid timestamp filter for created' });
     }
-    const all = Object.values(state().refunds)
+    const all = newestFirst()
       .filter((r) => (q.payment_intent === undefined || r.paymentIntent === q.payment_intent) && (q.charge === undefined || r.charge === q.charge))
-      .filter((r) => created(r.created))
-      // Newest first, as Stripe lists.
-      .sort((a, b) => b.created - a.created || b.seq - a.seq);
+      .filter((r) => created(r.created));
     // The repeat-cursor fault: starting_after ignored, the first page served again.
     const repeat = q.starting_after !== undefined && ctx.faults.repeatsCursor('GET', '/v1/refunds');
     const cursor = repeat ? undefined : ((q.starting_after ?? q.ending_before) as string | undefined);

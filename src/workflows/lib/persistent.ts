@@ -1,5 +1,8 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 
+/** Which of proxyWithAlert's two proxies a call goes through. */
+export type ProxyKind = 'bounded' | 'patient';
+
 /**
  * Two proxies over the same activities: `bounded` gives up after the policy's alert threshold so the
  * workflow can raise its alert; `patient` then retries without limit until the system recovers.
@@ -35,7 +38,7 @@ export function failureType(err: unknown): string | undefined {
  * retryable failures, raises one alert and keeps going with unlimited retries. A non-retryable
  * failure (a rejection) is thrown to the caller at once.
  */
-export async function untilSucceeded<T>(step: string, run: (proxy: 'bounded' | 'patient') => Promise<T>, alert: (step: string, err: unknown) => Promise<void>): Promise<T> {
+export async function untilSucceeded<T>(step: string, run: (proxy: ProxyKind) => Promise<T>, alert: (step: string, err: unknown) => Promise<void>): Promise<T> {
   try {
     return await run('bounded');
   } catch (err) {

@@ -18,9 +18,20 @@ export function toStatusUpdate(order: Order): OrderStatusUpdate {
   };
 }
 
-/** Order numbers become the external id in Salesforce: one the upsert cannot take would fail the whole job. */
-export function unwritable(order: Order): BulkFailure | undefined {
+/** UTF-8 bytes of a row as JSON (workflow code has no Buffer): what it adds to the activity payload. */
+export function rowBytes(row: OrderStatusUpdate): number {
+  let bytes = 0;
+  for (const ch of JSON.stringify(row)) {
+    const code = ch.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+/** Order numbers become the external id in Salesforce: one the upsert cannot take would fail the whole job; a row beyond the batch bound could never be sent. */
+export function unwritable(order: Order, maxBatchBytes: number): BulkFailure | undefined {
   if (order.orderNumber.includes('/')) return { orderNumber: order.orderNumber, errorCode: 'INVALID_ORDER_NUMBER', message: 'order numbers cannot contain "/"' };
+  if (rowBytes(toStatusUpdate(order)) + 2 > maxBatchBytes) return { orderNumber: order.orderNumber, errorCode: 'ROW_TOO_LARGE', message: `the order's row is larger than the batch bound of ${maxBatchBytes} bytes` };
   return undefined;
 }
 
@@ -29,24 +40,28 @@ export function unwritable(order: Order): BulkFailure | undefined {
  * backfill ran) keeps its latest version, so a Bulk job never holds the same external id twice.
  */
 export class PendingRows {
-  private readonly rows = new Map<string, { version: number; update: OrderStatusUpdate }>();
+  private readonly rows = new Map<string, { version: number; update: OrderStatusUpdate; bytes: number }>();
 
   add(order: Order): void {
     const held = this.rows.get(order.orderNumber);
     if (held && held.version > order.version) return;
-    this.rows.set(order.orderNumber, { version: order.version, update: toStatusUpdate(order) });
+    const update = toStatusUpdate(order);
+    this.rows.set(order.orderNumber, { version: order.version, update, bytes: rowBytes(update) });
   }
 
   get size(): number {
     return this.rows.size;
   }
 
-  /** Takes up to `count` rows, oldest first. */
-  take(count: number): OrderStatusUpdate[] {
+  /** Takes up to `count` rows, oldest first, whose JSON array is at most `maxBytes` (at least one row, each fits: see unwritable). */
+  take(count: number, maxBytes: number): OrderStatusUpdate[] {
     const taken: OrderStatusUpdate[] = [];
+    let bytes = 2; // the array's brackets
     for (const [orderNumber, row] of this.rows) {
-      if (taken.length >= count) break;
+      const added = row.bytes + (taken.length > 0 ? 1 : 0);
+      if (taken.length >= count || (taken.length > 0 && bytes + added > maxBytes)) break;
       taken.push(row.update);
+      bytes += added;
       this.rows.delete(orderNumber);
     }
     return taken;

@@ -8,9 +8,15 @@ export const MAX_PAGE_SIZE = 500;
 /** Rows per Bulk API 2.0 job: large enough to be worth a job, small enough for one activity payload. */
 export const MAX_BATCH_SIZE = 5000;
 
+/** Bytes of one Bulk job's rows (as JSON) at most: an activity payload stays well under Temporal's 2 MB limit. */
+export const MAX_BATCH_BYTES = 1_048_576;
+/** Room for a few rows at least. */
+export const MIN_BATCH_BYTES = 1024;
+
 export const backfillDefaults = {
   pageSize: 200,
   batchSize: 1000,
+  batchBytes: 524_288,
   /** Pages one run reads before it continues as new, so a backfill of any size keeps a small history. */
   pagesPerRun: 20,
   alertAfterAttempts: 5,

@@ -1,5 +1,5 @@
 import { defineQuery } from '@temporalio/workflow';
-import type { ReconciliationItem, ReconciliationPolicyInput, ReconciliationReport } from '../../domain/reconciliation';
+import type { ReconciliationPolicyInput, ReconciliationReport } from '../../domain/reconciliation';
 import type { SystemQueues } from '../lib/queues';
 
 /** What starts reconciliation/{businessDate}: by hand (API, CLI) with a date, or by the Schedule without one. */
@@ -11,8 +11,8 @@ export interface ReconciliationInput {
   taskQueues?: Partial<SystemQueues>;
   /** Attempts before a failing step raises its alert and keeps retrying (default 5). */
   alertAfterAttempts?: number;
-  /** Carried by continue-as-new: the running report and the mismatches still to handle. */
-  carried?: { report: ReconciliationReport; pending: ReconciliationItem[] };
+  /** Carried by continue-as-new: the running report and the key of the last mismatch settled (the day is read again after it). */
+  carried?: { report: ReconciliationReport; after?: string };
 }
 
 /** A scheduled start found the day's reconciliation already running: that run answers for the day. */

@@ -8,7 +8,8 @@ export interface UndoableStep<T> {
   step: string;
   create: (proxy: ProxyKind, summary: string) => Promise<T>;
   summary: string;
-  undo: (created: T, summary: string) => Promise<unknown>;
+  /** Through the proxy kind the saga asks for: bounded first, patient once the undo was escalated. */
+  undo: (created: T, summary: string, proxy: ProxyKind) => Promise<unknown>;
   undoSummary: string;
 }
 
@@ -27,21 +28,21 @@ export function isRejection(err: unknown): boolean {
 export function undoableSteps(saga: Saga, alert: (step: string, err: unknown) => Promise<void>) {
   return async function undoable<T>({ step, create, summary, undo, undoSummary }: UndoableStep<T>): Promise<T> {
     let outcome: { created: T } | 'rejected' | undefined;
-    saga.addCompensation(step, async () => {
+    saga.addCompensation(step, async (proxy) => {
       if (outcome === 'rejected') return;
       let created: T;
       if (outcome) {
         created = outcome.created;
       } else {
         try {
-          created = await create('bounded', `Recover ${summary} (same idempotency key)`);
+          created = await create(proxy, `Recover ${summary} (same idempotency key)`);
         } catch (err) {
           if (isRejection(err)) return;
           throw err;
         }
       }
       try {
-        await undo(created, undoSummary);
+        await undo(created, undoSummary, proxy);
       } catch (err) {
         if (failureType(err) === 'NotFoundError') return;
         throw err;

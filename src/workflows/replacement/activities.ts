@@ -1,4 +1,5 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { ErpActivities } from '../../activities/erp';
 import type { SalesforceActivities } from '../../activities/salesforce';
 import type { WarehouseActivities } from '../../activities/warehouse';
@@ -7,7 +8,7 @@ import type { SystemQueues } from '../lib/queues';
 
 // Every call heartbeats every 2 s, so a lost worker shows within the heartbeat timeout; retries back off
 // to 10 s at most (a retry adds no history) and honour Retry-After and an open breaker's cool-down.
-const stepOptions: ActivityOptions = {
+const defaultStepOptions: ActivityOptions = {
   startToCloseTimeout: '60 seconds',
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
@@ -24,7 +25,8 @@ const lookupOptions: ActivityOptions = {
  * The replacement's proxies, one set per system queue: `bounded` until the policy's alert threshold,
  * then `patient` without limit (see untilSucceeded).
  */
-export function replacementActivities(queues: SystemQueues, alertAfterAttempts: number) {
+export function replacementActivities(queues: SystemQueues, alertAfterAttempts: number, retryMaximumInterval?: string) {
+  const stepOptions = retryMaximumInterval ? { ...defaultStepOptions, retry: { ...defaultStepOptions.retry, maximumInterval: retryMaximumInterval as Duration } } : defaultStepOptions;
   return {
     erp: proxyWithAlert<ErpActivities>({ ...stepOptions, taskQueue: queues.erp }, alertAfterAttempts),
     warehouse: proxyWithAlert<WarehouseActivities>({ ...stepOptions, taskQueue: queues.warehouse }, alertAfterAttempts),

@@ -60,7 +60,7 @@ export class ReplacementProcess {
     this.policy = input.policy;
     this.returnRequired = input.returnRequired;
     const queues = input.queues;
-    this.systems = replacementActivities(queues, this.policy.alertAfterAttempts);
+    this.systems = replacementActivities(queues, this.policy.alertAfterAttempts, this.policy.retryMaximumInterval);
     this.alert = createAlerter({ caseId: input.case.caseId, salesforceQueue: queues.salesforce, alerts: this.alerts });
     this.saga = new Saga({ onStuck: (step, err) => this.alert(`undo:${step}`, err) });
     this.status = processStatus({ caseNumber: input.case.caseNumber, process: 'replacement', salesforceQueue: queues.salesforce, alertAfterAttempts: this.policy.alertAfterAttempts, alert: this.alert });
@@ -78,7 +78,7 @@ export class ReplacementProcess {
     };
     const reserve = (p: Proxy) => this.systems.erp[p].reserveStock.executeWithOptions({ summary: 'ERP: reserve stock for the replacement' }, [request, this.key('reserve-stock')]);
     const release = (p: Proxy, id: string) => this.systems.erp[p].releaseReservation.executeWithOptions({ summary: 'ERP: release the reservation (undo)' }, [id, this.key('release-reservation')]);
-    this.compensateWith('release-reservation', () => this.undoCreate('reserve-stock', () => this.reservationId, async () => (await reserve('bounded')).reservationId, (id) => release('bounded', id)));
+    this.compensateWith('release-reservation', (p) => this.undoCreate('reserve-stock', () => this.reservationId, async () => (await reserve(p)).reservationId, (id) => release(p, id)));
     this.reservationId = (await this.create('reserve-stock', reserve)).reservationId;
   }
 
@@ -95,8 +95,8 @@ export class ReplacementProcess {
     };
     const open = (p: Proxy) => this.systems.erp[p].createReplacementOrder.executeWithOptions({ summary: 'ERP: create the replacement order' }, [request, this.key('create-replacement-order')]);
     const cancel = (p: Proxy, id: string) => this.systems.erp[p].cancelReplacementOrder.executeWithOptions({ summary: 'ERP: cancel the replacement order (undo)' }, [id, this.key('cancel-replacement-order')]);
-    this.compensateWith('cancel-replacement-order', () =>
-      this.undoCreate('create-replacement-order', () => this.replacementOrderId, async () => (await open('bounded')).replacementOrderId, (id) => cancel('bounded', id)),
+    this.compensateWith('cancel-replacement-order', (p) =>
+      this.undoCreate('create-replacement-order', () => this.replacementOrderId, async () => (await open(p)).replacementOrderId, (id) => cancel(p, id)),
     );
     const order = await this.create('create-replacement-order', open);
     this.replacementOrderId = order.replacementOrderId;
@@ -113,8 +113,8 @@ export class ReplacementProcess {
     };
     const authorize = (p: Proxy) => this.systems.erp[p].createReturnAuthorization.executeWithOptions({ summary: 'ERP: authorize the return of the original items' }, [request, this.key('create-return-authorization')]);
     const cancel = (p: Proxy, id: string) => this.systems.erp[p].cancelReturnAuthorization.executeWithOptions({ summary: 'ERP: cancel the return authorization (undo)' }, [id, this.key('cancel-return-authorization')]);
-    this.compensateWith('cancel-return-authorization', () =>
-      this.undoCreate('create-return-authorization', () => this.returnAuthorizationId, async () => (await authorize('bounded')).returnAuthorizationId, (id) => cancel('bounded', id)),
+    this.compensateWith('cancel-return-authorization', (p) =>
+      this.undoCreate('create-return-authorization', () => this.returnAuthorizationId, async () => (await authorize(p)).returnAuthorizationId, (id) => cancel(p, id)),
     );
     this.returnAuthorizationId = (await this.create('create-return-authorization', authorize)).returnAuthorizationId;
   }
@@ -130,7 +130,7 @@ export class ReplacementProcess {
       clientReference: workflowInfo().workflowId,
     };
     const release = (p: Proxy) => this.systems.warehouse[p].createWarehouseRelease.executeWithOptions({ summary: 'Warehouse: release the replacement (pivot)' }, [{ release: request, idempotencyKey: this.key('create-release') }]);
-    this.compensateWith('cancel-release', () => this.undoCreate('create-release', () => this.releaseId, async () => (await release('bounded')).releaseId, (id) => this.cancelRelease('bounded', id)));
+    this.compensateWith('cancel-release', (p) => this.undoCreate('create-release', () => this.releaseId, async () => (await release(p)).releaseId, (id) => this.cancelRelease(p, id)));
     this.releaseId = (await this.create('create-release', release)).releaseId;
     this.tracker.follow(this.releaseId);
     this.saga.pivot();
@@ -266,7 +266,7 @@ export class ReplacementProcess {
     return untilSucceeded(step, run, this.alert);
   }
 
-  private compensateWith(step: string, undo: () => Promise<unknown>): void {
+  private compensateWith(step: string, undo: Compensation['undo']): void {
     this.undos.push({ step, undo });
     this.saga.addCompensation(step, undo);
   }

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { describeProcess, type ProcessDescription, type StartedProcess } from '../../../client';
 import type { BackfillProgress } from '../../../workflows/order-backfill';
 import { startOrderBackfill } from '../../../client/backfill';
-import { backfillWorkflowId, canonicalSince, InvalidSinceError, MAX_BATCH_SIZE, MAX_PAGE_SIZE } from '../../../workflows/order-backfill/ids';
+import { backfillWorkflowId, canonicalSince, InvalidSinceError, MAX_BATCH_BYTES, MAX_BATCH_SIZE, MAX_PAGE_SIZE, MIN_BATCH_BYTES } from '../../../workflows/order-backfill/ids';
 import { progressLine } from '../../../workflows/order-backfill/progress';
 import { action } from '../action';
 import type { CliContext } from '../context';
@@ -14,13 +14,14 @@ interface BackfillFlags {
   since: string;
   pageSize?: number;
   batchSize?: number;
+  batchBytes?: number;
   wait?: boolean;
   timeout?: number;
 }
 
-const wholeNumber = (max: number) => (text: string) => {
+const wholeNumber = (max: number, min = 1) => (text: string) => {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`Give a whole number from 1 to ${max}.`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`Give a whole number from ${min} to ${max}.`);
   return n;
 };
 
@@ -34,6 +35,7 @@ export function syncCommand(): Command {
     .requiredOption('--since <date>', 'orders changed at or after this date (YYYY-MM-DD, UTC) or ISO timestamp')
     .option('--page-size <n>', `orders per ERP page (1..${MAX_PAGE_SIZE}, default 200)`, wholeNumber(MAX_PAGE_SIZE))
     .option('--batch-size <n>', `rows per Bulk API job (1..${MAX_BATCH_SIZE}, default 1000)`, wholeNumber(MAX_BATCH_SIZE))
+    .option('--batch-bytes <n>', `bytes of one job's rows as JSON at most (${MIN_BATCH_BYTES}..${MAX_BATCH_BYTES}, default 524288)`, wholeNumber(MAX_BATCH_BYTES, MIN_BATCH_BYTES))
     .option('--wait', 'follow the backfill with a progress line until it ends, then print its counts')
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds (exit 1; the backfill keeps running)', parseTimeout)
     .addHelpText('after', '\nA running or completed backfill for the same date is answered as it is; a failed one is started again.')
@@ -41,7 +43,7 @@ export function syncCommand(): Command {
       action<BackfillFlags>(async (ctx, _args, flags) => {
         const since = sinceOf(flags.since);
         const { orchestration: taskQueue, salesforce, erp, warehouse, payments } = ctx.config.taskQueues;
-        const started = await startOrderBackfill(await ctx.client(), { since, pageSize: flags.pageSize, batchSize: flags.batchSize, taskQueue, taskQueues: { salesforce, erp, warehouse, payments } });
+        const started = await startOrderBackfill(await ctx.client(), { since, pageSize: flags.pageSize, batchSize: flags.batchSize, batchBytes: flags.batchBytes, taskQueue, taskQueues: { salesforce, erp, warehouse, payments } });
         if (!flags.wait) {
           emit(ctx, started, () => record({ 'workflow id': started.workflowId, 'run id': started.runId, status: started.status, started: started.existing ? 'no: this backfill already exists' : 'yes' }));
           return 0;

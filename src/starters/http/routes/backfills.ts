@@ -1,5 +1,5 @@
 import { startOrderBackfill } from '../../../client/backfill';
-import { canonicalSince, MAX_BATCH_SIZE, MAX_PAGE_SIZE } from '../../../workflows/order-backfill/ids';
+import { canonicalSince, MAX_BATCH_BYTES, MAX_BATCH_SIZE, MAX_PAGE_SIZE, MIN_BATCH_BYTES } from '../../../workflows/order-backfill/ids';
 import { operation, type Operation } from '../operations';
 import { StartedProcessSchema } from '../schemas/common';
 import { z } from '../schemas/zod';
@@ -25,6 +25,7 @@ export const BackfillStartSchema = z
       .openapi({ description: 'Orders changed at or after this point: a date (UTC midnight) or an ISO timestamp. The backfill\'s id is backfill/{since}', example: '2025-01-01' }),
     pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().openapi({ description: 'Orders per ERP page (default 200)' }),
     batchSize: z.number().int().min(1).max(MAX_BATCH_SIZE).optional().openapi({ description: 'Rows per Salesforce Bulk API 2.0 job (default 1000)' }),
+    batchBytes: z.number().int().min(MIN_BATCH_BYTES).max(MAX_BATCH_BYTES).optional().openapi({ description: 'Bytes of one job\'s rows as JSON at most (default 524288): a job is cut at whichever bound comes first' }),
   })
   .openapi('BackfillStart', { description: 'Write every order the ERP changed since a point in time to Salesforce' });
 
@@ -49,7 +50,7 @@ export function backfillOperations(deps: RouteDeps): Operation[] {
       problems: [413],
       success: { status: 202, description: 'The backfill (started now or earlier)', schema: StartedProcessSchema },
       handle: async ({ body, request, reply }) => {
-        const started = await startOrderBackfill(client, { since: body.since, pageSize: body.pageSize, batchSize: body.batchSize, taskQueue, taskQueues });
+        const started = await startOrderBackfill(client, { since: body.since, pageSize: body.pageSize, batchSize: body.batchSize, batchBytes: body.batchBytes, taskQueue, taskQueues });
         logger.info(started.existing ? 'backfill already existed' : 'backfill started', { requestId: request.id, workflowId: started.workflowId, runId: started.runId });
         const result = { ...started, statusUrl: statusUrl(started.workflowId) };
         reply.header('location', result.statusUrl);
