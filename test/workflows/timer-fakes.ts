@@ -84,6 +84,14 @@ export function fakeWorld(options: FakeWorldOptions) {
       record('publishCaseProcessStatus', [input]);
       return { replayId: `replay-${calls.length}` };
     },
+    /** A milestone in one call; its parts are recorded under their own names too, as the real activity makes them. */
+    async recordCaseMilestone(input) {
+      record('recordCaseMilestone', [input]);
+      if (input.comment) record('addSalesforceCaseComment', [{ caseId: input.caseId, ...input.comment }]);
+      if (input.update) record('updateSalesforceCase', [{ caseId: input.caseId, ...input.update }]);
+      record('publishCaseProcessStatus', [input.status]);
+      return {};
+    },
     async upsertSalesforceAdjustment(adjustment) {
       record('upsertSalesforceAdjustment', [adjustment]);
       return { recordId: 'a01000000000001', created: true };
@@ -98,6 +106,14 @@ export function fakeWorld(options: FakeWorldOptions) {
     async getOrder(number: string) {
       record('getOrder', [number]);
       return { ...order, orderNumber: number };
+    },
+    async getOrderWithStock(number: string) {
+      record('getOrderWithStock', [number]);
+      return { order: { ...order, orderNumber: number }, stock: order.lines.map((l) => ({ sku: l.sku, warehouseId: 'WH-EAST', onHand: 10, reserved: 0, available: 10 })) };
+    },
+    async consumeReservation(reservationId: string, idempotencyKey: string) {
+      record('consumeReservation', [reservationId, idempotencyKey]);
+      return { reservationId, warehouseId: 'WH-EAST', lines: [{ sku: 'SKU-1', quantity: 1 }], orderNumber, caseNumber: options.caseNumber, status: 'consumed' as const, createdAt: now, consumedAt: now };
     },
     async getStockAvailability(skus: string[]) {
       record('getStockAvailability', [skus]);
@@ -135,6 +151,10 @@ export function fakeWorld(options: FakeWorldOptions) {
   const warehouse = {
     async getShipmentsForOrder(number: string) {
       record('getShipmentsForOrder', [number]);
+      return [];
+    },
+    async getShipmentsWithTracking(number: string) {
+      record('getShipmentsWithTracking', [number]);
       return [];
     },
     async createWarehouseRelease(input) {
