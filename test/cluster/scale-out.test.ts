@@ -65,6 +65,10 @@ describe('scale-out on a Temporal cluster: two API instances, two workers', func
       .slice(0, 10);
     assert.ok(caseNumbers.length >= 6, `only ${caseNumbers.length} refundable cases in the seed`);
 
+    // The cluster keeps its state between runs: a refund closed by an earlier run would never start again.
+    await forgetEarlierRuns(env, caseNumbers.map((c) => `refund/${c}`));
+    const runStart = new Date();
+
     // The workers are not up yet: the starts wait on the cluster, and every payments request after
     // this point comes from the workers' activities, not from the API's fact reads.
     const [first, ...rest] = caseNumbers;
@@ -74,9 +78,13 @@ describe('scale-out on a Temporal cluster: two API instances, two workers', func
     const others = await Promise.all(rest.map((caseNumber, i) => post(i % 2, { caseNumber })));
     const started = [sameKey[0].body.workflowId!, ...others.filter((a) => a.status === 202).map((a) => a.body.workflowId!)];
     assert.ok(started.length >= 6, `starts refused: ${JSON.stringify(others.filter((a) => a.status !== 202).map((a) => a.body))}`);
-    const sameCase = await env.client.workflow.list({ query: `WorkflowId = '${sameKey[0].body.workflowId}'` });
+    // Started since this run began: an earlier run's deleted record may linger in visibility for a moment.
+    const query = `WorkflowId = '${sameKey[0].body.workflowId}' AND StartTime >= '${runStart.toISOString()}'`;
     let runs = 0;
-    for await (const _ of sameCase) runs++;
+    for (const deadline = Date.now() + 10_000; runs === 0 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      runs = 0;
+      for await (const _ of env.client.workflow.list({ query })) runs++;
+    }
     assert.equal(runs, 1, 'one process for the key sent to both instances');
 
     const payments = admin(sandbox.urls.payments!);
@@ -119,3 +127,26 @@ describe('scale-out on a Temporal cluster: two API instances, two workers', func
     assert.ok(sustained <= paymentsLimit * 1.15, `${sustained.toFixed(2)} payments requests/s sustained (limit ${paymentsLimit}/s)`);
   });
 });
+
+/** Deletes the closed processes an earlier run left under these ids, and waits until each id is free. */
+async function forgetEarlierRuns(env: TestWorkflowEnvironment, workflowIds: string[]): Promise<void> {
+  const namespace = env.namespace ?? 'default';
+  for (const workflowId of workflowIds) {
+    try {
+      await env.client.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId } });
+    } catch (err) {
+      if (err instanceof Error && /not found/i.test(err.message)) continue;
+      throw err;
+    }
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await env.client.workflow.getHandle(workflowId).describe();
+      } catch {
+        break;
+      }
+      assert.ok(Date.now() < deadline, `${workflowId} still exists 30 s after its deletion`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
