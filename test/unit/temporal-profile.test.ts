@@ -116,6 +116,16 @@ disabled = true
     assert.equal((await connectionOptions(configFromEnv({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cloud-apikey', TEMPORAL_TLS: 'false' }))).tls, undefined);
   });
 
+  it('takes a client pair given inline as PEM text, and masks the key in the start-up banner', async () => {
+    const inline = join(dir, 'inline.toml');
+    writeFileSync(inline, '[profile.default]\naddress = "x:7233"\n[profile.default.tls]\nclient_cert_data = "CERT-PEM"\nclient_key_data = "KEY-PEM"\n');
+    const config = configFromEnv({ TEMPORAL_CONFIG_FILE: inline });
+    const options = await connectionOptions(config);
+    assert.ok(options.tls && typeof options.tls === 'object');
+    assert.equal(options.tls.clientCertPair!.key.toString(), 'KEY-PEM');
+    assert.equal((describeConfig(config).temporal as Record<string, unknown>).tlsKeyData, '***');
+  });
+
   it('refuses a missing file, an unknown profile, an unknown key and a certificate without its key, in one line', () => {
     assert.throws(() => configFromEnv({ TEMPORAL_CONFIG_FILE: join(dir, 'absent.toml') }), /^Error: invalid configuration: temporal\.configFile: .*does not exist$/);
     assert.throws(() => configFromEnv({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod' }), /invalid configuration: temporal\.profile: Profile 'prod' not found/);
