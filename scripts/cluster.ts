@@ -222,11 +222,15 @@ async function cli(argv: string[]): Promise<number> {
     if (command === 'exec') {
       const [cmd, ...args] = rest[0] === '--' ? rest.slice(1) : rest;
       if (!cmd) throw new ProvisioningError('usage: tsx scripts/cluster.ts exec -- COMMAND [ARGS...]');
+      // Ctrl-C reaches the command too; this process waits for it to end, then stops the cluster.
+      const keepRunning = () => undefined;
+      process.on('SIGINT', keepRunning);
       const code = await new Promise<number>((done) => {
         const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace } });
         child.once('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
         child.once('error', () => done(127));
       });
+      process.off('SIGINT', keepRunning);
       await cluster.stop();
       return code;
     }
