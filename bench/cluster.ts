@@ -24,11 +24,13 @@ function runCases(label: string, env: NodeJS.ProcessEnv): Promise<CasesReport> {
       out += chunk.toString();
       process.stdout.write(chunk.toString().replace(/^/gm, `[${label}] `));
     });
-    child.once('exit', (code) => {
-      const start = out.indexOf('\n{');
-      const end = out.indexOf('\n}', start);
+    child.once('close', (code) => {
+      // A leading newline so a report printed first is found like one printed after other lines.
+      const text = `\n${out}`;
+      const start = text.indexOf('\n{');
+      const end = text.indexOf('\n}', start);
       if (code !== 0 || start < 0 || end < 0) return fail(new Error(`bench:cases on ${label} exited ${code} without a report`));
-      done(JSON.parse(out.slice(start + 1, end + 2)) as CasesReport);
+      done(JSON.parse(text.slice(start + 1, end + 2)) as CasesReport);
     });
   });
 }
