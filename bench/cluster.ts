@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { startCluster } from '../scripts/cluster';
+import { registerNamespace, startCluster } from '../scripts/cluster';
+import { waitForFrontend } from '../scripts/temporal-cli';
 
 /**
  * npm run bench:cluster — case resolutions per second on the local Temporal cluster (PostgreSQL,
@@ -43,7 +44,11 @@ async function main(): Promise<void> {
   const cluster = await startCluster();
   let onCluster: CasesReport;
   try {
-    onCluster = await runCases('cluster', { ...base, TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace });
+    // A namespace of its own per run: the cluster keeps earlier runs' processes, which would answer as already done.
+    const namespace = `bench-${Date.now()}`;
+    await registerNamespace({ namespace, retentionDays: 1 }, cluster.address);
+    await waitForFrontend(cluster.address, namespace, { timeoutMs: 30_000 });
+    onCluster = await runCases('cluster', { ...base, TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: namespace });
   } finally {
     await cluster.stop();
   }

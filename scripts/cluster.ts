@@ -123,7 +123,7 @@ function setupSchemas(settings: ClusterSettings, sqlTool: string, log: Log): voi
 }
 
 /** The namespace and the product's custom search attributes; both calls are no-ops when already done. */
-async function registerNamespace(settings: ClusterSettings, address: string, log: Log): Promise<void> {
+export async function registerNamespace(settings: Pick<ClusterSettings, 'namespace' | 'retentionDays'>, address: string, log: Log = defaultLog): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
     try {
