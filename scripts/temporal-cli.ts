@@ -59,12 +59,17 @@ const noServerHelp = [
 
 /** Builds the pinned CLI into .tools/bin with `go install`, echoing go's download lines and a heartbeat. */
 export async function installTemporalCli(log: Log = defaultLog): Promise<string> {
+  return goInstall(temporalCliModule, temporalCliVersion, 'temporal', 'the Temporal CLI', log);
+}
+
+/** `go install package@version` into .tools/bin (GOBIN), echoing go's download lines and a heartbeat while it compiles. */
+export async function goInstall(goPackage: string, version: string, binaryName: string, what: string, log: Log = defaultLog): Promise<string> {
   const go = onPath('go');
   if (!go) throw new ProvisioningError(noServerHelp);
   mkdirSync(toolsBin, { recursive: true });
-  log(`building the Temporal CLI ${temporalCliVersion} with ${go} into ${toolsBin} (a few minutes on a cold Go cache)`);
+  log(`building ${what} ${version} with ${go} into ${toolsBin} (a few minutes on a cold Go cache)`);
   const started = Date.now();
-  const child = spawn(go, ['install', `${temporalCliModule}@${temporalCliVersion}`], {
+  const child = spawn(go, ['install', `${goPackage}@${version}`], {
     env: { ...process.env, GOBIN: toolsBin },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -77,11 +82,11 @@ export async function installTemporalCli(log: Log = defaultLog): Promise<string>
   createInterface({ input: child.stdout! }).on('line', echo);
   createInterface({ input: child.stderr! }).on('line', echo);
   // go prints nothing while compiling; the heartbeat shows the build is alive.
-  const heartbeat = setInterval(() => log(`  … still building (${Math.round((Date.now() - started) / 1000)} s)`), 10_000);
+  const heartbeat = setInterval(() => log(`  … still building ${what} (${Math.round((Date.now() - started) / 1000)} s)`), 10_000);
   const code = await new Promise<number | null>((done) => child.on('close', done)).finally(() => clearInterval(heartbeat));
-  const binary = join(toolsBin, 'temporal');
+  const binary = join(toolsBin, binaryName);
   if (code !== 0 || !isExecutable(binary)) {
-    throw new ProvisioningError(`go install ${temporalCliModule}@${temporalCliVersion} failed (exit ${code}); last output:\n${tail.join('\n')}`);
+    throw new ProvisioningError(`go install ${goPackage}@${version} failed (exit ${code}); last output:\n${tail.join('\n')}`);
   }
   log(`built ${binary} in ${Math.round((Date.now() - started) / 1000)} s`);
   return binary;

@@ -30,6 +30,8 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
   const [env, sandbox] = await Promise.all([getTestEnv(), startTestSandbox(undefined, {}, options.world)]);
   const run = `${process.pid}-${Date.now().toString(36)}`;
   const config = configFor(sandbox, {
+    // The workers poll the namespace the client starts in (TEMPORAL_NAMESPACE on a shared server).
+    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
     TASK_QUEUE_ORCHESTRATION: `bench-${run}-orchestration`,
     TASK_QUEUE_SALESFORCE: `bench-${run}-sys-salesforce`,
     TASK_QUEUE_ERP: `bench-${run}-sys-erp`,
@@ -43,6 +45,7 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
   const workflowBundle = await bundleWorkflows(new DefaultLogger('ERROR'));
   const clearConfig = options.clearToo
     ? configFor(sandbox, {
+        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
         ...Object.fromEntries(['ORCHESTRATION', 'SALESFORCE', 'ERP', 'WAREHOUSE', 'PAYMENTS'].map((q) => [`TASK_QUEUE_${q}`, `bench-${run}-clear-${q.toLowerCase()}`])),
         LOG_LEVEL: 'error',
         ...options.env,

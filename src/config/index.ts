@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PayloadCodecConfigSchema, payloadCodecInput } from './codec';
 import { redact, SECRET_FIELD } from '../observability/redact';
 import { parseConfig } from './parse';
+import { temporalProfileFromEnv } from './temporal-profile';
 
 /**
  * Environment → typed configuration, validated once at start-up. Defaults point at the local
@@ -38,16 +39,30 @@ export const WorkerQueueKinds = ['orchestration', 'salesforce', 'erp', 'warehous
 export type WorkerQueueKind = (typeof WorkerQueueKinds)[number];
 
 export const ConfigSchema = z.object({
-  temporal: z.object({
-    /** Unset → the embedded dev server (see scripts/temporal-cli.ts). */
-    address: z.string().optional(),
-    namespace: z.string().default('default'),
-    tls: bool.default(false),
-    tlsCertPath: z.string().optional(),
-    tlsKeyPath: z.string().optional(),
-    tlsServerName: z.string().optional(),
-    apiKey: z.string().optional(),
-  }),
+  temporal: z
+    .object({
+      /** Unset → the embedded dev server (see scripts/temporal-cli.ts). */
+      address: z.string().optional(),
+      namespace: z.string().default('default'),
+      /** Unset → on when an API key, a client certificate or a server CA is given. */
+      tls: bool.optional(),
+      tlsCertPath: z.string().optional(),
+      tlsKeyPath: z.string().optional(),
+      tlsCertData: z.string().optional(),
+      tlsKeyData: z.string().optional(),
+      tlsServerCaPath: z.string().optional(),
+      tlsServerCaData: z.string().optional(),
+      tlsServerName: z.string().optional(),
+      apiKey: z.string().optional(),
+      grpcMeta: z.record(z.string(), z.string()).optional(),
+      /** The temporal.toml profile the values above were layered on (TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE). */
+      profile: z.string().optional(),
+      configFile: z.string().optional(),
+    })
+    .refine((t) => Boolean(t.tlsCertPath || t.tlsCertData) === Boolean(t.tlsKeyPath || t.tlsKeyData), {
+      message: 'a TLS client certificate needs its key and a key its certificate',
+      path: ['tlsCertPath'],
+    }),
   taskQueues: z.object({
     orchestration: z.string().default('orchestration'),
     salesforce: z.string().default('sys-salesforce'),
@@ -136,18 +151,38 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Connection settings: each TEMPORAL_* variable wins over the same field of the temporal.toml
+ * profile, which wins over the defaults (the local dev server, namespace "default").
+ */
+function temporalInput(env: Env) {
+  const profile = temporalProfileFromEnv(env);
+  const certPath = env.TEMPORAL_TLS_CERT_PATH || env.TEMPORAL_TLS_CLIENT_CERT_PATH;
+  const keyPath = env.TEMPORAL_TLS_KEY_PATH || env.TEMPORAL_TLS_CLIENT_KEY_PATH;
+  const caPath = env.TEMPORAL_TLS_SERVER_CA_CERT_PATH;
+  return {
+    address: env.TEMPORAL_ADDRESS || profile.address,
+    namespace: env.TEMPORAL_NAMESPACE || profile.namespace,
+    tls: env.TEMPORAL_TLS || profile.tls,
+    // A certificate named in the environment replaces the profile's, whether the profile gave a path or the PEM itself.
+    tlsCertPath: certPath || (profile.tlsCertData ? undefined : profile.tlsCertPath),
+    tlsCertData: certPath ? undefined : profile.tlsCertData,
+    tlsKeyPath: keyPath || (profile.tlsKeyData ? undefined : profile.tlsKeyPath),
+    tlsKeyData: keyPath ? undefined : profile.tlsKeyData,
+    tlsServerCaPath: caPath || (profile.tlsServerCaData ? undefined : profile.tlsServerCaPath),
+    tlsServerCaData: caPath ? undefined : profile.tlsServerCaData,
+    tlsServerName: env.TEMPORAL_TLS_SERVER_NAME || profile.tlsServerName,
+    apiKey: env.TEMPORAL_API_KEY || profile.apiKey,
+    grpcMeta: profile.grpcMeta,
+    profile: env.TEMPORAL_PROFILE || undefined,
+    configFile: env.TEMPORAL_CONFIG_FILE || undefined,
+  };
+}
+
 /** Reads the environment; every variable is named here, once. */
 export function configFromEnv(env: Env = process.env): Config {
   const input = {
-    temporal: {
-      address: env.TEMPORAL_ADDRESS || undefined,
-      namespace: env.TEMPORAL_NAMESPACE,
-      tls: env.TEMPORAL_TLS,
-      tlsCertPath: env.TEMPORAL_TLS_CERT_PATH,
-      tlsKeyPath: env.TEMPORAL_TLS_KEY_PATH,
-      tlsServerName: env.TEMPORAL_TLS_SERVER_NAME,
-      apiKey: env.TEMPORAL_API_KEY,
-    },
+    temporal: temporalInput(env),
     taskQueues: {
       orchestration: env.TASK_QUEUE_ORCHESTRATION,
       salesforce: env.TASK_QUEUE_SALESFORCE,

@@ -3,7 +3,7 @@
  * inside URLs (user:password@host, ?api_key=…, &token=…), bearer tokens, and the configured secret
  * values themselves wherever they appear in text (an error message quoting a request, say).
  */
-export const SECRET_FIELD = /(secret|password|passwd|token|authorization|api[-_]?key|credential|cookie|signature|card(number)?|cvc|pan)$/i;
+export const SECRET_FIELD = /(secret|password|passwd|token|authorization|api[-_]?key|key[-_]?data|credential|cookie|signature|card(number)?|cvc|pan)$/i;
 
 const MASK = '***';
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#@]*)@/gi;

@@ -9,19 +9,34 @@ export interface TemporalConnectionOptions {
   address: string;
   tls?: TLSConfig | boolean;
   apiKey?: string;
+  metadata?: Record<string, string>;
 }
 
-/** Address, mTLS or API key from the config; shared by the client and the worker connections. */
+async function pem(data: string | undefined, path: string | undefined): Promise<Buffer | undefined> {
+  if (data) return Buffer.from(data);
+  return path ? readFile(path) : undefined;
+}
+
+/**
+ * The one connection factory's options (client, worker, retailctl, schedules): address, TLS or mTLS,
+ * API key and gRPC headers from config.temporal, where the TEMPORAL_* variables already sit on top of
+ * the temporal.toml profile.
+ */
 export async function connectionOptions(config: Config): Promise<TemporalConnectionOptions> {
-  const { address, tls, tlsCertPath, tlsKeyPath, tlsServerName, apiKey } = config.temporal;
-  const options: TemporalConnectionOptions = { address: address ?? devServerAddress };
-  if (tlsCertPath && tlsKeyPath) {
-    const [crt, key] = await Promise.all([readFile(tlsCertPath), readFile(tlsKeyPath)]);
-    options.tls = { clientCertPair: { crt, key }, serverNameOverride: tlsServerName };
-  } else if (tls || apiKey) {
-    // Temporal Cloud's API-key endpoints only accept TLS.
-    options.tls = tlsServerName ? { serverNameOverride: tlsServerName } : true;
+  const t = config.temporal;
+  const [crt, key, ca] = await Promise.all([pem(t.tlsCertData, t.tlsCertPath), pem(t.tlsKeyData, t.tlsKeyPath), pem(t.tlsServerCaData, t.tlsServerCaPath)]);
+  const options: TemporalConnectionOptions = { address: t.address ?? devServerAddress };
+  // Temporal Cloud's API-key endpoints only accept TLS; an explicit TEMPORAL_TLS=false (or disabled = true) still wins.
+  const tlsOn = t.tls ?? Boolean(t.apiKey || crt || ca);
+  if (tlsOn) {
+    const tls: TLSConfig = {
+      ...(t.tlsServerName ? { serverNameOverride: t.tlsServerName } : {}),
+      ...(ca ? { serverRootCACertificate: ca } : {}),
+      ...(crt && key ? { clientCertPair: { crt, key } } : {}),
+    };
+    options.tls = Object.keys(tls).length ? tls : true;
   }
-  if (apiKey) options.apiKey = apiKey;
+  if (t.apiKey) options.apiKey = t.apiKey;
+  if (t.grpcMeta && Object.keys(t.grpcMeta).length) options.metadata = t.grpcMeta;
   return options;
 }

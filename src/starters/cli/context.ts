@@ -6,11 +6,12 @@ import { connectionOptions, devServerAddress } from '../../temporal/connection-o
 import { dataConverterFor } from '../../temporal/payload-codec';
 import { UnreachableError, usageError } from './errors';
 
-/** Options every command accepts (retailctl --json --namespace … --address …). */
+/** Options every command accepts (retailctl --json --namespace … --address … --profile …). */
 export interface GlobalOptions {
   json?: boolean;
   namespace?: string;
   address?: string;
+  profile?: string;
 }
 
 /** What a command runs with: the worker's configuration and, once asked for, a connected client. */
@@ -26,7 +27,7 @@ export interface CliContext {
 // Fail fast: an operator at a terminal should hear about a wrong address in seconds, not the SDK's default.
 const connectTimeout = '5 seconds';
 
-/** The same TEMPORAL_* environment as the worker (configFromEnv), with --namespace/--address on top. */
+/** The same TEMPORAL_* environment as the worker (configFromEnv), with --namespace/--address/--profile on top. */
 export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliContext {
   let config: Config;
   try {
@@ -34,6 +35,7 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
       ...env,
       ...(options.address ? { TEMPORAL_ADDRESS: options.address } : {}),
       ...(options.namespace ? { TEMPORAL_NAMESPACE: options.namespace } : {}),
+      ...(options.profile ? { TEMPORAL_PROFILE: options.profile } : {}),
     });
   } catch (err) {
     if (err instanceof ZodError) throw usageError(`invalid configuration: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

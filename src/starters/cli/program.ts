@@ -15,7 +15,8 @@ import { syncCommand } from './commands/sync';
 import { versionsCommand } from './commands/versions';
 
 const exitCodesHelp = `
-Environment: the worker's TEMPORAL_* variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key)
+Environment: the worker's TEMPORAL_* variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key,
+TEMPORAL_PROFILE and TEMPORAL_CONFIG_FILE for a temporal.toml profile)
 and TASK_QUEUE_* (starts go to TASK_QUEUE_ORCHESTRATION).
 
 Exit codes: 0 ok · 1 failed (the operation failed, or with --wait the process ended failed)
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output on stdout')
     .option('--namespace <namespace>', 'Temporal namespace (overrides TEMPORAL_NAMESPACE)')
     .option('--address <host:port>', 'Temporal server (overrides TEMPORAL_ADDRESS)')
+    .option('--profile <name>', 'temporal.toml connection profile (overrides TEMPORAL_PROFILE)')
     .addHelpText('after', exitCodesHelp)
     .showSuggestionAfterError()
     .exitOverride()
