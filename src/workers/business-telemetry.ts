@@ -43,7 +43,7 @@ export function businessSinks(metrics: BusinessMetrics): InjectedSinks<BusinessS
 }
 
 /** The activities that write a milestone to the Salesforce Case (the case-updates SLO). */
-const caseWrites = new Set(['updateSalesforceCase', 'addSalesforceCaseComment', 'publishCaseProcessStatus', 'createSalesforceEscalationTask']);
+const caseWrites = new Set(['recordCaseMilestone', 'updateSalesforceCase', 'addSalesforceCaseComment', 'publishCaseProcessStatus', 'createSalesforceEscalationTask']);
 
 const StockWriteSchema = z.object({
   sent: z.array(z.object({ location: z.string(), changedAt: z.string() })),

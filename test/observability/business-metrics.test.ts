@@ -127,10 +127,10 @@ describe('business metrics, SLO report and ops rules against a running worker', 
     assert.equal(total(worker, n.processes, { process: 'refund', outcome: 'failed', store: rejected.storeId }), 1);
     assert.ok(total(worker, n.compensations, { process: 'refund', outcome: 'undone', store: rejected.storeId }) >= 1, 'the rejected refund undid its steps');
     assert.ok(total(worker, n.alerts, { process: 'refund', store: good.storeId }) >= 1, 'the failed comment raised an alert');
-    assert.ok(total(worker, n.stepFailures, { system: 'salesforce', activity: 'addSalesforceCaseComment' }) >= 1);
+    assert.ok(total(worker, n.stepFailures, { system: 'salesforce', activity: 'recordCaseMilestone' }) >= 1);
     assert.ok(total(worker, n.stepFailures, { system: 'payments', activity: 'refundPayment' }) + total(worker, n.stepFailures, { system: 'payments' }) >= 1);
     assert.ok(total(worker, `${n.stepDuration}_count`, { system: 'payments', outcome: 'ok', process: 'refund' }) >= 1);
-    assert.ok(total(worker, `${n.caseUpdateLatency}_count`, { process: 'refund', activity: 'addSalesforceCaseComment' }) >= 2);
+    assert.ok(total(worker, `${n.caseUpdateLatency}_count`, { process: 'refund', activity: 'recordCaseMilestone' }) >= 2);
     // Bounded labels: nothing carries a raw order number or case number.
     assert.ok(!worker.some((s) => Object.values(s.labels).some((v) => v === order.orderNumber || v === good.caseNumber)));
 

@@ -88,7 +88,7 @@ export function fakeWorld(options: FakeWorldOptions) {
     async recordCaseMilestone(input) {
       record('recordCaseMilestone', [input]);
       if (input.comment) record('addSalesforceCaseComment', [{ caseId: input.caseId, ...input.comment }]);
-      if (input.update) record('updateSalesforceCase', [{ caseId: input.caseId, ...input.update }]);
+      if (input.update) record('updateSalesforceCase', [{ caseId: input.caseId, update: input.update.change }]);
       record('publishCaseProcessStatus', [input.status]);
       return {};
     },
