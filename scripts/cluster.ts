@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { clusterDefaults, dynamicConfigFile, schemaNames, serverConfig, serverModule, serverVersion, servicePorts, type ClusterSettings } from '../temporal-config/cluster';
@@ -83,6 +83,21 @@ export interface RunningCluster {
  * Starts PostgreSQL on its own port with a data directory under the state dir (initdb on first use);
  * returns how to stop it, or undefined when one already answered on the port (then it is left alone).
  */
+/**
+ * The postgres user must pass through every folder above its data directory. .state is 0700 (it
+ * holds development keys), so the folders inside the checkout get search permission for others
+ * (o+x: enter, never list); a folder above the checkout without it is reported, never changed.
+ */
+function letPostgresReach(dataDir: string): void {
+  const checkout = resolve(__dirname, '..');
+  for (let dir = dirname(dataDir); dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if (mode & 0o001) continue;
+    if (!dir.startsWith(checkout)) throw new Error(`PostgreSQL runs as the postgres user, which cannot enter ${dir}: grant it search permission (chmod o+x) or set CLUSTER_STATE_DIR elsewhere`);
+    chmodSync(dir, (mode & 0o7777) | 0o001);
+  }
+}
+
 async function startPostgres(settings: ClusterSettings, stateDir: string, log: Log): Promise<(() => void) | undefined> {
   if (await portInUse(settings.ip, settings.postgresPort)) {
     log(`PostgreSQL: port ${settings.postgresPort} already answers; using it`);
@@ -90,9 +105,10 @@ async function startPostgres(settings: ClusterSettings, stateDir: string, log: L
   }
   const bin = postgresBin();
   const dataDir = join(stateDir, 'postgres');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (isRoot()) letPostgresReach(dataDir);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     log(`PostgreSQL: initdb ${dataDir}`);
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (isRoot()) chownSync(dataDir, Number(run(['id', ['-u', 'postgres']], 'id -u postgres').trim()), Number(run(['id', ['-g', 'postgres']], 'id -g postgres').trim()));
     // Trust on 127.0.0.1 only: a local development cluster; production databases are managed apart.
     run(asPostgresUser(join(bin, 'initdb'), ['-D', dataDir, '-U', settings.postgresUser, '-A', 'trust', '-E', 'UTF8', '--no-locale']), 'initdb');
