@@ -10,6 +10,7 @@ import type { EventsConfig } from '../../config/events';
 import { createLogger, type Logger } from '../../observability/logger';
 import { installAuth } from './auth';
 import { installEdges } from './edges';
+import { installLifecycle, lifecycleTable, type OperationRoute } from './lifecycle';
 import { installMetrics } from './metrics';
 import { mountOperation, openApiDocument } from './operations';
 import { Problem, sendProblem, toProblem } from './problems';
@@ -99,7 +100,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps)];
   const events = eventIngestion(routeDeps, deps.events);
   const stockEvents = stockEventIngestion(routeDeps, deps.events);
-  const spec = openApiDocument([...operations, events.operation, stockEvents.operation], deps.api);
+  const documented = [...operations, events.operation, stockEvents.operation];
+  // Order events also arrive at /v1/events (the source in a header): the same operation.
+  const routes: OperationRoute[] = [...documented.map(({ operationId, method, path }) => ({ operationId, method, path })), { operationId: events.operation.operationId, method: 'post', path: '/v1/events' }];
+  const lifecycle = lifecycleTable(routes, deps.api.deprecations);
+  installLifecycle(app, routes, lifecycle, metrics);
+  const spec = openApiDocument(documented, deps.api, lifecycle);
   await app.register(fastifySwagger, { mode: 'static', specification: { document: spec as never } });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   mountHealth(app, routeDeps, metrics, spec);

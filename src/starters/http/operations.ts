@@ -2,6 +2,7 @@ import { OpenApiGeneratorV3, OpenAPIRegistry, type ResponseConfig } from '@astea
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfig, ApiScope } from '../../config/api';
 import { API_KEY_HEADER } from './auth';
+import { API_MAJOR_VERSION, deprecationNote, type LifecycleTable } from './lifecycle';
 import { parseInput } from './problems';
 import { ProblemSchema } from './schemas/common';
 import { z } from './schemas/zod';
@@ -60,6 +61,7 @@ const problemDescriptions: Record<number, string> = {
   403: 'The API key lacks the operation\'s scope',
   404: 'No such process or resource',
   409: 'Conflict: the process is closed, or the idempotency key was used with another request',
+  410: 'The operation is retired (past its Sunset date); `successor` names what replaces it',
   413: 'Request body too large',
   415: 'The body is not JSON (Content-Type)',
   422: 'The process refused the request (`reason` names why)',
@@ -72,15 +74,16 @@ const problemDescriptions: Record<number, string> = {
 const commonProblems = [400, 401, 403, 429, 500, 503];
 
 /** The OpenAPI 3.0 document of the operations: named component schemas, operationIds, the API-key scheme. */
-export function openApiDocument(operations: Operation[], api: ApiConfig): ReturnType<OpenApiGeneratorV3['generateDocument']> {
+export function openApiDocument(operations: Operation[], api: ApiConfig, lifecycle: LifecycleTable = new Map()): ReturnType<OpenApiGeneratorV3['generateDocument']> {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', SECURITY_SCHEME, { type: 'apiKey', in: 'header', name: 'X-API-Key', description: `API key (header ${API_KEY_HEADER}), set by the Named Credential` });
   const idempotencyHeader = z.object({
     'Idempotency-Key': z.string().min(1).max(255).optional().openapi({ description: 'Repeat a request safely: the same key and request answer the same process; another request under the key is a 409' }),
   });
   for (const op of operations) {
-    // An operation with a body answers 415 when the Content-Type is not JSON.
-    const problems = [...new Set([...commonProblems, ...(op.body ? [415] : []), ...(op.problems ?? [])])].sort();
+    const deprecation = lifecycle.get(op.operationId);
+    // An operation with a body answers 415 when the Content-Type is not JSON; one with a sunset answers 410 after it.
+    const problems = [...new Set([...commonProblems, ...(op.body ? [415] : []), ...(deprecation?.sunsetAt ? [410] : []), ...(op.problems ?? [])])].sort();
     const responses: Record<string, ResponseConfig> = {
       [op.success.status]: { description: op.success.description, content: { [op.success.mediaType ?? 'application/json']: { schema: op.success.schema } } },
     };
@@ -92,7 +95,8 @@ export function openApiDocument(operations: Operation[], api: ApiConfig): Return
       operationId: op.operationId,
       tags: [op.tag],
       summary: op.summary,
-      description: op.description,
+      description: deprecation ? [op.description, deprecationNote(deprecation)].filter(Boolean).join(' ') : op.description,
+      deprecated: deprecation ? true : undefined,
       security: [{ [SECURITY_SCHEME]: [] }],
       request: {
         params: op.params,
@@ -106,7 +110,8 @@ export function openApiDocument(operations: Operation[], api: ApiConfig): Return
     openapi: '3.0.3',
     info: {
       title: 'retail-orchestrator API',
-      version: '1.0.0',
+      // The major version is the path's (/v1/…); minor releases only add.
+      version: `${API_MAJOR_VERSION}.0.0`,
       description: 'Start and steer the durable customer-service processes (case resolution, refund, replacement) from Salesforce Flows, Apex or any HTTP client.',
     },
     servers: api.publicUrl ? [{ url: api.publicUrl }] : undefined,
