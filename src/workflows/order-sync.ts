@@ -98,6 +98,23 @@ export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult>
     }
   };
 
+  /** Each new carrier exception or late delivery as a Case (or a Task on the order's open Case) in Salesforce. */
+  const raiseProactive = async () => {
+    for (const finding of order.takeProactive()) {
+      try {
+        const result = await untilSucceeded(`salesforce-proactive:${finding.key}`, (p) =>
+          systems.salesforce[p].openSalesforceProactiveCase.executeWithOptions({ summary: `Salesforce: ${finding.kind} on order ${input.orderNumber}` }, [finding]),
+        alert);
+        order.recordProactive(finding.key, result, new Date().toISOString());
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // Salesforce refused it: recorded and logged for operators; the order's sync goes on.
+        order.state.proactive.lastError = { key: finding.key, errorType: failureType(err), message: (err as Error).message, at: new Date().toISOString() };
+        log.error('Salesforce refused the proactive case', { orderNumber: input.orderNumber, key: finding.key, errorType: failureType(err) });
+      }
+    }
+  };
+
   for (;;) {
     showStage();
     const woken = order.complete
@@ -110,6 +127,11 @@ export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult>
       if (patched('adaptive-coalescing-window')) await coalesceBurst(() => order.state.events.received, settings.coalesceWindow, settings.maxCoalesceWindow);
       else await sleep(settings.coalesceWindow);
       await writeToSalesforce();
+      if (order.state.proactive.pending.length) {
+        // Runs replaying from before proactive service raise nothing where their history has no such step.
+        if (patched('proactive-service-cases')) await raiseProactive();
+        else order.takeProactive();
+      }
     }
 
     if (historyIsLarge()) {

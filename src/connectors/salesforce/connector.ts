@@ -15,6 +15,7 @@ import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment
 import { OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertResult } from './order-status';
 import { CollectionItemResultSchema, StockAvailabilityUpdateSchema, fromStockAvailability, type StockAvailabilityResult, type StockAvailabilityUpdate } from './stock-availability';
 import { availabilityKey } from '../../domain/stock-event';
+import { ProactiveFindingSchema, proactiveDescription, proactiveSubject, type ProactiveCaseResult, type ProactiveFinding } from '../../domain/proactive-service';
 import { DirectTransport, callTrace } from './transport';
 import { CursorTrail } from '../shared/paging';
 import {
@@ -28,6 +29,7 @@ import {
   IngestJobInfoSchema,
   SaveResultSchema,
   TaskKeySchema,
+  TaskOnCaseSchema,
   UpsertResultSchema,
   UserRecordSchema,
   queryResult,
@@ -241,6 +243,44 @@ export class SalesforceConnector {
       };
       const saved = this.parse('createEscalationTask', UpsertResultSchema, await conn.sobject('Task').upsert(task, 'Retail_Key__c'));
       return { taskId: saved.id, created: saved.created };
+    });
+  }
+
+  /**
+   * A proactive finding in front of an agent, once: the order's open Case gets a Task, else a new Case
+   * is upserted; either carries the finding's key as its Retail_Key__c. A key already on a Case or a
+   * Task answers that record (a retry after a lost answer, or a run replaying the finding).
+   */
+  async openProactiveCase(finding: ProactiveFinding): Promise<ProactiveCaseResult> {
+    const input = this.input('openProactiveCase', ProactiveFindingSchema, finding);
+    const key = soqlString(input.key);
+    const [earlierCase] = await this.queryAll('findProactiveCase', TaskKeySchema, `SELECT Id FROM Case WHERE Retail_Key__c = ${key} LIMIT 1`);
+    if (earlierCase) return { via: 'case', caseId: earlierCase.Id, created: false };
+    const [earlierTask] = await this.queryAll('findProactiveTask', TaskOnCaseSchema, `SELECT Id, WhatId FROM Task WHERE Retail_Key__c = ${key} LIMIT 1`);
+    if (earlierTask) return { via: 'task', caseId: earlierTask.WhatId ?? '', taskId: earlierTask.Id, created: false };
+    const subject = proactiveSubject(input);
+    const description = proactiveDescription(input);
+    // The oldest open Case of the order is the one its agent already works: the finding joins it.
+    const [open] = await this.queryAll('findOpenOrderCase', TaskKeySchema, `SELECT Id FROM Case WHERE Order_Number__c = ${soqlString(input.orderNumber)} AND IsClosed = false ORDER BY CreatedDate LIMIT 1`);
+    if (open) {
+      const task = await this.createEscalationTask(open.Id, subject, input.key, { description, priority: 'High' });
+      return { via: 'task', caseId: open.Id, taskId: task.taskId, created: task.created };
+    }
+    return this.call('openProactiveCase', async (conn) => {
+      const record = {
+        // jsforce puts the external id into the URL path unencoded.
+        Retail_Key__c: encodeURIComponent(input.key),
+        Subject: subject,
+        Description: description,
+        Status: 'New',
+        Origin: 'Proactive',
+        Reason: input.kind === 'carrier-exception' ? 'Delivery Exception' : 'Late Delivery',
+        Priority: 'High',
+        Order_Number__c: input.orderNumber,
+        ...(input.customerId ? { Account: { Customer_Id__c: input.customerId } } : {}),
+      };
+      const saved = this.parse('openProactiveCase', UpsertResultSchema, await conn.sobject('Case').upsert(record, 'Retail_Key__c'));
+      return { via: 'case' as const, caseId: saved.id, created: saved.created };
     });
   }
 
