@@ -25,6 +25,8 @@ import { processOperations } from './routes/processes';
 import { reconciliationOperations } from './routes/reconciliations';
 import { startOperations } from './routes/starts';
 import { createCaseFacts, type CaseFactsService } from '../../services/case-facts';
+import { createMasterData, type MasterDataService } from '../../services/master-data';
+import { masterDataOperations } from './routes/master-data';
 import { OrderOverviewSchema } from '../../services/order-overview';
 
 export interface AppDeps {
@@ -35,6 +37,8 @@ export interface AppDeps {
   /** Reads a case's facts before a start; built from the config (and closed with the app) when omitted. */
   caseFacts?: CaseFactsService;
   logger?: Logger;
+  /** Customer, availability, prices and return authorizations; built from the config (and closed with the app) when omitted. */
+  masterData?: MasterDataService;
   /** Event ingestion settings (signing secrets, orderSync defaults); from the environment when omitted. */
   events?: EventsConfig;
 }
@@ -53,6 +57,7 @@ const trustProxyOption = (trust: ApiConfig['trustProxy']) => (typeof trust === '
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger({ level: deps.config.log.level, format: deps.config.log.format, context: { component: 'api' } });
   const caseFacts = deps.caseFacts ?? createCaseFacts(deps.config);
+  const masterData = deps.masterData ?? createMasterData(deps.config);
   const routeDeps: RouteDeps = { ...deps, logger, caseFacts };
   const app = Fastify({
     logger: false,
@@ -97,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const processes = processOperations(routeDeps);
-  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps)];
+  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps), ...masterDataOperations(masterData)];
   const events = eventIngestion(routeDeps, deps.events);
   const stockEvents = stockEventIngestion(routeDeps, deps.events);
   const documented = [...operations, events.operation, stockEvents.operation];
@@ -127,5 +132,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Connectors the app made itself are released with it (a given reader belongs to its owner).
   if (!deps.caseFacts) app.addHook('onClose', async () => caseFacts.close());
+  if (!deps.masterData) app.addHook('onClose', async () => masterData.close());
   return app;
 }

@@ -1,4 +1,5 @@
 import { OpenApiGeneratorV3, OpenAPIRegistry, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfig, ApiScope } from '../../config/api';
 import { API_KEY_HEADER } from './auth';
@@ -13,7 +14,7 @@ type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
  * One API operation, declared once: the Fastify route and its OpenAPI entry are both made from it,
  * so the spec Salesforce imports cannot drift from what the server accepts.
  */
-export interface Operation<P extends z.ZodObject | undefined = z.ZodObject | undefined, B extends z.ZodType | undefined = z.ZodType | undefined, R extends z.ZodType = z.ZodType> {
+export interface Operation<P extends z.ZodObject | undefined = z.ZodObject | undefined, B extends z.ZodType | undefined = z.ZodType | undefined, R extends z.ZodType = z.ZodType, Q extends z.ZodObject | undefined = z.ZodObject | undefined> {
   operationId: string;
   method: 'get' | 'post';
   /** OpenAPI path template, e.g. /v1/processes/{workflowId}. */
@@ -24,17 +25,21 @@ export interface Operation<P extends z.ZodObject | undefined = z.ZodObject | und
   scope: ApiScope;
   params?: P;
   body?: B;
+  /** Query parameters (GET reads). */
+  query?: Q;
   /** Accepts the Idempotency-Key header. */
   idempotencyHeader?: boolean;
   /** The answer; text/plain for text served as is (External Services reads no other text type). */
-  success: { status: 200 | 202; description: string; schema: R; mediaType?: 'application/json' | 'text/plain' };
+  success: { status: 200 | 201 | 202; description: string; schema: R; mediaType?: 'application/json' | 'text/plain' };
+  /** A cacheable read: its answer gets this Cache-Control and an ETag, and a matching If-None-Match answers 304. */
+  cacheControl?: string;
   /** The problem statuses this operation can answer besides the common ones (400, 401, 403, 429, 500). */
   problems?: number[];
-  handle(input: { params: Parsed<P>; body: Parsed<B>; request: FastifyRequest; reply: FastifyReply }): Promise<z.input<R>>;
+  handle(input: { params: Parsed<P>; body: Parsed<B>; query: Parsed<Q>; request: FastifyRequest; reply: FastifyReply }): Promise<z.input<R>>;
 }
 
 /** Keeps the operation's generic types (a plain object literal would widen them). */
-export function operation<P extends z.ZodObject | undefined, B extends z.ZodType | undefined, R extends z.ZodType>(op: Operation<P, B, R>): Operation<P, B, R> {
+export function operation<P extends z.ZodObject | undefined, B extends z.ZodType | undefined, R extends z.ZodType, Q extends z.ZodObject | undefined = undefined>(op: Operation<P, B, R, Q>): Operation<P, B, R, Q> {
   return op;
 }
 
@@ -46,11 +51,26 @@ export function mountOperation(app: FastifyInstance, op: Operation): void {
     handler: async (request, reply) => {
       const params = op.params ? parseInput(op.params, request.params, 'path') : undefined;
       const body = op.body ? parseInput(op.body, request.body, 'body') : undefined;
-      const result = await op.handle({ params, body, request, reply });
+      const query = op.query ? parseInput(op.query, request.query, 'query') : undefined;
+      const result = await op.handle({ params, body, query, request, reply });
       // The response is parsed too: only the documented fields leave the API.
-      return reply.code(op.success.status).send(op.success.schema.parse(result));
+      const answer = op.success.schema.parse(result);
+      if (op.cacheControl) {
+        // A strong ETag of the exact answer: a caller revalidating an unchanged answer gets 304 without the body.
+        const etag = `"${createHash('sha256').update(JSON.stringify(answer)).digest('base64url').slice(0, 27)}"`;
+        reply.header('cache-control', op.cacheControl).header('etag', etag);
+        if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      }
+      return reply.code(op.success.status).send(answer);
     },
   });
+}
+
+/** If-None-Match: `*`, or a list of ETags (weak ones compared weakly, RFC 9110 §13.1.2). */
+function matchesEtag(header: string | string[] | undefined, etag: string): boolean {
+  if (!header) return false;
+  const tags = (Array.isArray(header) ? header.join(',') : header).split(',').map((t) => t.trim().replace(/^W\//, ''));
+  return tags.includes('*') || tags.includes(etag);
 }
 
 export const SECURITY_SCHEME = 'ApiKey';
@@ -87,6 +107,7 @@ export function openApiDocument(operations: Operation[], api: ApiConfig, lifecyc
     const responses: Record<string, ResponseConfig> = {
       [op.success.status]: { description: op.success.description, content: { [op.success.mediaType ?? 'application/json']: { schema: op.success.schema } } },
     };
+    if (op.cacheControl) responses[304] = { description: 'Not modified: the If-None-Match ETag is still current' };
     // Declared as application/json, the only JSON type External Services imports; problem+json stays available through Accept.
     for (const status of problems) responses[status] = { description: problemDescriptions[status] ?? 'Error', content: { 'application/json': { schema: ProblemSchema } } };
     registry.registerPath({
@@ -100,6 +121,7 @@ export function openApiDocument(operations: Operation[], api: ApiConfig, lifecyc
       security: [{ [SECURITY_SCHEME]: [] }],
       request: {
         params: op.params,
+        query: op.query,
         headers: op.idempotencyHeader ? idempotencyHeader : undefined,
         body: op.body ? { required: true, content: { 'application/json': { schema: op.body } } } : undefined,
       },
@@ -119,6 +141,7 @@ export function openApiDocument(operations: Operation[], api: ApiConfig, lifecyc
       { name: 'processes', description: 'Start, read and steer processes' },
       { name: 'cases', description: 'A case\'s processes by Case Number, for Salesforce Flows' },
       { name: 'orders', description: 'Order information for the agent\'s screen' },
+      { name: 'master-data', description: 'Customer lookup, inventory availability, prices and return authorization' },
     ],
   });
 }

@@ -42,7 +42,7 @@ export function fieldErrors(error: z.ZodError, where: string): FieldError[] {
 }
 
 /** Parses input at the boundary or answers 400 with every field error. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'path'): z.infer<S> {
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'path' | 'query'): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new Problem(400, 'validation', 'Invalid request', `the request ${where} is invalid`, { errors: fieldErrors(result.error, where) });
