@@ -115,11 +115,19 @@ export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult>
     }
   };
 
+  /** Waits for a change; with a delivery promise outstanding, no longer than the promise (its passing is a finding). */
+  const untilChanged = async () => {
+    const changed = () => order.state.pendingChange || historyIsLarge();
+    const lateIn = order.lateIn(Date.now());
+    if (lateIn !== undefined && patched('proactive-late-timer')) {
+      if (!(await condition(changed, Math.max(lateIn, 1)))) order.promisePassed(new Date().toISOString());
+    } else await condition(changed);
+    return true;
+  };
+
   for (;;) {
     showStage();
-    const woken = order.complete
-      ? await condition(() => order.state.pendingChange || historyIsLarge(), settings.closeAfterCompleteGrace)
-      : (await condition(() => order.state.pendingChange || historyIsLarge()), true);
+    const woken = order.complete ? await condition(() => order.state.pendingChange || historyIsLarge(), settings.closeAfterCompleteGrace) : await untilChanged();
     if (!woken) break; // complete, and quiet for the grace period
 
     if (order.state.pendingChange) {

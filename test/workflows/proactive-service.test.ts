@@ -139,6 +139,28 @@ describe('orderSync: proactive service cases', function () {
     await handle.terminate('test done');
   });
 
+  it('raises a late delivery when the promised moment passes with no delivery and no carrier estimate', async () => {
+    const world = sandbox.world();
+    const withCase = new Set(world.cases.map((c) => c.orderNumber));
+    const order = world.orders.filter((o) => o.status === 'shipped' && !withCase.has(o.orderNumber)).at(-5)!;
+    const n = order.orderNumber;
+    const promised = new Date(Date.now() + 3_000).toISOString();
+    await start(n)(event('erp', { id: `erp-${n}-soon`, type: 'order.status_changed', orderNumber: n, status: 'SHIPPED', promisedDeliveryBy: promised, sequence: 1_000, occurredAt: minutesAgo(10) }));
+    const handle = env.client.workflow.getHandle(orderSyncWorkflowId(n));
+    const early = await handle.query(orderSyncStateQuery);
+    assert.equal(early.proactive.opened.length, 0, 'nothing before the promise passes');
+    const raised = await eventually(async () => {
+      const s = await handle.query(orderSyncStateQuery);
+      return s.proactive.opened.length ? s : undefined;
+    }, 30_000, 'the passed promise raised');
+    assert.equal(raised.proactive.opened[0].via, 'case');
+    assert.ok(Date.now() >= Date.parse(promised), 'not before the promise');
+    const kase = (await records(sandbox, 'Case')).find((c) => c.Retail_Key__c === proactiveKey('late-delivery', n, promised))!;
+    assert.equal(kase.Order_Number__c, n);
+    assert.match(String(kase.Description), new RegExp(`Promised by: ${promised}`));
+    await handle.terminate('test done');
+  });
+
   it('answers the same record when a finding is opened again (a retry after a lost answer), and Salesforce refuses a second Case under the key', async () => {
     const sf = createSalesforceConnector(config);
     const n = 'SO-PROACTIVE-TEST-1';

@@ -141,6 +141,26 @@ export class OrderFold {
     return taken;
   }
 
+  /** Milliseconds until the promised delivery passes, while the parcel is not delivered and its lateness not yet raised. */
+  lateIn(now: number): number | undefined {
+    const s = this.state;
+    const promise = s.promisedDeliveryBy;
+    if (!promise || this.complete || s.status === 'cancelled') return undefined;
+    const key = proactiveKey('late-delivery', s.orderNumber, promise);
+    if (s.proactive.raised.includes(key) || s.proactive.pending.some((f) => f.key === key)) return undefined;
+    return Math.max(Date.parse(promise) - now, 0);
+  }
+
+  /** The promise passed without a delivery: a late-delivery finding, as if the carrier had said so. */
+  promisePassed(at: string): void {
+    const s = this.state;
+    if (!s.promisedDeliveryBy) return;
+    const { trackingNumber, carrier, milestone, location, estimatedDelivery } = s.shipment;
+    const key = proactiveKey('late-delivery', s.orderNumber, s.promisedDeliveryBy);
+    s.proactive.pending.push(dropUndefined({ key, kind: 'late-delivery' as const, orderNumber: s.orderNumber, customerId: s.customerId, orderStatus: s.status, trackingNumber, carrier, milestone, location, seenAt: at, promisedDeliveryBy: s.promisedDeliveryBy, estimatedDelivery }));
+    s.pendingChange = true;
+  }
+
   recordProactive(key: string, result: ProactiveCaseResult, at: string): void {
     const opened = this.state.proactive.opened;
     opened.push({ key, ...result, at });
