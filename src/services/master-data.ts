@@ -63,12 +63,31 @@ export interface CustomerView {
   retrievedAt: string;
 }
 
+/** One SKU at one location: the ERP's count (the system of record) beside what Salesforce shows. */
+export interface AvailabilityRow {
+  sku: string;
+  warehouseId: string;
+  onHand?: number;
+  reserved?: number;
+  available?: number;
+  salesforceAvailable?: number;
+  salesforceChangedAt?: string;
+}
+
+export interface MissingSystem {
+  source: 'erp' | 'salesforce';
+  failureType: string;
+  message: string;
+}
+
 export interface AvailabilityView {
   location?: string;
-  rows: StockAvailability[];
-  /** SKUs the ERP reported no stock row for (at this location). */
+  /** False when a system did not answer in time: `missing` names it, and its fields are absent. */
+  complete: boolean;
+  missing: MissingSystem[];
+  rows: AvailabilityRow[];
+  /** SKUs neither system has a record of (at this location). */
   unknownSkus: string[];
-  retrievedAt: string;
 }
 
 export interface PricesView {
@@ -126,9 +145,20 @@ export function createMasterData(config: Config, options: MasterDataOptions = {}
     },
 
     async availability(skus, location) {
-      const rows = await ask('erp', 'getAvailability', () => erp.getAvailability(skus, location));
-      const mine = rows.filter((r) => skus.includes(r.sku) && (!location || r.warehouseId === location)).sort((a, b) => a.sku.localeCompare(b.sku) || a.warehouseId.localeCompare(b.warehouseId));
-      return { location, rows: mine, unknownSkus: skus.filter((s) => !mine.some((r) => r.sku === s)), retrievedAt: now().toISOString() };
+      // Both systems at once, each within its own deadline: one that is late leaves its fields out, not the answer.
+      const [counted, shown] = await Promise.allSettled([ask('erp', 'getAvailability', () => erp.getAvailability(skus, location)), ask('salesforce', 'listStockAvailability', () => salesforce.listStockAvailability(skus, location))]);
+      if (counted.status === 'rejected' && shown.status === 'rejected') throw counted.reason;
+      const missing: MissingSystem[] = [];
+      const rows = new Map<string, AvailabilityRow>();
+      const row = (sku: string, warehouseId: string) => rows.get(`${sku}@${warehouseId}`) ?? rows.set(`${sku}@${warehouseId}`, { sku, warehouseId }).get(`${sku}@${warehouseId}`)!;
+      if (counted.status === 'fulfilled') {
+        for (const r of counted.value as StockAvailability[]) if (skus.includes(r.sku) && (!location || r.warehouseId === location)) Object.assign(row(r.sku, r.warehouseId), { onHand: r.onHand, reserved: r.reserved, available: r.available });
+      } else missing.push(missingOf('erp', counted.reason));
+      if (shown.status === 'fulfilled') {
+        for (const r of shown.value) Object.assign(row(r.sku, r.location), { salesforceAvailable: r.available, salesforceChangedAt: r.changedAt });
+      } else missing.push(missingOf('salesforce', shown.reason));
+      const sorted = [...rows.values()].sort((a, b) => a.sku.localeCompare(b.sku) || a.warehouseId.localeCompare(b.warehouseId));
+      return { location, complete: missing.length === 0, missing, rows: sorted, unknownSkus: skus.filter((s) => !sorted.some((r) => r.sku === s)) };
     },
 
     async prices(skus, at) {
@@ -168,6 +198,11 @@ export function createMasterData(config: Config, options: MasterDataOptions = {}
       erp.shutdown();
     },
   };
+}
+
+function missingOf(source: MissingSystem['source'], err: unknown): MissingSystem {
+  const cause = err instanceof FactsUnavailableError ? 'TimeoutOrUnavailable' : isDownstreamError(err) ? err.type : 'UnexpectedError';
+  return { source, failureType: cause, message: err instanceof Error ? err.message : String(err) };
 }
 
 export class PricesNotEffectiveDatedError extends Error {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { WorldOrder } from '../../sandbox/seed/world';
 import { externalServicesViolations } from '../helpers/external-services';
+import { createSalesforceConnector } from '../../src/connectors/salesforce';
 import { admin } from '../helpers/sandbox';
 import { testEnvTimeoutMs } from '../helpers/temporal';
 import { assertProblem, keys, startApiWorld, type ApiWorld } from './api-world';
@@ -21,7 +22,7 @@ describe('HTTP API: governed reads and return authorizations', function () {
     await world?.close();
   });
   afterEach(async () => {
-    await admin(world.sandbox!.urls.erpCloud!).clearFaults();
+    await Promise.all([admin(world.sandbox!.urls.erpCloud!).clearFaults(), admin(world.sandbox!.urls.salesforce!).clearFaults()]);
   });
 
   it('answers a customer from Salesforce with an ETag and Cache-Control, 304 when unchanged, 404 when unknown', async () => {
@@ -46,9 +47,13 @@ describe('HTTP API: governed reads and return authorizations', function () {
     assertProblem(await world.call('GET', `/v1/customers/${customer.customerId}`, { key: null }), 401);
   });
 
-  it('answers availability per SKU and location from the ERP, naming SKUs it has no stock for', async () => {
+  it('answers availability per SKU and location from the ERP beside what Salesforce shows, naming SKUs it has no stock for', async () => {
     const { stock } = world.sandbox!.world();
     const row = stock[3];
+    // What the stock sync would have written: Salesforce shows an older count for one location.
+    const sf = createSalesforceConnector(world.config);
+    await sf.upsertStockAvailability([{ sku: row.sku, location: row.warehouseId, onHand: 7, reserved: 0, available: 7, source: 'erp', version: 1, changedAt: '2026-11-30T08:00:00.000Z' }]);
+    sf.shutdown();
     const sameSku = stock.filter((s) => s.sku === row.sku);
     const all = await world.call('GET', `/v1/inventory/availability?skus=${row.sku},SKU-NOPE`, { key: keys.reader });
     assert.equal(all.status, 200, all.text);
@@ -57,8 +62,10 @@ describe('HTTP API: governed reads and return authorizations', function () {
     assert.deepEqual(all.body.unknownSkus, ['SKU-NOPE']);
     assert.equal(all.headers.get('cache-control'), 'private, max-age=10');
 
+    assert.equal(all.body.complete, true);
+    assert.deepEqual(all.body.missing, []);
     const here = await world.call('GET', `/v1/inventory/availability?skus=${row.sku}&location=${row.warehouseId}`, { key: keys.reader });
-    assert.deepEqual(here.body.rows, [{ sku: row.sku, warehouseId: row.warehouseId, onHand: row.onHand, reserved: row.reserved, available: row.onHand - row.reserved }]);
+    assert.deepEqual(here.body.rows, [{ sku: row.sku, warehouseId: row.warehouseId, onHand: row.onHand, reserved: row.reserved, available: row.onHand - row.reserved, salesforceAvailable: 7, salesforceChangedAt: '2026-11-30T08:00:00.000Z' }]);
 
     const missing = await world.call('GET', '/v1/inventory/availability', { key: keys.reader });
     assertProblem(missing, 400, 'validation');
@@ -66,14 +73,23 @@ describe('HTTP API: governed reads and return authorizations', function () {
     assertProblem(await world.call('GET', `/v1/inventory/availability?skus=${row.sku},${row.sku}`, { key: keys.reader }), 400, 'validation');
   });
 
-  it('answers 503 within the ERP\'s deadline when the ERP is slow, instead of waiting', async () => {
+  it('answers without the ERP when it is past its deadline (partial, not cached), and 503 when neither system answers', async () => {
+    const sku = world.sandbox!.world().stock[0].sku;
     await admin(world.sandbox!.urls.erpCloud!).fault({ kind: 'latency', path: '/api/v2/inventory/', latencyMs: 5000 });
-    const started = Date.now();
-    const reply = await world.call('GET', `/v1/inventory/availability?skus=${world.sandbox!.world().stock[0].sku}`, { key: keys.reader });
-    const took = Date.now() - started;
-    assertProblem(reply, 503, 'system-unavailable');
-    assert.equal(reply.body.system, 'erp');
-    assert.ok(took < 4000, `answered in ${took} ms`);
+    let started = Date.now();
+    const partial = await world.call('GET', `/v1/inventory/availability?skus=${sku}`, { key: keys.reader });
+    assert.ok(Date.now() - started < 4000, `answered in ${Date.now() - started} ms`);
+    assert.equal(partial.status, 200, partial.text);
+    assert.equal(partial.body.complete, false);
+    assert.deepEqual((partial.body.missing as Json[]).map((m) => m.source), ['erp']);
+    assert.equal(partial.headers.get('cache-control'), 'no-store');
+    assert.equal(partial.headers.get('etag'), null);
+
+    await admin(world.sandbox!.urls.salesforce!).fault({ kind: 'latency', path: '/services/data/*/query', latencyMs: 5000 });
+    started = Date.now();
+    const none = await world.call('GET', `/v1/inventory/availability?skus=${sku}`, { key: keys.reader });
+    assertProblem(none, 503, 'system-unavailable');
+    assert.ok(Date.now() - started < 4000, `answered in ${Date.now() - started} ms`);
   });
 
   it('answers prices now, and refuses another moment the ERP cannot price', async () => {

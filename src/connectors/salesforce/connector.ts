@@ -13,7 +13,7 @@ import { classifySalesforceError } from './classify';
 import { JWT_BEARER_GRANT, jwtAssertion } from './jwt';
 import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment, toCase, toCustomer, toSalesforceUser } from './mapping';
 import { OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertResult } from './order-status';
-import { CollectionItemResultSchema, StockAvailabilityUpdateSchema, fromStockAvailability, type StockAvailabilityResult, type StockAvailabilityUpdate } from './stock-availability';
+import { CollectionItemResultSchema, ShownAvailabilityRecordSchema, StockAvailabilityUpdateSchema, fromStockAvailability, type ShownAvailability, type StockAvailabilityResult, type StockAvailabilityUpdate } from './stock-availability';
 import { availabilityKey } from '../../domain/stock-event';
 import { ProactiveFindingSchema, proactiveDescription, proactiveSubject, type ProactiveCaseResult, type ProactiveFinding } from '../../domain/proactive-service';
 import { DirectTransport, callTrace } from './transport';
@@ -316,6 +316,15 @@ export class SalesforceConnector {
       const result = this.parse('upsertOrderStatus', UpsertResultSchema, await conn.sobject('Order').upsert(record, 'Order_Number__c'));
       return { orderId: result.id, created: result.created };
     });
+  }
+
+  /** What Salesforce shows of the SKUs' availability (Product_Availability__c), at one location or all. */
+  async listStockAvailability(skus: string[], location?: string): Promise<ShownAvailability[]> {
+    const list = skus.map(soqlString).join(', ');
+    const where = `SKU__c IN (${list})${location ? ` AND Location__c = ${soqlString(location)}` : ''}`;
+    const records = await this.queryAll('listStockAvailability', ShownAvailabilityRecordSchema, `SELECT SKU__c, Location__c, Available__c, Stock_Changed_At__c FROM Product_Availability__c WHERE ${where}`);
+    // Salesforce writes datetimes as 2026-11-30T08:00:00.000+0000: answered in ISO 8601 UTC.
+    return records.map((r) => ({ sku: r.SKU__c, location: r.Location__c, available: r.Available__c, changedAt: r.Stock_Changed_At__c ? new Date(r.Stock_Changed_At__c).toISOString() : undefined }));
   }
 
   /**

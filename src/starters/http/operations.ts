@@ -31,8 +31,8 @@ export interface Operation<P extends z.ZodObject | undefined = z.ZodObject | und
   idempotencyHeader?: boolean;
   /** The answer; text/plain for text served as is (External Services reads no other text type). */
   success: { status: 200 | 201 | 202; description: string; schema: R; mediaType?: 'application/json' | 'text/plain' };
-  /** A cacheable read: its answer gets this Cache-Control and an ETag, and a matching If-None-Match answers 304. */
-  cacheControl?: string;
+  /** A cacheable read: its answer gets this Cache-Control and an ETag, and a matching If-None-Match answers 304; undefined for an answer not to cache (no-store). */
+  cacheControl?: string | ((answer: z.infer<R>) => string | undefined);
   /** The problem statuses this operation can answer besides the common ones (400, 401, 403, 429, 500). */
   problems?: number[];
   handle(input: { params: Parsed<P>; body: Parsed<B>; query: Parsed<Q>; request: FastifyRequest; reply: FastifyReply }): Promise<z.input<R>>;
@@ -55,12 +55,13 @@ export function mountOperation(app: FastifyInstance, op: Operation): void {
       const result = await op.handle({ params, body, query, request, reply });
       // The response is parsed too: only the documented fields leave the API.
       const answer = op.success.schema.parse(result);
-      if (op.cacheControl) {
+      const cacheControl = typeof op.cacheControl === 'function' ? op.cacheControl(answer) : op.cacheControl;
+      if (cacheControl) {
         // A strong ETag of the exact answer: a caller revalidating an unchanged answer gets 304 without the body.
         const etag = `"${createHash('sha256').update(JSON.stringify(answer)).digest('base64url').slice(0, 27)}"`;
-        reply.header('cache-control', op.cacheControl).header('etag', etag);
+        reply.header('cache-control', cacheControl).header('etag', etag);
         if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
-      }
+      } else if (op.cacheControl) reply.header('cache-control', 'no-store');
       return reply.code(op.success.status).send(answer);
     },
   });

@@ -55,8 +55,22 @@ const CustomerAnswerSchema = z
 const AvailabilityAnswerSchema = z
   .object({
     location: z.string().optional(),
-    rows: z.array(z.object({ sku: z.string(), warehouseId: z.string(), onHand: z.number().int(), reserved: z.number().int(), available: z.number().int() }).openapi('AvailabilityRow')),
-    unknownSkus: z.array(z.string()).openapi({ description: 'SKUs with no stock record (at the location)' }),
+    complete: z.boolean().openapi({ description: 'False when the ERP or Salesforce did not answer in time (see missing); such an answer is not cached' }),
+    missing: z.array(z.object({ source: z.enum(['erp', 'salesforce']).openapi({ description: 'The system that did not answer (named source: system is an Apex word)' }), failureType: z.string(), message: z.string() }).openapi('AvailabilityMissingSystem')),
+    rows: z.array(
+      z
+        .object({
+          sku: z.string(),
+          warehouseId: z.string(),
+          onHand: z.number().int().optional(),
+          reserved: z.number().int().optional(),
+          available: z.number().int().optional().openapi({ description: 'The ERP\'s count (the system of record)' }),
+          salesforceAvailable: z.number().optional().openapi({ description: 'What Salesforce shows (Product_Availability__c), updated from stock events' }),
+          salesforceChangedAt: z.string().optional(),
+        })
+        .openapi('AvailabilityRow'),
+    ),
+    unknownSkus: z.array(z.string()).openapi({ description: 'SKUs neither system has a record of (at the location)' }),
   })
   .openapi('InventoryAvailability');
 
@@ -130,14 +144,15 @@ export function masterDataOperations(service: MasterDataService): Operation[] {
       path: '/v1/inventory/availability',
       tag: 'master-data',
       summary: 'Stock on hand, reserved and available per SKU and location (the ERP)',
-      description: 'Asked of the ERP within MASTER_DATA_TIMEOUT_MS_ERP (503 after it). Stock moves: cacheable for 10 s only.',
+      description:
+        'The ERP (within MASTER_DATA_TIMEOUT_MS_ERP) and Salesforce\'s Product_Availability__c (within MASTER_DATA_TIMEOUT_MS_SALESFORCE) in parallel; a system past its deadline is listed in missing and the answer still comes (503 when neither answers). ' +
+        'Stock moves: a complete answer is cacheable for 10 s, a partial one not at all.',
       scope: 'read',
       query: AvailabilityQuerySchema,
-      cacheControl: 'private, max-age=10',
+      cacheControl: (answer: { complete: boolean }) => (answer.complete ? 'private, max-age=10' : undefined),
       success: { status: 200, description: 'The stock of each SKU found', schema: AvailabilityAnswerSchema },
       handle: async ({ query }) => {
-        const view = await answer(() => service.availability(query.skus, query.location));
-        return { location: view.location, rows: view.rows, unknownSkus: view.unknownSkus };
+        return answer(() => service.availability(query.skus, query.location));
       },
     }),
     operation({
