@@ -85,7 +85,7 @@ export function installLifecycle(app: FastifyInstance, routes: readonly Operatio
   }
   const operationOf = (method: string, url: string | undefined) => (url ? byRoute.get(routeKey(method, url)) : undefined);
 
-  // Headers before anything can refuse the call, so a 401 or 429 still tells the caller the route is going away.
+  // Headers before the key and scope are checked, so a 401 or 403 still tells the caller the route is going away.
   app.addHook('onRequest', async (request, reply) => {
     const operationId = operationOf(request.method, request.routeOptions.url);
     const entry = operationId ? table.get(operationId) : undefined;
