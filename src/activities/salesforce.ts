@@ -4,6 +4,7 @@ import type { PubSubConnector } from '../connectors/salesforce-pubsub';
 import { isDownstreamError, NonRetryableDownstreamError } from '../domain/errors';
 import type { AdjustmentInput } from '../domain/adjustment';
 import type { CaseUpdate } from '../domain/case';
+import type { ProactiveFinding } from '../domain/proactive-service';
 import { asActivity } from './failures';
 
 export interface CaseUpdateInput {
@@ -113,6 +114,10 @@ export function createSalesforceActivities(sf: SalesforceConnector, pubsub?: Pub
     },
     async createSalesforceEscalationTask(input: EscalationTaskInput) {
       return asActivity(() => sf.createEscalationTask(input.caseId, input.subject, input.idempotencyKey, { description: input.description, priority: input.priority, dueDate: input.dueDate }));
+    },
+    /** A carrier exception or late delivery as a Case, or a Task on the order's open Case, once per finding key. */
+    async openSalesforceProactiveCase(finding: ProactiveFinding) {
+      return asActivity(() => sf.openProactiveCase(finding));
     },
     /** The adjustment's externalId is its idempotency key (the upsert's external id). */
     async upsertSalesforceAdjustment(adjustment: AdjustmentInput) {

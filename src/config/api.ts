@@ -38,6 +38,23 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   return text.split(',').map((a) => a.trim()).filter(Boolean);
 }
 
+/**
+ * One deprecated API operation: when it was (or will be) deprecated, when it stops answering, and where
+ * callers read what to use instead. Dates are instants with an offset (RFC 3339).
+ */
+export const DeprecationSchema = z
+  .strictObject({
+    operationId: z.string().min(1).max(64),
+    deprecatedAt: z.iso.datetime({ offset: true }),
+    sunsetAt: z.iso.datetime({ offset: true }).optional(),
+    /** The operation that replaces it, named in the spec and the 410 once retired. */
+    successor: z.string().min(1).max(64).optional(),
+    /** A page for humans about the deprecation (Link rel="deprecation"). */
+    link: z.string().url().optional(),
+  })
+  .refine((d) => !d.sunsetAt || Date.parse(d.sunsetAt) > Date.parse(d.deprecatedAt), { message: 'sunsetAt must be after deprecatedAt', path: ['sunsetAt'] });
+export type Deprecation = z.infer<typeof DeprecationSchema>;
+
 export const ApiConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -56,6 +73,8 @@ export const ApiConfigSchema = z.object({
   /** The externally visible base URL, advertised as the spec's server. */
   publicUrl: z.string().url().optional(),
   trustProxy: TrustProxySchema.default(false),
+  /** Operations deprecated by the operators, added to the code's lifecycle table (src/starters/http/lifecycle.ts). */
+  deprecations: z.array(DeprecationSchema).default([]),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 export type ApiConfigInput = z.input<typeof ApiConfigSchema>;
@@ -67,7 +86,17 @@ export function hashApiKey(key: string): string {
 
 type Env = Record<string, string | undefined>;
 
-/** API_HOST, API_PORT, RETAIL_API_KEYS (JSON), RETAIL_API_KEY (every scope), API_* limits. */
+function jsonList(env: Env, name: string, example: string): unknown {
+  const text = env[name]?.trim();
+  if (!text) return [];
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`invalid configuration: ${name} is not JSON (expected ${example})`);
+  }
+}
+
+/** API_HOST, API_PORT, RETAIL_API_KEYS (JSON), RETAIL_API_KEY (every scope), API_DEPRECATIONS (JSON), API_* limits. */
 export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
   const trustProxy = parseTrustProxy(env.API_TRUST_PROXY);
   let keys: unknown = [];
@@ -91,6 +120,7 @@ export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
     idempotencyTtlMs: env.API_IDEMPOTENCY_TTL_MS || undefined,
     publicUrl: env.API_PUBLIC_URL || undefined,
     trustProxy,
+    deprecations: jsonList(env, 'API_DEPRECATIONS', '[{"operationId":"…","deprecatedAt":"2027-01-01T00:00:00Z","sunsetAt":"2027-07-01T00:00:00Z"}]'),
   };
   return parseConfig(ApiConfigSchema, input, 'api');
 }

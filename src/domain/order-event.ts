@@ -39,6 +39,8 @@ export const OrderEventSchema = z.object({
   occurredAt: Timestamp,
   /** The order's status as the ERP (the system of record) now reports it. */
   status: OrderStatusSchema.optional(),
+  /** The latest moment delivery was promised to the customer (the ERP's order promise). */
+  promisedDeliveryBy: Timestamp.optional(),
   shipment: z
     .object({
       shipmentId: Ref.optional(),
@@ -50,6 +52,8 @@ export const OrderEventSchema = z.object({
       carrier: Ref.optional(),
       milestone: MilestoneCodeSchema.optional(),
       location: Place.optional(),
+      /** The carrier's current delivery estimate. */
+      estimatedDelivery: Timestamp.optional(),
     })
     .optional(),
   payment: z
@@ -72,6 +76,8 @@ export const ErpOrderEventSchema = z.object({
   type: z.literal('order.status_changed'),
   orderNumber: OrderNumber,
   status: z.string().max(32).transform((s) => s.toLowerCase()).pipe(OrderStatusSchema),
+  /** What the customer was promised at checkout (optional: not every channel promises a date). */
+  promisedDeliveryBy: Timestamp.optional(),
   sequence: Sequence,
   occurredAt: Timestamp,
 });
@@ -100,6 +106,8 @@ export const CarrierEventSchema = z.object({
   carrier: Ref,
   milestone: MilestoneCodeSchema,
   location: Place.optional(),
+  /** The carrier's delivery estimate as of this scan. */
+  estimatedDelivery: Timestamp.optional(),
   sequence: Sequence.optional(),
   occurredAt: Timestamp,
 });
@@ -155,7 +163,7 @@ function envelope(source: EventSource, e: { id: string; type: string; orderNumbe
 function parseAs(source: EventSource, raw: unknown) {
   switch (source) {
     case 'erp':
-      return ErpOrderEventSchema.transform((e) => ({ ...envelope(source, e), status: e.status })).safeParse(raw);
+      return ErpOrderEventSchema.transform((e) => withoutUndefined({ ...envelope(source, e), status: e.status, promisedDeliveryBy: e.promisedDeliveryBy })).safeParse(raw);
     case 'warehouse':
       return WarehouseEventSchema.transform((e) => ({
         ...envelope(source, e),
@@ -164,7 +172,7 @@ function parseAs(source: EventSource, raw: unknown) {
     case 'carrier':
       return CarrierEventSchema.transform((e) => ({
         ...envelope(source, e),
-        shipment: withoutUndefined({ trackingNumber: e.trackingNumber, carrier: e.carrier, milestone: e.milestone, location: e.location }),
+        shipment: withoutUndefined({ trackingNumber: e.trackingNumber, carrier: e.carrier, milestone: e.milestone, location: e.location, estimatedDelivery: e.estimatedDelivery }),
       })).safeParse(raw);
     case 'payments':
       return PaymentEventSchema.transform((e) => ({

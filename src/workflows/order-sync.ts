@@ -98,11 +98,36 @@ export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult>
     }
   };
 
+  /** Each new carrier exception or late delivery as a Case (or a Task on the order's open Case) in Salesforce. */
+  const raiseProactive = async () => {
+    for (const finding of order.takeProactive()) {
+      try {
+        const result = await untilSucceeded(`salesforce-proactive:${finding.key}`, (p) =>
+          systems.salesforce[p].openSalesforceProactiveCase.executeWithOptions({ summary: `Salesforce: ${finding.kind} on order ${input.orderNumber}` }, [finding]),
+        alert);
+        order.recordProactive(finding.key, result, new Date().toISOString());
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // Salesforce refused it: recorded and logged for operators; the order's sync goes on.
+        order.state.proactive.lastError = { key: finding.key, errorType: failureType(err), message: (err as Error).message, at: new Date().toISOString() };
+        log.error('Salesforce refused the proactive case', { orderNumber: input.orderNumber, key: finding.key, errorType: failureType(err) });
+      }
+    }
+  };
+
+  /** Waits for a change; with a delivery promise outstanding, no longer than the promise (its passing is a finding). */
+  const untilChanged = async () => {
+    const changed = () => order.state.pendingChange || historyIsLarge();
+    const lateIn = order.lateIn(Date.now());
+    if (lateIn !== undefined && patched('proactive-late-timer')) {
+      if (!(await condition(changed, Math.max(lateIn, 1)))) order.promisePassed(new Date().toISOString());
+    } else await condition(changed);
+    return true;
+  };
+
   for (;;) {
     showStage();
-    const woken = order.complete
-      ? await condition(() => order.state.pendingChange || historyIsLarge(), settings.closeAfterCompleteGrace)
-      : (await condition(() => order.state.pendingChange || historyIsLarge()), true);
+    const woken = order.complete ? await condition(() => order.state.pendingChange || historyIsLarge(), settings.closeAfterCompleteGrace) : await untilChanged();
     if (!woken) break; // complete, and quiet for the grace period
 
     if (order.state.pendingChange) {
@@ -110,6 +135,11 @@ export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult>
       if (patched('adaptive-coalescing-window')) await coalesceBurst(() => order.state.events.received, settings.coalesceWindow, settings.maxCoalesceWindow);
       else await sleep(settings.coalesceWindow);
       await writeToSalesforce();
+      if (order.state.proactive.pending.length) {
+        // Runs replaying from before proactive service raise nothing where their history has no such step.
+        if (patched('proactive-service-cases')) await raiseProactive();
+        else order.takeProactive();
+      }
     }
 
     if (historyIsLarge()) {

@@ -117,6 +117,8 @@ const OBJECTS: ObjectDef[] = [
       f('Resolution__c', 'picklist'),
       ref('AccountId', 'Account', 'Account'),
       ref('ContactId', 'Contact', 'Contact'),
+      // The writer's own key for cases it opens itself (proactive service): a repeated open upserts the same Case.
+      f('Retail_Key__c', 'string', { externalId: true, unique: true }),
     ],
   },
   {

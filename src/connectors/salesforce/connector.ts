@@ -13,8 +13,9 @@ import { classifySalesforceError } from './classify';
 import { JWT_BEARER_GRANT, jwtAssertion } from './jwt';
 import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment, toCase, toCustomer, toSalesforceUser } from './mapping';
 import { OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertResult } from './order-status';
-import { CollectionItemResultSchema, StockAvailabilityUpdateSchema, fromStockAvailability, type StockAvailabilityResult, type StockAvailabilityUpdate } from './stock-availability';
+import { CollectionItemResultSchema, ShownAvailabilityRecordSchema, StockAvailabilityUpdateSchema, fromStockAvailability, type ShownAvailability, type StockAvailabilityResult, type StockAvailabilityUpdate } from './stock-availability';
 import { availabilityKey } from '../../domain/stock-event';
+import { ProactiveFindingSchema, proactiveDescription, proactiveSubject, type ProactiveCaseResult, type ProactiveFinding } from '../../domain/proactive-service';
 import { DirectTransport, callTrace } from './transport';
 import { CursorTrail } from '../shared/paging';
 import {
@@ -28,6 +29,7 @@ import {
   IngestJobInfoSchema,
   SaveResultSchema,
   TaskKeySchema,
+  TaskOnCaseSchema,
   UpsertResultSchema,
   UserRecordSchema,
   queryResult,
@@ -244,6 +246,44 @@ export class SalesforceConnector {
     });
   }
 
+  /**
+   * A proactive finding in front of an agent, once: the order's open Case gets a Task, else a new Case
+   * is upserted; either carries the finding's key as its Retail_Key__c. A key already on a Case or a
+   * Task answers that record (a retry after a lost answer, or a run replaying the finding).
+   */
+  async openProactiveCase(finding: ProactiveFinding): Promise<ProactiveCaseResult> {
+    const input = this.input('openProactiveCase', ProactiveFindingSchema, finding);
+    const key = soqlString(input.key);
+    const [earlierCase] = await this.queryAll('findProactiveCase', TaskKeySchema, `SELECT Id FROM Case WHERE Retail_Key__c = ${key} LIMIT 1`);
+    if (earlierCase) return { via: 'case', caseId: earlierCase.Id, created: false };
+    const [earlierTask] = await this.queryAll('findProactiveTask', TaskOnCaseSchema, `SELECT Id, WhatId FROM Task WHERE Retail_Key__c = ${key} LIMIT 1`);
+    if (earlierTask) return { via: 'task', caseId: earlierTask.WhatId ?? '', taskId: earlierTask.Id, created: false };
+    const subject = proactiveSubject(input);
+    const description = proactiveDescription(input);
+    // The oldest open Case of the order is the one its agent already works: the finding joins it.
+    const [open] = await this.queryAll('findOpenOrderCase', TaskKeySchema, `SELECT Id FROM Case WHERE Order_Number__c = ${soqlString(input.orderNumber)} AND IsClosed = false ORDER BY CreatedDate LIMIT 1`);
+    if (open) {
+      const task = await this.createEscalationTask(open.Id, subject, input.key, { description, priority: 'High' });
+      return { via: 'task', caseId: open.Id, taskId: task.taskId, created: task.created };
+    }
+    return this.call('openProactiveCase', async (conn) => {
+      const record = {
+        // jsforce puts the external id into the URL path unencoded.
+        Retail_Key__c: encodeURIComponent(input.key),
+        Subject: subject,
+        Description: description,
+        Status: 'New',
+        Origin: 'Proactive',
+        Reason: input.kind === 'carrier-exception' ? 'Delivery Exception' : 'Late Delivery',
+        Priority: 'High',
+        Order_Number__c: input.orderNumber,
+        ...(input.customerId ? { Account: { Customer_Id__c: input.customerId } } : {}),
+      };
+      const saved = this.parse('openProactiveCase', UpsertResultSchema, await conn.sobject('Case').upsert(record, 'Retail_Key__c'));
+      return { via: 'case' as const, caseId: saved.id, created: saved.created };
+    });
+  }
+
   /** Upsert by External_Id__c = the adjustment's idempotency key, so a retry updates instead of booking twice. */
   async upsertAdjustment(adjustment: AdjustmentInput): Promise<{ recordId: string; created: boolean }> {
     const input = this.input('upsertAdjustment', AdjustmentInputSchema, adjustment);
@@ -276,6 +316,15 @@ export class SalesforceConnector {
       const result = this.parse('upsertOrderStatus', UpsertResultSchema, await conn.sobject('Order').upsert(record, 'Order_Number__c'));
       return { orderId: result.id, created: result.created };
     });
+  }
+
+  /** What Salesforce shows of the SKUs' availability (Product_Availability__c), at one location or all. */
+  async listStockAvailability(skus: string[], location?: string): Promise<ShownAvailability[]> {
+    const list = skus.map(soqlString).join(', ');
+    const where = `SKU__c IN (${list})${location ? ` AND Location__c = ${soqlString(location)}` : ''}`;
+    const records = await this.queryAll('listStockAvailability', ShownAvailabilityRecordSchema, `SELECT SKU__c, Location__c, Available__c, Stock_Changed_At__c FROM Product_Availability__c WHERE ${where}`);
+    // Salesforce writes datetimes as 2026-11-30T08:00:00.000+0000: answered in ISO 8601 UTC.
+    return records.map((r) => ({ sku: r.SKU__c, location: r.Location__c, available: r.Available__c, changedAt: r.Stock_Changed_At__c ? new Date(r.Stock_Changed_At__c).toISOString() : undefined }));
   }
 
   /**

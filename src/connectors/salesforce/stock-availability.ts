@@ -16,6 +16,15 @@ export const StockAvailabilityUpdateSchema = z.object({
 });
 export type StockAvailabilityUpdate = z.infer<typeof StockAvailabilityUpdateSchema>;
 
+/** A Product_Availability__c as read back: what an agent sees in Salesforce. */
+export const ShownAvailabilityRecordSchema = z.object({ SKU__c: z.string(), Location__c: z.string(), Available__c: z.number(), Stock_Changed_At__c: z.string().nullish() });
+export interface ShownAvailability {
+  sku: string;
+  location: string;
+  available: number;
+  changedAt?: string;
+}
+
 /** Salesforce's sObject Collections answer per record. */
 export const CollectionItemResultSchema = z.object({
   id: z.string().nullish(),

@@ -88,6 +88,7 @@ export type AdjustmentRecord = z.infer<typeof AdjustmentRecordSchema>;
 export const CommentRecordSchema = z.object({ attributes, Id: z.string(), CommentBody: text });
 /** Task found by its external id Retail_Key__c. */
 export const TaskKeySchema = z.object({ attributes, Id: z.string() });
+export const TaskOnCaseSchema = z.object({ attributes, Id: z.string(), WhatId: z.string().nullish() });
 
 export const IngestJobInfoSchema = z.object({
   id: z.string(),

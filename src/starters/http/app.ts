@@ -11,6 +11,7 @@ import type { SloConfig } from '../../config/slo';
 import { createLogger, type Logger } from '../../observability/logger';
 import { installAuth } from './auth';
 import { installEdges } from './edges';
+import { installLifecycle, lifecycleTable, type OperationRoute } from './lifecycle';
 import { installMetrics } from './metrics';
 import { installRequestTracing } from './tracing';
 import { mountOperation, openApiDocument } from './operations';
@@ -27,6 +28,8 @@ import { reconciliationOperations } from './routes/reconciliations';
 import { sloOperations } from './routes/slo';
 import { startOperations } from './routes/starts';
 import { createCaseFacts, type CaseFactsService } from '../../services/case-facts';
+import { createMasterData, type MasterDataService } from '../../services/master-data';
+import { masterDataOperations } from './routes/master-data';
 import { OrderOverviewSchema } from '../../services/order-overview';
 
 export interface AppDeps {
@@ -37,6 +40,8 @@ export interface AppDeps {
   /** Reads a case's facts before a start; built from the config (and closed with the app) when omitted. */
   caseFacts?: CaseFactsService;
   logger?: Logger;
+  /** Customer, availability, prices and return authorizations; built from the config (and closed with the app) when omitted. */
+  masterData?: MasterDataService;
   /** Event ingestion settings (signing secrets, orderSync defaults); from the environment when omitted. */
   events?: EventsConfig;
   /** The SLOs and the worker metrics endpoints GET /v1/slo reads; from the environment when omitted. */
@@ -57,6 +62,7 @@ const trustProxyOption = (trust: ApiConfig['trustProxy']) => (typeof trust === '
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger({ level: deps.config.log.level, format: deps.config.log.format, context: { component: 'api' } });
   const caseFacts = deps.caseFacts ?? createCaseFacts(deps.config);
+  const masterData = deps.masterData ?? createMasterData(deps.config);
   const routeDeps: RouteDeps = { ...deps, logger, caseFacts };
   const app = Fastify({
     logger: false,
@@ -102,10 +108,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const processes = processOperations(routeDeps);
-  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps), ...sloOperations(deps.slo)];
+  const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps), ...sloOperations(deps.slo), ...masterDataOperations(masterData)];
   const events = eventIngestion(routeDeps, deps.events);
   const stockEvents = stockEventIngestion(routeDeps, deps.events);
-  const spec = openApiDocument([...operations, events.operation, stockEvents.operation], deps.api);
+  const documented = [...operations, events.operation, stockEvents.operation];
+  // Order events also arrive at /v1/events (the source in a header): the same operation.
+  const routes: OperationRoute[] = [...documented.map(({ operationId, method, path }) => ({ operationId, method, path })), { operationId: events.operation.operationId, method: 'post', path: '/v1/events' }];
+  const lifecycle = lifecycleTable(routes, deps.api.deprecations);
+  installLifecycle(app, routes, lifecycle, metrics);
+  const spec = openApiDocument(documented, deps.api, lifecycle);
   await app.register(fastifySwagger, { mode: 'static', specification: { document: spec as never } });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   mountHealth(app, routeDeps, metrics, spec);
@@ -127,5 +138,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Connectors the app made itself are released with it (a given reader belongs to its owner).
   if (!deps.caseFacts) app.addHook('onClose', async () => caseFacts.close());
+  if (!deps.masterData) app.addHook('onClose', async () => masterData.close());
   return app;
 }

@@ -1,7 +1,9 @@
 import { OpenApiGeneratorV3, OpenAPIRegistry, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfig, ApiScope } from '../../config/api';
 import { API_KEY_HEADER } from './auth';
+import { API_MAJOR_VERSION, deprecationNote, type LifecycleTable } from './lifecycle';
 import { parseInput } from './problems';
 import { ProblemSchema } from './schemas/common';
 import { z } from './schemas/zod';
@@ -33,7 +35,9 @@ export interface Operation<
   /** Accepts the Idempotency-Key header. */
   idempotencyHeader?: boolean;
   /** The answer; text/plain for text served as is (External Services reads no other text type). */
-  success: { status: 200 | 202; description: string; schema: R; mediaType?: 'application/json' | 'text/plain' };
+  success: { status: 200 | 201 | 202; description: string; schema: R; mediaType?: 'application/json' | 'text/plain' };
+  /** A cacheable read: its answer gets this Cache-Control and an ETag, and a matching If-None-Match answers 304; undefined for an answer not to cache (no-store). */
+  cacheControl?: string | ((answer: z.infer<R>) => string | undefined);
   /** The problem statuses this operation can answer besides the common ones (400, 401, 403, 429, 500). */
   problems?: number[];
   handle(input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B>; request: FastifyRequest; reply: FastifyReply }): Promise<z.input<R>>;
@@ -55,9 +59,24 @@ export function mountOperation(app: FastifyInstance, op: Operation): void {
       const body = op.body ? parseInput(op.body, request.body, 'body') : undefined;
       const result = await op.handle({ params, query, body, request, reply });
       // The response is parsed too: only the documented fields leave the API.
-      return reply.code(op.success.status).send(op.success.schema.parse(result));
+      const answer = op.success.schema.parse(result);
+      const cacheControl = typeof op.cacheControl === 'function' ? op.cacheControl(answer) : op.cacheControl;
+      if (cacheControl) {
+        // A strong ETag of the exact answer: a caller revalidating an unchanged answer gets 304 without the body.
+        const etag = `"${createHash('sha256').update(JSON.stringify(answer)).digest('base64url').slice(0, 27)}"`;
+        reply.header('cache-control', cacheControl).header('etag', etag);
+        if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      } else if (op.cacheControl) reply.header('cache-control', 'no-store');
+      return reply.code(op.success.status).send(answer);
     },
   });
+}
+
+/** If-None-Match: `*`, or a list of ETags (weak ones compared weakly, RFC 9110 §13.1.2). */
+function matchesEtag(header: string | string[] | undefined, etag: string): boolean {
+  if (!header) return false;
+  const tags = (Array.isArray(header) ? header.join(',') : header).split(',').map((t) => t.trim().replace(/^W\//, ''));
+  return tags.includes('*') || tags.includes(etag);
 }
 
 export const SECURITY_SCHEME = 'ApiKey';
@@ -68,6 +87,7 @@ const problemDescriptions: Record<number, string> = {
   403: 'The API key lacks the operation\'s scope',
   404: 'No such process or resource',
   409: 'Conflict: the process is closed, or the idempotency key was used with another request',
+  410: 'The operation is retired (past its Sunset date); `successor` names what replaces it',
   413: 'Request body too large',
   415: 'The body is not JSON (Content-Type)',
   422: 'The process refused the request (`reason` names why)',
@@ -80,18 +100,20 @@ const problemDescriptions: Record<number, string> = {
 const commonProblems = [400, 401, 403, 429, 500, 503];
 
 /** The OpenAPI 3.0 document of the operations: named component schemas, operationIds, the API-key scheme. */
-export function openApiDocument(operations: Operation[], api: ApiConfig): ReturnType<OpenApiGeneratorV3['generateDocument']> {
+export function openApiDocument(operations: Operation[], api: ApiConfig, lifecycle: LifecycleTable = new Map()): ReturnType<OpenApiGeneratorV3['generateDocument']> {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', SECURITY_SCHEME, { type: 'apiKey', in: 'header', name: 'X-API-Key', description: `API key (header ${API_KEY_HEADER}), set by the Named Credential` });
   const idempotencyHeader = z.object({
     'Idempotency-Key': z.string().min(1).max(255).optional().openapi({ description: 'Repeat a request safely: the same key and request answer the same process; another request under the key is a 409' }),
   });
   for (const op of operations) {
-    // An operation with a body answers 415 when the Content-Type is not JSON.
-    const problems = [...new Set([...commonProblems, ...(op.body ? [415] : []), ...(op.problems ?? [])])].sort();
+    const deprecation = lifecycle.get(op.operationId);
+    // An operation with a body answers 415 when the Content-Type is not JSON; one with a sunset answers 410 after it.
+    const problems = [...new Set([...commonProblems, ...(op.body ? [415] : []), ...(deprecation?.sunsetAt ? [410] : []), ...(op.problems ?? [])])].sort();
     const responses: Record<string, ResponseConfig> = {
       [op.success.status]: { description: op.success.description, content: { [op.success.mediaType ?? 'application/json']: { schema: op.success.schema } } },
     };
+    if (op.cacheControl) responses[304] = { description: 'Not modified: the If-None-Match ETag is still current' };
     // Declared as application/json, the only JSON type External Services imports; problem+json stays available through Accept.
     for (const status of problems) responses[status] = { description: problemDescriptions[status] ?? 'Error', content: { 'application/json': { schema: ProblemSchema } } };
     registry.registerPath({
@@ -100,7 +122,8 @@ export function openApiDocument(operations: Operation[], api: ApiConfig): Return
       operationId: op.operationId,
       tags: [op.tag],
       summary: op.summary,
-      description: op.description,
+      description: deprecation ? [op.description, deprecationNote(deprecation)].filter(Boolean).join(' ') : op.description,
+      deprecated: deprecation ? true : undefined,
       security: [{ [SECURITY_SCHEME]: [] }],
       request: {
         params: op.params,
@@ -115,7 +138,8 @@ export function openApiDocument(operations: Operation[], api: ApiConfig): Return
     openapi: '3.0.3',
     info: {
       title: 'retail-orchestrator API',
-      version: '1.0.0',
+      // The major version is the path's (/v1/…); minor releases only add.
+      version: `${API_MAJOR_VERSION}.0.0`,
       description: 'Start and steer the durable customer-service processes (case resolution, refund, replacement) from Salesforce Flows, Apex or any HTTP client.',
     },
     servers: api.publicUrl ? [{ url: api.publicUrl }] : undefined,
@@ -123,6 +147,7 @@ export function openApiDocument(operations: Operation[], api: ApiConfig): Return
       { name: 'processes', description: 'Start, read and steer processes' },
       { name: 'cases', description: 'A case\'s processes by Case Number, for Salesforce Flows' },
       { name: 'orders', description: 'Order information for the agent\'s screen' },
+      { name: 'master-data', description: 'Customer lookup, inventory availability, prices and return authorization' },
     ],
   });
 }

@@ -2,6 +2,7 @@ import type { SalesforceActivities } from '../../activities/salesforce';
 import type { Order, OrderStatus } from '../../domain/order';
 import type { EventSource, OrderEvent } from '../../domain/order-event';
 import type { MilestoneCode } from '../../domain/shipment';
+import { proactiveKey, type ProactiveCaseResult, type ProactiveFinding } from '../../domain/proactive-service';
 
 /** What the Salesforce Order is upserted with (by Order_Number__c). */
 export type OrderStatusUpdate = Parameters<SalesforceActivities['upsertSalesforceOrderStatus']>[0];
@@ -20,6 +21,8 @@ export interface OrderSyncState {
   erpChecked: boolean;
   customerId?: string;
   placedAt?: string;
+  /** The latest delivery promised to the customer (from the ERP's events). */
+  promisedDeliveryBy?: string;
   shipment: {
     shipmentId?: string;
     releaseId?: string;
@@ -29,6 +32,8 @@ export interface OrderSyncState {
     milestone?: MilestoneCode;
     milestoneAt?: string;
     location?: string;
+    /** The carrier's latest delivery estimate. */
+    estimatedDelivery?: string;
   };
   payment?: { paymentId?: string; status: string; amount?: number; currency?: string; at: string };
   /** The newest event applied per source, the yardstick for out-of-order ones. */
@@ -48,7 +53,18 @@ export interface OrderSyncState {
   };
   /** Runs continued-as-new so far. */
   continuedAsNew: number;
+  /** Carrier exceptions and late deliveries: found, not yet in Salesforce (pending), and where each went (opened). */
+  proactive: {
+    pending: ProactiveFinding[];
+    /** Keys of every finding taken (bounded): the same exception seen again raises nothing. */
+    raised: string[];
+    opened: (ProactiveCaseResult & { key: string; at: string })[];
+    lastError?: { key: string; errorType?: string; message: string; at: string };
+  };
 }
+
+const RAISED_MEMORY = 50;
+const emptyProactive = (): OrderSyncState['proactive'] => ({ pending: [], raised: [], opened: [] });
 
 export function emptyState(orderNumber: string): OrderSyncState {
   return {
@@ -63,6 +79,7 @@ export function emptyState(orderNumber: string): OrderSyncState {
     pendingChange: false,
     salesforce: { writes: 0 },
     continuedAsNew: 0,
+    proactive: emptyProactive(),
   };
 }
 
@@ -82,7 +99,8 @@ export class OrderFold {
     carried: OrderSyncState | undefined,
     private readonly dedupMemory: number,
   ) {
-    this.state = carried ?? emptyState(orderNumber);
+    // A run carried from before proactive service has no proactive part yet.
+    this.state = carried ? { ...carried, proactive: (carried.proactive as OrderSyncState['proactive'] | undefined) ?? emptyProactive() } : emptyState(orderNumber);
     this.seen = new Set(this.state.recentEventIds);
   }
 
@@ -110,6 +128,66 @@ export class OrderFold {
     s.lastEventAt = event.occurredAt;
     s.events.applied += 1;
     if (this.apply(event)) this.changed();
+    if (this.findProactive(event)) s.pendingChange = true;
+  }
+
+  /** The findings to raise now, remembered as raised so the same one is never raised twice. */
+  takeProactive(): ProactiveFinding[] {
+    const p = this.state.proactive;
+    // The ERP's baseline may have arrived since: the customer and status as known now.
+    const taken = p.pending.splice(0).map((f) => dropUndefined({ ...f, customerId: f.customerId ?? this.state.customerId, orderStatus: f.orderStatus ?? this.state.status }));
+    p.raised.push(...taken.map((f) => f.key));
+    if (p.raised.length > RAISED_MEMORY) p.raised.splice(0, p.raised.length - RAISED_MEMORY);
+    return taken;
+  }
+
+  /** Milliseconds until the promised delivery passes, while the parcel is not delivered and its lateness not yet raised. */
+  lateIn(now: number): number | undefined {
+    const s = this.state;
+    const promise = s.promisedDeliveryBy;
+    if (!promise || this.complete || s.status === 'cancelled') return undefined;
+    const key = proactiveKey('late-delivery', s.orderNumber, promise);
+    if (s.proactive.raised.includes(key) || s.proactive.pending.some((f) => f.key === key)) return undefined;
+    return Math.max(Date.parse(promise) - now, 0);
+  }
+
+  /** The promise passed without a delivery: a late-delivery finding, as if the carrier had said so. */
+  promisePassed(at: string): void {
+    const s = this.state;
+    if (!s.promisedDeliveryBy) return;
+    const { trackingNumber, carrier, milestone, location, estimatedDelivery } = s.shipment;
+    const key = proactiveKey('late-delivery', s.orderNumber, s.promisedDeliveryBy);
+    s.proactive.pending.push(dropUndefined({ key, kind: 'late-delivery' as const, orderNumber: s.orderNumber, customerId: s.customerId, orderStatus: s.status, trackingNumber, carrier, milestone, location, seenAt: at, promisedDeliveryBy: s.promisedDeliveryBy, estimatedDelivery }));
+    s.pendingChange = true;
+  }
+
+  recordProactive(key: string, result: ProactiveCaseResult, at: string): void {
+    const opened = this.state.proactive.opened;
+    opened.push({ key, ...result, at });
+    if (opened.length > 20) opened.splice(0, opened.length - 20);
+  }
+
+  /**
+   * A carrier exception on the parcel (one finding per parcel), or a delivery later than the promise
+   * (delivered after it, or the carrier's estimate beyond it; one per promise). True when one is new.
+   */
+  private findProactive(event: OrderEvent): boolean {
+    const s = this.state;
+    if (s.status === 'cancelled') return false;
+    const { trackingNumber, carrier, milestone, milestoneAt, location, estimatedDelivery } = s.shipment;
+    const base = dropUndefined({ orderNumber: s.orderNumber, customerId: s.customerId, orderStatus: s.status, trackingNumber, carrier, milestone, location, seenAt: event.occurredAt, promisedDeliveryBy: s.promisedDeliveryBy, estimatedDelivery });
+    const found: ProactiveFinding[] = [];
+    if (milestone === 'exception') found.push({ ...base, kind: 'carrier-exception', key: proactiveKey('carrier-exception', s.orderNumber, trackingNumber ?? s.shipment.shipmentId ?? 'parcel') });
+    const promise = s.promisedDeliveryBy;
+    if (promise) {
+      const deliveredAt = milestone === 'delivered' ? milestoneAt : undefined;
+      const late = deliveredAt ? Date.parse(deliveredAt) > Date.parse(promise) : !!estimatedDelivery && Date.parse(estimatedDelivery) > Date.parse(promise);
+      if (late) found.push(dropUndefined({ ...base, kind: 'late-delivery' as const, key: proactiveKey('late-delivery', s.orderNumber, promise), deliveredAt }));
+    }
+    const p = s.proactive;
+    const fresh = found.filter((f) => !p.raised.includes(f.key) && !p.pending.some((q) => q.key === f.key));
+    p.pending.push(...fresh);
+    return fresh.length > 0;
   }
 
   /** The ERP's own view of the order, read once: it wins over what events said unless they are newer. */
@@ -163,6 +241,7 @@ export class OrderFold {
   private apply(event: OrderEvent): boolean {
     const s = this.state;
     const before = JSON.stringify([s.status, s.shipment, s.payment]);
+    if (event.promisedDeliveryBy) s.promisedDeliveryBy = event.promisedDeliveryBy;
     if (event.status) {
       if (event.source === 'erp' && event.sequence !== undefined && s.erpVersion !== undefined && event.sequence <= s.erpVersion) return false;
       s.status = event.status;
@@ -180,6 +259,7 @@ export class OrderFold {
         if (shipment.location) s.shipment.location = shipment.location;
         s.shipment.milestoneAt = event.occurredAt;
       }
+      if (shipment.estimatedDelivery && newer) s.shipment.estimatedDelivery = shipment.estimatedDelivery;
     }
     if (event.payment) s.payment = { ...event.payment, at: event.occurredAt };
     return JSON.stringify([s.status, s.shipment, s.payment]) !== before;

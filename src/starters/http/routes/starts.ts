@@ -88,7 +88,7 @@ export function startOperations(deps: RouteDeps): Operation[] {
 }
 
 /** The Idempotency-Key header, or the body's idempotencyKey (a Flow HTTP Callout cannot set headers). */
-function idempotencyKeyOf(request: FastifyRequest, inBody: string | undefined): string | undefined {
+export function idempotencyKeyOf(request: FastifyRequest, inBody: string | undefined): string | undefined {
   const header = request.headers['idempotency-key'];
   if (header !== undefined && (typeof header !== 'string' || header.length < 1 || header.length > 255)) {
     throw new Problem(400, 'validation', 'Invalid request', 'the Idempotency-Key header must be one value of 1 to 255 characters', {
