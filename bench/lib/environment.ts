@@ -57,6 +57,7 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
     ...(clearConfig ? await createWorkers(clearConfig, { connection: env.nativeConnection, workflowBundle, activities }) : []),
     await Worker.create({
       connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
       taskQueue: bareQueue,
       workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/bare'), failureConverterPath, logger: new DefaultLogger('ERROR') }),
       activities: { noop: async () => undefined },
