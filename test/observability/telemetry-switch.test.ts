@@ -9,8 +9,7 @@ import { buildIdOf } from '../../src/workers/versioning';
 import { admin, freePort, sandboxUrlEnv } from '../helpers/sandbox';
 import { getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs } from '../helpers/temporal';
 import { spawnWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
-import { eventually } from '../workflows/case-resolution-world';
-import { caseFor, keys, paidByCard, segmentOf, startApiWorld, type ApiWorld } from '../http/api-world';
+import { caseFor, paidByCard, refundToEnd, segmentOf, startApiWorld, type ApiWorld } from '../http/api-world';
 
 /**
  * BUSINESS_TELEMETRY=off, for measuring what telemetry costs: the production worker process runs a
@@ -65,13 +64,7 @@ describe('BUSINESS_TELEMETRY=off', function () {
     const kase = caseFor(sandbox, (o, w, c) => paidByCard(o, w) && o.total <= 20_000 && segmentOf(o, w) === 'standard' && c.reason !== 'wrong-item');
     // One failed Case comment raises an alert: a business sink call from workflow code, which must land somewhere.
     await admin(sandbox.urls.salesforce!).fault({ kind: 'error', method: 'POST', path: '/services/data/*/sobjects/CaseComment*', status: 503, count: 1 });
-    const started = await world.call('POST', '/v1/refunds', { key: keys.flow, body: { caseNumber: kase.caseNumber, caseId: kase.caseId } });
-    assert.equal(started.status, 202, started.text);
-    const ended = await eventually(async () => {
-      const p = await world.call('GET', String(started.body.statusUrl), { key: keys.reader });
-      return p.body.status !== 'RUNNING' ? p : undefined;
-    }, 90_000, 'the refund to end');
-    assert.equal(ended.body.status, 'COMPLETED', `${ended.text}\n${worker.output().slice(-3000)}`);
+    await refundToEnd(world, kase.caseNumber, kase.caseId, () => worker.output());
     const refunds = (await admin(sandbox.urls.payments!).ledger({ kind: 'refund.created' })).entries.filter((e) => JSON.stringify(e).includes(kase.caseNumber));
     assert.equal(refunds.length, 1, 'exactly one refund');
 
