@@ -1,8 +1,8 @@
 import { temporal } from '@temporalio/proto';
 import { startCaseResolution } from '../src/client';
-import type { ResolutionPolicyInput } from '../src/domain/policy';
 import { actionStats, billableActions } from './lib/actions';
 import { startBenchEnvironment } from './lib/environment';
+import { refundOnlyPolicy as policy } from './lib/policy';
 import { runConcurrently, summarize, runBenchmark } from './lib/measure';
 
 /**
@@ -16,15 +16,6 @@ import { runConcurrently, summarize, runBenchmark } from './lib/measure';
 const T = temporal.api.enums.v1.EventType;
 const count = Number(process.env.BENCH_CASES ?? 60);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
-
-// Every case resolves to a refund without approval or return, so each run is the same work.
-const policy: ResolutionPolicyInput = {
-  refundWindowDays: 3650,
-  replacementReasons: [],
-  refundReasons: ['delayed-shipment', 'not-received', 'damaged-item', 'wrong-item', 'other'],
-  returnRequiredFor: [],
-  approvalThreshold: { default: 100_000_000 },
-};
 
 /** Activity batches of a history: the activities scheduled by each workflow task, in order. */
 function activityBatches(events: temporal.api.history.v1.IHistoryEvent[]): number[] {

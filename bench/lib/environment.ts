@@ -23,10 +23,12 @@ export interface BenchEnvironment {
   bareQueue: string;
   /** With `clearToo`: the same workers on queues of their own with payload encryption off, and a client without the codec. */
   clear?: { config: Config; client: Client };
+  /** With `telemetryOffToo`: the same workers on queues of their own with BUSINESS_TELEMETRY=off (bundle without interceptors). */
+  telemetryOff?: { config: Config };
   close: () => Promise<void>;
 }
 
-export async function startBenchEnvironment(options: { world?: WorldOptions; env?: Record<string, string>; clearToo?: boolean } = {}): Promise<BenchEnvironment> {
+export async function startBenchEnvironment(options: { world?: WorldOptions; env?: Record<string, string>; clearToo?: boolean; telemetryOffToo?: boolean } = {}): Promise<BenchEnvironment> {
   const [env, sandbox] = await Promise.all([getTestEnv(), startTestSandbox(undefined, {}, options.world)]);
   const run = `${process.pid}-${Date.now().toString(36)}`;
   const config = configFor(sandbox, {
@@ -43,18 +45,21 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
   const bareQueue = `bench-${run}-bare`;
   const activities: SystemActivities = buildActivities(config);
   const workflowBundle = await bundleWorkflows(new DefaultLogger('ERROR'));
-  const clearConfig = options.clearToo
-    ? configFor(sandbox, {
-        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-        ...Object.fromEntries(['ORCHESTRATION', 'SALESFORCE', 'ERP', 'WAREHOUSE', 'PAYMENTS'].map((q) => [`TASK_QUEUE_${q}`, `bench-${run}-clear-${q.toLowerCase()}`])),
-        LOG_LEVEL: 'error',
-        ...options.env,
-        PAYLOAD_ENCRYPTION: 'off',
-      })
-    : undefined;
+  // The same workers again on queues of their own, with one setting changed.
+  const sideConfig = (name: string, change: Record<string, string>) =>
+    configFor(sandbox, {
+      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      ...Object.fromEntries(['ORCHESTRATION', 'SALESFORCE', 'ERP', 'WAREHOUSE', 'PAYMENTS'].map((q) => [`TASK_QUEUE_${q}`, `bench-${run}-${name}-${q.toLowerCase()}`])),
+      LOG_LEVEL: 'error',
+      ...options.env,
+      ...change,
+    });
+  const clearConfig = options.clearToo ? sideConfig('clear', { PAYLOAD_ENCRYPTION: 'off' }) : undefined;
+  const offConfig = options.telemetryOffToo ? sideConfig('untraced', { BUSINESS_TELEMETRY: 'off' }) : undefined;
   const workers: WorkerType[] = [
     ...(await createWorkers(config, { connection: env.nativeConnection, workflowBundle, activities })),
     ...(clearConfig ? await createWorkers(clearConfig, { connection: env.nativeConnection, workflowBundle, activities }) : []),
+    ...(offConfig ? await createWorkers(offConfig, { connection: env.nativeConnection, workflowBundle: await bundleWorkflows(new DefaultLogger('ERROR'), undefined, false), activities }) : []),
     await Worker.create({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
@@ -72,6 +77,7 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
     config,
     bareQueue,
     clear: clearConfig && { config: clearConfig, client: new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: dataConverterFor(clearConfig.payloadCodec) }) },
+    telemetryOff: offConfig && { config: offConfig },
     close: async () => {
       shutdownWorkers(workers);
       await running;

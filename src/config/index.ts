@@ -142,6 +142,8 @@ export const ConfigSchema = z.object({
     buildId: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).optional(),
     /** Where `npm run build` put the prebuilt workflow bundle (unset: dist/workflow-bundle); used only while it matches the sources. */
     workflowBundleDir: z.string().min(1).optional(),
+    /** BUSINESS_TELEMETRY=off: no business metrics, no tracing interceptors in worker or bundle (another build id); for measuring their cost. */
+    businessTelemetry: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
   }),
   log: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info'), format: z.enum(['json', 'pretty']).optional() }),
   stateDir: z.string().default('.state'),
@@ -236,6 +238,7 @@ export function configFromEnv(env: Env = process.env): Config {
       deploymentName: env.WORKER_DEPLOYMENT_NAME || undefined,
       buildId: env.WORKER_BUILD_ID || undefined,
       workflowBundleDir: env.WORKER_WORKFLOW_BUNDLE_DIR || undefined,
+      businessTelemetry: env.BUSINESS_TELEMETRY || undefined,
     },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
     stateDir: env.RETAIL_STATE_DIR,

@@ -39,6 +39,8 @@ export const SloConfigSchema = z
       .strict(),
     /** Worker metrics endpoints the API reads for GET /v1/slo (SLO_METRICS_URLS overrides). */
     metricsUrls: z.array(z.url()).min(1),
+    /** A Prometheus server scraping those workers (SLO_PROMETHEUS_URL); set, reports can cover a window (`since`). */
+    prometheusUrl: z.url().optional(),
   })
   .strict();
 export type SloConfig = z.infer<typeof SloConfigSchema>;
@@ -89,7 +91,7 @@ export const defaultSloConfig: SloConfig = {
 
 type Env = Record<string, string | undefined>;
 
-/** SLO_CONFIG_FILE over the defaults (sections replace defaults whole); SLO_METRICS_URLS (comma-separated) over both. */
+/** SLO_CONFIG_FILE over the defaults (sections replace defaults whole); SLO_METRICS_URLS (comma-separated) and SLO_PROMETHEUS_URL over both. */
 export function loadSloConfig(env: Env = process.env): SloConfig {
   const file = env.SLO_CONFIG_FILE?.trim();
   let fromFile: Record<string, unknown> = {};
@@ -101,7 +103,8 @@ export function loadSloConfig(env: Env = process.env): SloConfig {
     }
   }
   const urls = env.SLO_METRICS_URLS?.trim();
-  const merged = { ...defaultSloConfig, ...fromFile, ...(urls ? { metricsUrls: urls.split(',').map((u) => u.trim()) } : {}) };
+  const prometheusUrl = env.SLO_PROMETHEUS_URL?.trim();
+  const merged = { ...defaultSloConfig, ...fromFile, ...(urls ? { metricsUrls: urls.split(',').map((u) => u.trim()) } : {}), ...(prometheusUrl ? { prometheusUrl } : {}) };
   return parseConfig(SloConfigSchema, merged, 'slo');
 }
 

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { durationSeconds, type SloConfig } from '../config/slo';
 import { businessMetricNames } from '../observability/business-metrics';
+import { queryVector } from './prometheus';
 
 /**
  * Each SLO's attainment, error budget and worst contributors, read from the workers' Prometheus
  * endpoints (SLO_METRICS_URLS): the histograms the workers record from real timestamps are the one
  * source, so this report, the alert rules and the dashboard can never disagree about what "good" is.
- * Counters are cumulative since each worker started; windows over days are Prometheus's job (the
- * recording rules in ops/prometheus), this report answers "how are we doing right now, and where".
+ * Read from the workers, counters are cumulative since each worker started; a window (`since`) is
+ * read from the Prometheus server scraping them (SLO_PROMETHEUS_URL), with the same arithmetic.
  */
 export const SloGroupBySchema = z.enum(['region', 'store', 'segment']);
 export type SloGroupBy = z.infer<typeof SloGroupBySchema>;
@@ -61,6 +62,8 @@ export const SloReportSchema = z.object({
   generatedAt: z.string(),
   /** Which business key `worst` is grouped by (not "by": External Services renames Apex keywords). */
   groupedBy: SloGroupBySchema,
+  /** The window the counts cover, when read from Prometheus; absent, the workers' counts since they started. */
+  since: z.string().optional(),
   sources: z.array(z.object({ url: z.string(), ok: z.boolean(), error: z.string().optional() })),
   slos: z.array(SloStatusSchema),
 });
@@ -140,8 +143,40 @@ export function sloReport(config: SloConfig, samples: Sample[], by: SloGroupBy, 
   return { generatedAt: new Date().toISOString(), groupedBy: by, sources, slos };
 }
 
-/** Scrapes the configured workers and reports. */
-export async function readSloReport(config: SloConfig, by: SloGroupBy): Promise<SloReport> {
+/** A window Prometheus evaluates: 30m, 24h, 7d (the shape `retailctl failures --since` takes). */
+export const SloSinceSchema = z.string().regex(/^[1-9]\d{0,4}[mhd]$/, 'a duration like 30m, 24h or 7d');
+
+/** The PromQL of a windowed report, each with the sample name its answers stand for: per SLO the histogram's increase per bucket and group, and the approval wait's. */
+export function sloWindowQueries(config: SloConfig, since: string, by: SloGroupBy): { name: string; query: string }[] {
+  const window = SloSinceSchema.parse(since);
+  const wait = businessMetricNames.refundApprovalWait;
+  return [
+    // Summed by bucket and the grouping key only: series without the key still count in the totals.
+    ...config.slos.map((slo) => ({ name: `${slo.metric}_bucket`, query: `sum by (le, ${by}) (increase(${slo.metric}_bucket[${window}]))` })),
+    ...(config.slos.some((slo) => slo.id === 'refund-processing') ? ['count', 'sum'].map((suffix) => ({ name: `${wait}_${suffix}`, query: `sum(increase(${wait}_${suffix}[${window}]))` })) : []),
+  ];
+}
+
+/** The report over the last `since`, from Prometheus; a query it refuses or a server that does not answer is listed as the source's error. */
+export async function readSloReportFromPrometheus(config: SloConfig, by: SloGroupBy, since: string, prometheusUrl: string, at = new Date()): Promise<SloReport> {
+  const queries = sloWindowQueries(config, since, by);
+  let samples: Sample[] = [];
+  let source: SloReport['sources'][number] = { url: prometheusUrl, ok: true };
+  try {
+    const answers = await Promise.all(queries.map(({ query }) => queryVector(prometheusUrl, query, at)));
+    samples = answers.flatMap((vector, i) => vector.map(({ labels, value }) => ({ name: queries[i]!.name, labels, value })));
+  } catch (err) {
+    source = { url: prometheusUrl, ok: false, error: (err as Error).message };
+  }
+  return { ...sloReport(config, samples, by, [source]), since };
+}
+
+/** Scrapes the configured workers and reports; with `since`, asks the configured Prometheus for that window instead. */
+export async function readSloReport(config: SloConfig, by: SloGroupBy, since?: string): Promise<SloReport> {
+  if (since !== undefined) {
+    if (!config.prometheusUrl) throw new Error('a window (since) needs a Prometheus server: set SLO_PROMETHEUS_URL');
+    return readSloReportFromPrometheus(config, by, since, config.prometheusUrl);
+  }
   const { samples, sources } = await scrapeMetrics(config.metricsUrls);
   return sloReport(config, samples, by, sources);
 }

@@ -31,9 +31,9 @@ export const workflowInterceptorModules = [require.resolve('@temporalio/intercep
 /** What else goes into a bundle besides its sources; part of the prebuilt bundle's hash, so changing it makes the bundle stale. */
 const recipe = JSON.stringify({ failureConverterPath: relative(projectRoot, failureConverterPath), workflowInterceptorModules: workflowInterceptorModules.map((m) => relative(projectRoot, m)) });
 
-/** Bundles the workflow code once per process; every orchestration worker (and every test suite) reuses it. */
-export function bundleWorkflows(logger?: Logger, workflowsPath = require.resolve('../workflows')): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, failureConverterPath, logger });
+/** Bundles the workflow code once per process; every orchestration worker (and every test suite) reuses it. Without business telemetry (BUSINESS_TELEMETRY=off) no interceptor module goes in: other code, another build id. */
+export function bundleWorkflows(logger?: Logger, workflowsPath = require.resolve('../workflows'), businessTelemetry = true): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: businessTelemetry ? workflowInterceptorModules : [], failureConverterPath, logger });
 }
 
 /** What a prebuilt bundle was made from; the worker uses the bundle only while all of it still holds. */
@@ -145,7 +145,9 @@ export function readPrebuiltBundle(dir = prebuiltBundleDir): PrebuiltBundleCheck
  * The orchestration worker's bundle: the prebuilt one when it matches the sources (saves the bundling
  * at start), otherwise bundled now. Either way the same code, so the same build id (versioning.ts).
  */
-export async function workflowBundleForWorker(logger: Logger, dir = prebuiltBundleDir): Promise<{ bundle: WorkflowBundleWithSourceMap; source: 'prebuilt' | 'bundled at start' }> {
+export async function workflowBundleForWorker(logger: Logger, dir = prebuiltBundleDir, businessTelemetry = true): Promise<{ bundle: WorkflowBundleWithSourceMap; source: 'prebuilt' | 'bundled at start' }> {
+  // The prebuilt bundle carries the interceptors; without them the code is another one, bundled now.
+  if (!businessTelemetry) return { bundle: await bundleWorkflows(logger, undefined, false), source: 'bundled at start' };
   const prebuilt = readPrebuiltBundle(dir);
   if ('bundle' in prebuilt) return { bundle: prebuilt.bundle, source: 'prebuilt' };
   if ('stale' in prebuilt) logger.warn(`ignoring the prebuilt workflow bundle in ${relative(projectRoot, dir) || dir}: ${prebuilt.stale}; bundling at start`);

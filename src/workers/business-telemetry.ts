@@ -42,6 +42,15 @@ export function businessSinks(metrics: BusinessMetrics): InjectedSinks<BusinessS
   };
 }
 
+/** BUSINESS_TELEMETRY=off: the sink calls workflow code makes land nowhere (not unregistered, which the SDK logs as an error). */
+export const silentBusinessSinks: InjectedSinks<BusinessSinks> = {
+  business: {
+    processClosed: { fn: () => undefined, callDuringReplay: false },
+    alertRaised: { fn: () => undefined, callDuringReplay: false },
+    compensated: { fn: () => undefined, callDuringReplay: false },
+  },
+};
+
 /** The activities that write a milestone to the Salesforce Case (the case-updates SLO). */
 const caseWrites = new Set(['recordCaseMilestone', 'updateSalesforceCase', 'addSalesforceCaseComment', 'publishCaseProcessStatus', 'createSalesforceEscalationTask']);
 

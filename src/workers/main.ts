@@ -19,13 +19,13 @@ async function main(): Promise<void> {
   logger.info('configuration', { config: describeConfig(config) });
   const runtime = installRuntime(config, logger);
   // Before the workers are made: they export workflow and activity spans through it (OTEL_EXPORTER_OTLP_ENDPOINT).
-  const tracing = installTracing('retail-worker');
+  const tracing = config.worker.businessTelemetry ? installTracing('retail-worker') : undefined;
 
   const activities = buildActivities(config);
   const connection = await createWorkerConnection(config);
   // Only the bundler's warnings: its webpack statistics say nothing to an operator.
   const bundled = config.worker.taskQueues.includes('orchestration')
-    ? await workflowBundleForWorker(new DefaultLogger('WARN', (entry) => runtime.logger.log(entry.level, entry.message, entry.meta)), config.worker.workflowBundleDir)
+    ? await workflowBundleForWorker(new DefaultLogger('WARN', (entry) => runtime.logger.log(entry.level, entry.message, entry.meta)), config.worker.workflowBundleDir, config.worker.businessTelemetry)
     : undefined;
   const workflowBundle = bundled?.bundle;
   const workers = await createWorkers(config, { connection, workflowBundle, activities });
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     taskQueues: config.worker.taskQueues.map((kind) => config.taskQueues[kind]),
     deployment: workflowBundle && deploymentOptionsFor(config, workflowBundle)?.version,
     workflowBundle: bundled?.source,
+    businessTelemetry: config.worker.businessTelemetry ? 'on' : 'off',
     metrics: config.worker.metricsPort > 0 ? `http://127.0.0.1:${config.worker.metricsPort}/metrics` : 'off',
   });
   try {

@@ -8,7 +8,7 @@ import { createBusinessMetrics } from '../observability/business-metrics';
 import { currentTracing } from '../observability/tracing';
 import type { Logger } from '../observability/logger';
 import { dataConverterFor } from '../temporal/payload-codec';
-import { businessActivityInterceptor, businessSinks } from './business-telemetry';
+import { businessActivityInterceptor, businessSinks, silentBusinessSinks } from './business-telemetry';
 import { deploymentOptionsFor } from './versioning';
 
 export type SystemQueue = 'salesforce' | 'erp' | 'warehouse' | 'payments';
@@ -33,7 +33,8 @@ export interface WorkerSetOptions {
 export async function createWorkers(config: Config, { connection, workflowBundle, activities }: WorkerSetOptions): Promise<Worker[]> {
   // One data converter for every queue: activity inputs and results are sealed like workflow payloads.
   // Business metrics go through the SDK's meter, so they share the worker's Prometheus endpoint.
-  const metrics = createBusinessMetrics(Runtime.instance().metricMeter, loadSloConfig());
+  const telemetry = config.worker.businessTelemetry;
+  const metrics = telemetry ? createBusinessMetrics(Runtime.instance().metricMeter, loadSloConfig()) : undefined;
   const common = {
     connection,
     namespace: config.temporal.namespace,
@@ -41,13 +42,15 @@ export async function createWorkers(config: Config, { connection, workflowBundle
     dataConverter: dataConverterFor(config.payloadCodec),
     interceptors: {
       // The OpenTelemetry span first, so the business interceptor labels it and runs the activity inside it.
-      activity: [
-        (ctx: ActivityContext) => ({
-          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
-          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-        }),
-        businessActivityInterceptor(config, metrics),
-      ],
+      activity: metrics
+        ? [
+            (ctx: ActivityContext) => ({
+              inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+              outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+            }),
+            businessActivityInterceptor(config, metrics),
+          ]
+        : [],
     },
   };
   const polled = new Set(config.worker.taskQueues);
@@ -59,7 +62,8 @@ export async function createWorkers(config: Config, { connection, workflowBundle
         ...common,
         taskQueue: config.taskQueues.orchestration,
         workflowBundle,
-        sinks: { ...businessSinks(metrics), ...workflowSpanSinks() },
+        // Off, the workflows' own sink calls (alerts, compensations) still need a receiver; they go nowhere.
+        sinks: metrics ? { ...businessSinks(metrics), ...workflowSpanSinks() } : silentBusinessSinks,
         activities: activities.orchestration,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
         maxConcurrentWorkflowTaskExecutions: Math.min(config.worker.maxConcurrentWorkflowTasks, config.worker.maxCachedWorkflows),

@@ -16,7 +16,7 @@ import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import type { CaseContext } from '../../src/workflows/lib/case-context';
 import { configFor, startTestSandbox } from '../helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv } from '../helpers/temporal';
-import { openCase } from '../workflows/case-resolution-world';
+import { eventually, openCase } from '../workflows/case-resolution-world';
 import { testCodecEnv } from '../helpers/codec';
 
 /**
@@ -136,6 +136,18 @@ export function caseFor(sandbox: Sandbox, fits: (order: WorldOrder, world: World
     return { caseId: opened.caseId, caseNumber: opened.caseNumber, orderNumber: order.orderNumber, customerId: order.customerId, storeId: order.storeId, region: order.region, segment: customer.segment, channel: order.channel, order, seededCaseNumber: seeded.caseNumber };
   }
   throw new Error('no seeded case fits');
+}
+
+/** POST /v1/refunds for a case, then polls its status until it is no longer RUNNING; `context` (e.g. a worker's output) explains a failure. */
+export async function refundToEnd(world: ApiWorld, caseNumber: string, caseId: string, context: () => string = () => ''): Promise<Reply> {
+  const started = await world.call('POST', '/v1/refunds', { key: keys.flow, body: { caseNumber, caseId } });
+  assert.equal(started.status, 202, started.text);
+  const ended = await eventually(async () => {
+    const p = await world.call('GET', String(started.body.statusUrl), { key: keys.reader });
+    return p.body.status !== 'RUNNING' ? p : undefined;
+  }, 90_000, 'the refund to end');
+  assert.equal(ended.body.status, 'COMPLETED', `${ended.text}\n${context().slice(-3000)}`);
+  return ended;
 }
 
 export const paidByCard = (order: WorldOrder, world: World) => world.payments.find((p) => p.paymentId === order.paymentId)?.method === 'card';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSloConfig, loadSloConfig } from '../../src/config/slo';
 import { BoundedLabel, histogramBuckets } from '../../src/observability/business-metrics';
-import { parsePrometheusText, sloReport } from '../../src/services/slo-report';
+import { instantQueryUrl } from '../../src/services/prometheus';
+import { parsePrometheusText, SloSinceSchema, sloReport, sloWindowQueries } from '../../src/services/slo-report';
 import { sinceTime } from '../../src/starters/cli/commands/slo';
 
 describe('SLO configuration, label bounds and the budget arithmetic', () => {
@@ -55,5 +56,21 @@ describe('SLO configuration, label bounds and the budget arithmetic', () => {
     assert.equal(sinceTime('24h', Date.parse('2026-11-30T12:00:00Z')).toISOString(), '2026-11-29T12:00:00.000Z');
     assert.throws(() => sinceTime('yesterday'), /--since/);
     assert.throws(() => sinceTime('0h'), /--since/);
+  });
+
+  it('builds the windowed PromQL per SLO and the instant-query URL Prometheus documents', () => {
+    const queries = sloWindowQueries(defaultSloConfig, '24h', 'store');
+    assert.deepEqual(queries[0], { name: 'retail_order_sync_latency_seconds_bucket', query: 'sum by (le, store) (increase(retail_order_sync_latency_seconds_bucket[24h]))' });
+    assert.deepEqual(queries.map((q) => q.name).slice(-2), ['retail_refund_approval_wait_seconds_count', 'retail_refund_approval_wait_seconds_sum']);
+    assert.equal(queries.at(-1)!.query, 'sum(increase(retail_refund_approval_wait_seconds_sum[24h]))');
+    assert.throws(() => sloWindowQueries(defaultSloConfig, '1h] or vector(1', 'store'));
+    assert.ok(SloSinceSchema.safeParse('7d').success && !SloSinceSchema.safeParse('0m').success && !SloSinceSchema.safeParse('90s').success);
+    const url = new URL(instantQueryUrl('http://prom:9090/prefix', 'sum(x{a="b"})', new Date(1_700_000_000_500)));
+    assert.equal(url.pathname, '/prefix/api/v1/query');
+    assert.equal(url.searchParams.get('query'), 'sum(x{a="b"})');
+    assert.equal(url.searchParams.get('time'), '1700000000.500');
+    assert.equal(loadSloConfig({ SLO_PROMETHEUS_URL: 'http://prom:9090' }).prometheusUrl, 'http://prom:9090');
+    assert.equal(loadSloConfig({}).prometheusUrl, undefined);
+    assert.throws(() => loadSloConfig({ SLO_PROMETHEUS_URL: 'not a url' }), /slo\.prometheusUrl/);
   });
 });

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { listFailures, type FailureGroupBy } from '../../../client/failures';
 import { loadSloConfig } from '../../../config/slo';
-import { readSloReport, SloGroupBySchema } from '../../../services/slo-report';
+import { readSloReport, SloGroupBySchema, SloSinceSchema } from '../../../services/slo-report';
 import { action } from '../action';
 import { usageError } from '../errors';
 import { emit, table } from '../output';
@@ -28,12 +28,20 @@ export function sloCommand(): Command {
   return new Command('slo')
     .description("integration SLOs: attainment, error budget left and worst contributors, read from the workers' metrics (SLO_METRICS_URLS)")
     .option('--by <key>', 'group the worst contributors by region, store or segment', 'region')
-    .addHelpText('after', '\nExample: retailctl slo --by store')
+    .option('--since <duration>', 'over this window (30m, 24h, 7d), read from Prometheus (SLO_PROMETHEUS_URL); unset: since the workers started')
+    .addHelpText('after', '\nExamples: retailctl slo --by store\n          retailctl slo --since 24h')
     .action(
-      action<{ by: string }>(async (ctx, _args, flags) => {
-        const report = await readSloReport(loadSloConfig(), groupBy(flags.by));
+      action<{ by: string; since?: string }>(async (ctx, _args, flags) => {
+        const config = loadSloConfig();
+        const by = groupBy(flags.by);
+        if (flags.since !== undefined) {
+          if (!SloSinceSchema.safeParse(flags.since).success) throw usageError(`--since: "${flags.since}" is not a duration like 30m, 24h or 7d`);
+          if (!config.prometheusUrl) throw usageError('--since needs a Prometheus server to read a window from: set SLO_PROMETHEUS_URL');
+        }
+        const report = await readSloReport(config, by, flags.since);
         emit(ctx, report, () => {
           const down = report.sources.filter((s) => !s.ok).map((s) => `unreachable: ${s.url} (${s.error})`);
+          const window = report.since ? [`over the last ${report.since} (Prometheus)`] : [];
           const rows = report.slos.map((s) => [
             s.id,
             s.status,
@@ -46,7 +54,7 @@ export function sloCommand(): Command {
           ]);
           const waits = report.slos.find((s) => s.approvalWait)?.approvalWait;
           const wait = waits?.count ? [`refund approval wait (apart): ${waits.count} waits, mean ${waits.meanSeconds!.toFixed(1)}s`] : [];
-          return [...down, table(['slo', 'status', 'objective', 'measured', 'attainment', 'budget left', 'burn rate', `worst ${report.groupedBy}`], rows), ...wait].join('\n');
+          return [...down, ...window, table(['slo', 'status', 'objective', 'measured', 'attainment', 'budget left', 'burn rate', `worst ${report.groupedBy}`], rows), ...wait].join('\n');
         });
       }),
     );
