@@ -34,7 +34,7 @@ export function masterDataTimeoutsFromEnv(env: Record<string, string | undefined
 export class MasterDataNotFoundError extends Error {
   override readonly name = 'MasterDataNotFoundError';
   constructor(
-    readonly slug: 'customer-not-found' | 'order-not-found',
+    readonly slug: 'customer-not-found' | 'order-not-found' | 'location-not-found',
     message: string,
   ) {
     super(message);
@@ -146,7 +146,10 @@ export function createMasterData(config: Config, options: MasterDataOptions = {}
 
     async availability(skus, location) {
       // Both systems at once, each within its own deadline: one that is late leaves its fields out, not the answer.
-      const [counted, shown] = await Promise.allSettled([ask('erp', 'getAvailability', () => erp.getAvailability(skus, location)), ask('salesforce', 'listStockAvailability', () => salesforce.listStockAvailability(skus, location))]);
+      const unknownLocation = () => new MasterDataNotFoundError('location-not-found', `the ERP has no location ${location}`);
+      const [counted, shown] = await Promise.allSettled([ask('erp', 'getAvailability', () => erp.getAvailability(skus, location), unknownLocation), ask('salesforce', 'listStockAvailability', () => salesforce.listStockAvailability(skus, location))]);
+      // An unknown location is the caller's mistake, not a late system: the whole answer is a 404.
+      if (counted.status === 'rejected' && counted.reason instanceof MasterDataNotFoundError) throw counted.reason;
       if (counted.status === 'rejected' && shown.status === 'rejected') throw counted.reason;
       const missing: MissingSystem[] = [];
       const rows = new Map<string, AvailabilityRow>();

@@ -71,6 +71,8 @@ describe('HTTP API: governed reads and return authorizations', function () {
     assertProblem(missing, 400, 'validation');
     assert.equal((missing.body.errors as Json[])[0].path, 'query.skus');
     assertProblem(await world.call('GET', `/v1/inventory/availability?skus=${row.sku},${row.sku}`, { key: keys.reader }), 400, 'validation');
+    // A location the ERP does not know is the caller's mistake, not a late system.
+    assertProblem(await world.call('GET', `/v1/inventory/availability?skus=${row.sku}&location=WH-NOWHERE`, { key: keys.reader }), 404, 'location-not-found');
   });
 
   it('answers without the ERP when it is past its deadline (partial, not cached), and 503 when neither system answers', async () => {

@@ -112,7 +112,7 @@ async function answer<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof MasterDataNotFoundError) throw new Problem(404, err.slug, err.slug === 'customer-not-found' ? 'Customer not found' : 'Order not found', err.message);
+    if (err instanceof MasterDataNotFoundError) throw new Problem(404, err.slug, { 'customer-not-found': 'Customer not found', 'order-not-found': 'Order not found', 'location-not-found': 'Location not found' }[err.slug], err.message);
     if (err instanceof PricesNotEffectiveDatedError) throw new Problem(422, 'prices-not-effective-dated', 'Prices at that moment are not available', err.message, { errors: [{ path: 'query.at', code: 'refused', message: err.message }] });
     if (err instanceof ReturnRefusedError) throw new Problem(422, err.slug, err.slug === 'return-not-eligible' ? 'Order not eligible for return' : 'Lines refused', err.message, { ...err.details });
     if (err instanceof ReturnKeyConflictError) throw new Problem(409, 'idempotency-conflict', 'Idempotency key reused', err.message);
@@ -151,6 +151,7 @@ export function masterDataOperations(service: MasterDataService): Operation[] {
       query: AvailabilityQuerySchema,
       cacheControl: (answer: { complete: boolean }) => (answer.complete ? 'private, max-age=10' : undefined),
       success: { status: 200, description: 'The stock of each SKU found', schema: AvailabilityAnswerSchema },
+      problems: [404],
       handle: async ({ query }) => {
         return answer(() => service.availability(query.skus, query.location));
       },
