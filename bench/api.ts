@@ -179,7 +179,8 @@ function post(url: string, apiKey: string, body: string): Promise<{ status: numb
 /** One refund request per seeded case, with the Salesforce Case id the sandbox gave it. */
 function refundBodies(sandbox: Awaited<ReturnType<typeof startBenchEnvironment>>['sandbox']): RefundBody[] {
   const world = sandbox.world();
-  const sf = sandbox.systems.salesforce!.ctx.store.data as SalesforceState;
+  // bench:api keeps its sandbox in this process.
+  const sf = sandbox.systems!.salesforce!.ctx.store.data as SalesforceState;
   const caseIds = new Map(Object.values(sf.records.Case).map((r) => [r.CaseNumber as string, r.Id as string]));
   return world.cases.map((kase) => ({ caseId: caseIds.get(kase.caseNumber)!, caseNumber: kase.caseNumber }));
 }

@@ -6,6 +6,7 @@ import type { WorldOptions } from '../../sandbox/seed/world';
 import { buildActivities, type SystemActivities } from '../../src/activities';
 import type { Config } from '../../src/config';
 import { configFor, startTestSandbox } from '../../test/helpers/sandbox';
+import { startSandboxProcess, type SandboxProcess } from './sandbox-process';
 import { getTestEnv, teardownTestEnv } from '../../test/helpers/temporal';
 import { bundleWorkflows } from '../../src/workers/bundle';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
@@ -18,7 +19,8 @@ import { dataConverterFor, failureConverterPath } from '../../src/temporal/paylo
  */
 export interface BenchEnvironment {
   env: TestWorkflowEnvironment;
-  sandbox: Sandbox;
+  /** In this process, or with `sandboxProcess` in a child process of its own (then with its pid). */
+  sandbox: Pick<Sandbox, 'urls' | 'world' | 'close'> & Partial<Pick<Sandbox, 'systems'>> & { pubsub?: { address: string }; pid?: SandboxProcess['pid'] };
   config: Config;
   bareQueue: string;
   /** With `clearToo`: the same workers on queues of their own with payload encryption off, and a client without the codec. */
@@ -28,8 +30,8 @@ export interface BenchEnvironment {
   close: () => Promise<void>;
 }
 
-export async function startBenchEnvironment(options: { world?: WorldOptions; env?: Record<string, string>; clearToo?: boolean; telemetryOffToo?: boolean } = {}): Promise<BenchEnvironment> {
-  const [env, sandbox] = await Promise.all([getTestEnv(), startTestSandbox(undefined, {}, options.world)]);
+export async function startBenchEnvironment(options: { world?: WorldOptions; env?: Record<string, string>; clearToo?: boolean; telemetryOffToo?: boolean; sandboxProcess?: boolean } = {}): Promise<BenchEnvironment> {
+  const [env, sandbox] = await Promise.all([getTestEnv(), options.sandboxProcess ? startSandboxProcess(options.world) : startTestSandbox(undefined, {}, options.world)]);
   const run = `${process.pid}-${Date.now().toString(36)}`;
   const config = configFor(sandbox, {
     // The workers poll the namespace the client starts in (TEMPORAL_NAMESPACE on a shared server).

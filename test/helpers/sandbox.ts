@@ -17,8 +17,11 @@ export async function startTestSandbox(only?: SandboxSystemKey[], extra: Pick<Sa
   });
 }
 
+/** Where a sandbox answers, whether in this process or another. */
+export type SandboxAddresses = Pick<Sandbox, 'urls'> & { pubsub?: { address: string } };
+
 /** The environment variables that point the product at a test sandbox (for configs and worker processes). */
-export function sandboxUrlEnv(sandbox: Sandbox): Record<string, string> {
+export function sandboxUrlEnv(sandbox: SandboxAddresses): Record<string, string> {
   const u = sandbox.urls;
   const entries: [string, string | undefined][] = [
     ['SALESFORCE_LOGIN_URL', u.salesforce],
@@ -33,7 +36,7 @@ export function sandboxUrlEnv(sandbox: Sandbox): Record<string, string> {
 }
 
 /** The product's configuration pointed at a test sandbox (plus any overrides, as environment variables). */
-export function configFor(sandbox: Sandbox, env: Record<string, string> = {}): Config {
+export function configFor(sandbox: SandboxAddresses, env: Record<string, string> = {}): Config {
   return configFromEnv({ ...sandboxUrlEnv(sandbox), LOG_LEVEL: 'warn', ...testCodecEnv, ...env });
 }
 
