@@ -3,7 +3,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 /**
@@ -12,7 +12,8 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
  */
 export interface Tracing {
   resource: Resource;
-  exporter: SpanExporter;
+  /** The process's one span processor: workflow spans from the worker's sink go through it too, so they are batched like the rest. */
+  processor: SpanProcessor;
   shutdown(): Promise<void>;
 }
 
@@ -31,7 +32,7 @@ export function installTracing(serviceName: string, options: { env?: Record<stri
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
-  installed = { resource, exporter, shutdown: () => provider.shutdown() };
+  installed = { resource, processor, shutdown: () => provider.shutdown() };
   return installed;
 }
 

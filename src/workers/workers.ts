@@ -109,8 +109,8 @@ export async function runWorkers(workers: Worker[], logger: Logger): Promise<voi
   if (failure) throw failure.reason;
 }
 
-/** Workflow spans leave the sandboxed workflow code through a sink: to the process's exporter, or nowhere when tracing is off. */
+/** Workflow spans leave the sandboxed workflow code through a sink: into the process's span processor (batched, not one export per workflow task), or nowhere when tracing is off. */
 function workflowSpanSinks(): InjectedSinks<OpenTelemetrySinks> {
   const tracing = currentTracing();
-  return { exporter: tracing ? makeWorkflowExporter(tracing.exporter, tracing.resource) : { export: { fn: () => undefined, callDuringReplay: false } } };
+  return { exporter: tracing ? makeWorkflowExporter(tracing.processor, tracing.resource) : { export: { fn: () => undefined, callDuringReplay: false } } };
 }
