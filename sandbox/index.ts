@@ -23,6 +23,8 @@ export interface SandboxOptions {
   webhookUrl?: string;
   /** One secret for both senders, or each its own (the ERP signs as source erp, the warehouse as warehouse). */
   webhookSecret?: string | Partial<Record<'erp' | 'warehouse', string>>;
+  /** Where the ERP and warehouse push stock changes, `{source}` standing for erp or warehouse (the orchestrator's /v1/stock-events/{source}); unset, they push none. */
+  stockWebhookUrl?: string;
   /** PEM certificate or public key of the Salesforce connected app, for the JWT bearer flow. */
   salesforceJwtCertificate?: string;
   only?: SandboxSystemKey[];
@@ -59,7 +61,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         host: options.host,
         stateDir: options.stateDir,
         world,
-        options: { webhookUrl: options.webhookUrl, webhookSecret: webhookSecretFor(key, options.webhookSecret), jwtCertificate: options.salesforceJwtCertificate },
+        options: {
+          webhookUrl: options.webhookUrl,
+          webhookSecret: webhookSecretFor(key, options.webhookSecret),
+          stockWebhookUrl: options.stockWebhookUrl?.replace('{source}', key === 'erpCloud' ? 'erp' : 'warehouse'),
+          jwtCertificate: options.salesforceJwtCertificate,
+        },
       });
     }
     const org = running.salesforce as RunningSystem<SalesforceState> | undefined;

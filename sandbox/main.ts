@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     ports,
     stateDir: resolve(process.env.SANDBOX_STATE_DIR ?? '.state/sandbox'),
     webhookUrl: process.env.SANDBOX_WEBHOOK_URL,
+    stockWebhookUrl: process.env.SANDBOX_STOCK_WEBHOOK_URL,
     // Per sender (as off-loopback deployments need), falling back to the one shared secret.
     webhookSecret: {
       erp: process.env.SANDBOX_WEBHOOK_SECRET_ERP || process.env.SANDBOX_WEBHOOK_SECRET,

@@ -208,6 +208,7 @@ async function main(): Promise<void> {
     const webhookSecret = process.env.SANDBOX_WEBHOOK_SECRET || sharedSecret;
     const webhooks = {
       SANDBOX_WEBHOOK_URL: process.env.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${apiPort}/v1/events`,
+      SANDBOX_STOCK_WEBHOOK_URL: process.env.SANDBOX_STOCK_WEBHOOK_URL ?? `http://127.0.0.1:${apiPort}/v1/stock-events/{source}`,
       ...(webhookSecret ? { SANDBOX_WEBHOOK_SECRET: webhookSecret } : {}),
       // The sandbox's ERP and warehouse sign with their sources' own secrets when those are set.
       SANDBOX_WEBHOOK_SECRET_ERP: process.env.SANDBOX_WEBHOOK_SECRET_ERP || process.env.EVENTS_HMAC_SECRET_ERP,

@@ -6,7 +6,7 @@ import { configFromEnv, type Config } from '../../src/config';
 import { testCodecEnv } from './codec';
 
 /** Starts sandbox systems in this process on free loopback ports, in memory, from the standard seed. */
-export async function startTestSandbox(only?: SandboxSystemKey[], extra: Pick<SandboxOptions, 'webhookUrl' | 'webhookSecret' | 'salesforceJwtCertificate'> = {}, world?: WorldOptions): Promise<Sandbox> {
+export async function startTestSandbox(only?: SandboxSystemKey[], extra: Pick<SandboxOptions, 'webhookUrl' | 'stockWebhookUrl' | 'webhookSecret' | 'salesforceJwtCertificate'> = {}, world?: WorldOptions): Promise<Sandbox> {
   return startSandbox({
     host: '127.0.0.1',
     ports: { salesforce: 0, erpCloud: 0, erpLegacy: 0, warehouse: 0, payments: 0, carrier: 0 },

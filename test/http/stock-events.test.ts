@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Sandbox } from '../../sandbox';
+import { ERP_CLOUD_API_KEY } from '../../sandbox/systems/erp-cloud';
 import { buildActivities } from '../../src/activities';
 import type { Config } from '../../src/config';
 import { apiConfig } from '../../src/config/api';
@@ -43,7 +44,9 @@ describe('HTTP API: stock events (POST /v1/stock-events/{source}) and stock sync
   before(async function () {
     this.timeout(testEnvTimeoutMs);
     env = await getTestEnv();
-    sandbox = await startTestSandbox();
+    const port = await freePort();
+    // The sandbox's ERP and warehouse push their own stock changes to this API, signed as the other senders are.
+    sandbox = await startTestSandbox(undefined, { stockWebhookUrl: `http://127.0.0.1:${port}/v1/stock-events/{source}`, webhookSecret: secret });
     config = configFor(sandbox, { ...isolatedQueueEnv('stock'), RATE_LIMIT_SALESFORCE: '10' });
     const activities = buildActivities(config);
     const workers: Worker[] = await createWorkers(config, { connection: env.nativeConnection, workflowBundle: await getWorkflowBundle(), activities });
@@ -55,7 +58,6 @@ describe('HTTP API: stock events (POST /v1/stock-events/{source}) and stock sync
       logger: createLogger({ level: 'error', format: 'json' }),
       events: eventsConfig({ secrets: { erp: secret, warehouse: secret }, stockShards: SHARDS, stockSync: { coalesceWindow: '1 second', maxCoalesceWindow: '8 seconds' } }),
     });
-    const port = await freePort();
     await app.listen({ host: '127.0.0.1', port });
     url = `http://127.0.0.1:${port}`;
     stop = async () => {
@@ -188,6 +190,39 @@ describe('HTTP API: stock events (POST /v1/stock-events/{source}) and stock sync
     const states = await Promise.all([...shards].map((id) => env.client.workflow.getHandle(id).query(stockSyncStateQuery)));
     assert.equal(states.reduce((n, s) => n + s.events.received, 0), events.length, 'every event reached its shard');
     assert.equal(states.reduce((n, s) => n + s.pending, 0), 0);
+  });
+
+  it('the ERP and the warehouse push their own stock changes: a reservation, its consumption and a cycle count reach Salesforce, a replayed request pushes nothing', async () => {
+    const item = sandbox.world().stock.find((s) => s.onHand - s.reserved >= 5)!;
+    const key = `${item.sku}@${item.warehouseId}`;
+    const erp = async (path: string, body: unknown, idempotencyKey: string) => {
+      const res = await fetch(`${sandbox.urls.erpCloud}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': ERP_CLOUD_API_KEY, 'idempotency-key': idempotencyKey }, body: JSON.stringify(body) });
+      const text = await res.text();
+      assert.ok(res.ok, `${path}: ${res.status} ${text}`);
+      return JSON.parse(text) as { id: string };
+    };
+    const at = async (want: (r: Record<string, unknown>) => boolean, what: string) =>
+      eventually(async () => {
+        const r = (await availability()).get(key);
+        return r && want(r) ? r : undefined;
+      }, 30_000, what);
+
+    const reservation = await erp('/api/v2/reservations', { warehouseId: item.warehouseId, lines: [{ sku: item.sku, qty: 2 }] }, `rsv-${run}`);
+    await erp('/api/v2/reservations', { warehouseId: item.warehouseId, lines: [{ sku: item.sku, qty: 2 }] }, `rsv-${run}`);
+    const reserved = await at((r) => r.Reserved__c === item.reserved + 2, 'the reservation in Salesforce');
+    assert.deepEqual([reserved.On_Hand__c, reserved.Available__c, reserved.Stock_Source__c, reserved.Stock_Version__c], [item.onHand, item.onHand - item.reserved - 2, 'erp', 1]);
+
+    await erp(`/api/v2/reservations/${reservation.id}/consume`, {}, `consume-${run}`);
+    const shipped = await at((r) => r.Stock_Version__c === 2, 'the consumption in Salesforce');
+    assert.deepEqual([shipped.On_Hand__c, shipped.Reserved__c, shipped.Available__c], [item.onHand - 2, item.reserved, item.onHand - item.reserved - 2]);
+    const flushed = (await (await fetch(`${sandbox.urls.erpCloud}/__sandbox/erp/webhooks/flush`, { method: 'POST' })).json()) as { stockDeliveries: { eventId: string; status: string }[] };
+    const mine = flushed.stockDeliveries.filter((d) => d.eventId.startsWith(`erp-stock-${key}-`));
+    assert.deepEqual(mine.map((d) => [d.eventId, d.status]), [[`erp-stock-${key}-v1`, 'delivered'], [`erp-stock-${key}-v2`, 'delivered']], 'one push per change; the replayed reservation pushed nothing');
+
+    const counted = await fetch(`${sandbox.urls.warehouse}/__sandbox/warehouse/stock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: item.sku, warehouseId: item.warehouseId, onHand: 42 }) });
+    assert.equal(counted.status, 200, await counted.text());
+    const wms = await at((r) => r.Stock_Source__c === 'warehouse', 'the cycle count in Salesforce');
+    assert.equal(wms.On_Hand__c, 42);
   });
 
   it('Salesforce refuses an impossible count per record (validation rule) and writes the others of the same call', async () => {

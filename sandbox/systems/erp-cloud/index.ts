@@ -1,4 +1,5 @@
 import type { SystemDefinition } from '../../core/system';
+import { StockFeed } from '../shared/stock-feed';
 import { WebhookSender } from '../shared/webhooks';
 import { afterSalesRoutes } from './after-sales';
 import { sendCloudError } from './errors';
@@ -11,7 +12,7 @@ export const ERP_CLOUD_API_KEY = 'erp-sandbox-key';
 
 /**
  * The cloud ERP: JSON REST under /api/v2 with an API key, cursor paging, Idempotency-Key on every
- * create, and order-status webhooks signed for the orchestrator's event API.
+ * create, and order-status and stock-change webhooks signed for the orchestrator's event API.
  */
 export const erpCloud: SystemDefinition<CloudErpState> = {
   name: 'erp-cloud',
@@ -20,6 +21,7 @@ export const erpCloud: SystemDefinition<CloudErpState> = {
   sendError: (reply, status, code, message) => sendCloudError(reply, status, code, message),
   routes: (app, ctx) => {
     const webhooks = new WebhookSender({ url: ctx.options.webhookUrl, secret: ctx.options.webhookSecret, source: 'erp' });
+    const stockFeed = new StockFeed('erp', { url: ctx.options.stockWebhookUrl, secret: ctx.options.webhookSecret });
     app.addHook('onRequest', async (request, reply) => {
       if (!request.url.startsWith('/api/')) return;
       if (request.headers['x-api-key'] !== ERP_CLOUD_API_KEY) return sendCloudError(reply, 401, 'UNAUTHORIZED', 'missing or invalid x-api-key');
@@ -31,10 +33,11 @@ export const erpCloud: SystemDefinition<CloudErpState> = {
     });
     app.addHook('onClose', async () => {
       webhooks.stop();
-      await webhooks.flush();
+      stockFeed.stop();
+      await Promise.all([webhooks.flush(), stockFeed.flush()]);
     });
-    orderRoutes(app, ctx, webhooks);
-    inventoryRoutes(app, ctx);
+    orderRoutes(app, ctx, webhooks, stockFeed);
+    inventoryRoutes(app, ctx, stockFeed);
     afterSalesRoutes(app, ctx);
     financeRoutes(app, ctx);
   },

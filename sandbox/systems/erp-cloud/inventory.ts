@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { SystemContext } from '../../core/system';
+import type { StockFeed } from '../shared/stock-feed';
 import { reject, sendCloudError, validationError } from './errors';
 import { nextNumber, stockKey, type CloudErpState } from './state';
 
@@ -14,9 +15,30 @@ const ReservationInput = z.object({
 
 const skuList = (value: unknown) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
-/** Availability per SKU and warehouse, stock reservations, and list prices. */
-export function inventoryRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpState>): void {
+const StockCount = z.object({ sku: z.string().min(1), warehouseId: z.string().min(1), onHand: z.number().int().min(0).max(1_000_000_000) });
+
+/** Availability per SKU and warehouse, stock reservations, and list prices; every stock change is pushed to the stock feed. */
+export function inventoryRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpState>, stockFeed: StockFeed): void {
   const state = () => ctx.store.data;
+  const changed = (sku: string, warehouseId: string) => {
+    const stock = state().stock[stockKey(sku, warehouseId)];
+    stockFeed.changed(sku, warehouseId, stock, stock.reserved);
+  };
+
+  // A goods receipt or a stock count: on-hand becomes what was counted (reservations stay).
+  app.post('/__sandbox/erp/stock', async (request, reply) => {
+    const input = StockCount.safeParse(request.body);
+    if (!input.success) return sendCloudError(reply, 400, 'VALIDATION_ERROR', input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const { sku, warehouseId, onHand } = input.data;
+    if (!state().products[sku]) return sendCloudError(reply, 404, 'SKU_NOT_FOUND', `sku ${sku} does not exist`);
+    if (!state().warehouses.includes(warehouseId)) return sendCloudError(reply, 404, 'WAREHOUSE_NOT_FOUND', `warehouse ${warehouseId} does not exist`);
+    const stock = (state().stock[stockKey(sku, warehouseId)] ??= { sku, warehouseId, onHand: 0, reserved: 0 });
+    stock.onHand = onHand;
+    changed(sku, warehouseId);
+    ctx.store.changed();
+    ctx.record({ kind: 'stock.counted', ref: stockKey(sku, warehouseId), data: { onHand } });
+    return structuredClone(stock);
+  });
 
   app.get('/api/v2/inventory/availability', async (request, reply) => {
     const { skus, warehouseId } = request.query as { skus?: string; warehouseId?: string };
@@ -48,6 +70,7 @@ export function inventoryRoutes(app: FastifyInstance, ctx: SystemContext<CloudEr
         }
       }
       for (const line of lines) state().stock[stockKey(line.sku, warehouseId)].reserved += line.qty;
+      for (const sku of new Set(lines.map((l) => l.sku))) changed(sku, warehouseId);
       const id = `RSV-${String(nextNumber(state(), 'reservation')).padStart(6, '0')}`;
       const reservation = { id, ...input.data, status: 'ACTIVE' as const, createdAt: new Date().toISOString() };
       state().reservations[id] = reservation;
@@ -69,6 +92,7 @@ export function inventoryRoutes(app: FastifyInstance, ctx: SystemContext<CloudEr
           const stock = state().stock[stockKey(line.sku, reservation.warehouseId)];
           stock.reserved = Math.max(0, stock.reserved - line.qty);
         }
+        for (const sku of new Set(reservation.lines.map((l) => l.sku))) changed(sku, reservation.warehouseId);
         reservation.status = 'RELEASED';
         reservation.releasedAt = new Date().toISOString();
         ctx.store.changed();
@@ -91,6 +115,7 @@ export function inventoryRoutes(app: FastifyInstance, ctx: SystemContext<CloudEr
           stock.onHand = Math.max(0, stock.onHand - line.qty);
           stock.reserved = Math.max(0, stock.reserved - line.qty);
         }
+        for (const sku of new Set(reservation.lines.map((l) => l.sku))) changed(sku, reservation.warehouseId);
         reservation.status = 'CONSUMED';
         reservation.consumedAt = new Date().toISOString();
         ctx.store.changed();

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { SystemContext } from '../../core/system';
+import type { StockFeed } from '../shared/stock-feed';
 import { WebhookSender } from '../shared/webhooks';
 import { errorBody, sendCloudError } from './errors';
 import { InvalidCursorError, pageOf } from './paging';
@@ -19,7 +20,7 @@ const StatusChange = z.object({
 });
 
 /** Orders: lookup, changed-since paging, and the admin hook that changes a status and emits a webhook. */
-export function orderRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpState>, webhooks: WebhookSender): void {
+export function orderRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpState>, webhooks: WebhookSender, stockFeed: StockFeed): void {
   app.get<{ Params: { orderNumber: string } }>('/api/v2/orders/:orderNumber', async (request, reply) => {
     const order = ctx.store.data.orders[request.params.orderNumber];
     if (!order) return sendCloudError(reply, 404, 'ORDER_NOT_FOUND', `order ${request.params.orderNumber} does not exist`);
@@ -66,7 +67,7 @@ export function orderRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpSta
 
   // Lets tests wait until every webhook left the building.
   app.post('/__sandbox/erp/webhooks/flush', async () => {
-    await webhooks.flush();
-    return { deliveries: webhooks.deliveries };
+    await Promise.all([webhooks.flush(), stockFeed.flush()]);
+    return { deliveries: webhooks.deliveries, stockDeliveries: stockFeed.deliveries };
   });
 }

@@ -23,7 +23,7 @@ export interface CloudOrder {
 }
 
 export interface CloudProduct { sku: string; name: string; unitPrice: string; currency: string; returnable: boolean }
-export interface CloudStock { sku: string; warehouseId: string; onHand: number; reserved: number }
+export interface CloudStock { sku: string; warehouseId: string; onHand: number; reserved: number; version?: number }
 export interface CloudReservation {
   id: string;
   warehouseId: string;

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { SystemDefinition } from '../../core/system';
+import { StockFeed } from '../shared/stock-feed';
 import { WebhookSender } from '../shared/webhooks';
 import { releaseRoutes } from './releases';
 import { returnRoutes } from './returns';
@@ -26,9 +27,13 @@ export const warehouse: SystemDefinition<WarehouseState> = {
       if (!sameSecret(token, WAREHOUSE_SANDBOX_API_KEY)) return sendWmsError(reply, 401, 'UNAUTHORIZED', 'invalid API key');
     });
     const webhooks = new WebhookSender({ url: ctx.options.webhookUrl, secret: ctx.options.webhookSecret, source: 'warehouse' });
-    app.addHook('onClose', async () => webhooks.stop());
-    releaseRoutes(app, ctx, webhooks);
+    const stockFeed = new StockFeed('warehouse', { url: ctx.options.stockWebhookUrl, secret: ctx.options.webhookSecret });
+    app.addHook('onClose', async () => {
+      webhooks.stop();
+      stockFeed.stop();
+    });
+    releaseRoutes(app, ctx, webhooks, stockFeed);
     shipmentRoutes(app, ctx);
-    returnRoutes(app, ctx);
+    returnRoutes(app, ctx, stockFeed);
   },
 };

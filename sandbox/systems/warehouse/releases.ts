@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { SystemContext } from '../../core/system';
+import type { StockFeed } from '../shared/stock-feed';
 import type { WebhookSender } from '../shared/webhooks';
 import { RELEASE_FLOW, stockKey, type ReleaseRecord, type ReleaseStatus, type ShipmentEventRecord, type WarehouseState } from './state';
 import { sendWmsError, serializeRelease, serializeShipment, wmsErrorBody } from './wire';
@@ -21,7 +22,12 @@ const idempotencyKeyOf = (headers: Record<string, unknown>) => headers['idempote
 const releaseIsLive = (r: ReleaseRecord) => r.status !== 'CANCELLED';
 const isShipped = (status: ReleaseStatus) => status === 'SHIPPED' || status === 'DELIVERED';
 
-export function releaseRoutes(app: FastifyInstance, ctx: SystemContext<WarehouseState>, webhooks: WebhookSender): void {
+export function releaseRoutes(app: FastifyInstance, ctx: SystemContext<WarehouseState>, webhooks: WebhookSender, stockFeed: StockFeed): void {
+  const changed = (warehouseId: string, sku: string) => {
+    const stock = ctx.store.data.stock[stockKey(warehouseId, sku)];
+    if (stock) stockFeed.changed(sku, warehouseId, stock, stock.allocated);
+  };
+
   const state = () => ctx.store.data;
 
   const emit = (event: Omit<ShipmentEventRecord, 'seq' | 'eventId'>) => {
@@ -73,6 +79,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: SystemContext<Warehouse
         const key = stockKey(warehouseId, sku);
         s.stock[key] ??= { onHand: 0, allocated: 0 };
         s.stock[key].allocated += quantity;
+        changed(warehouseId, sku);
       }
       s.counters.release += 1;
       const at = nowIso();
@@ -115,6 +122,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: SystemContext<Warehouse
         const stock = s.stock[stockKey(release.warehouseId, l.sku)];
         if (stock) stock.allocated = Math.max(0, stock.allocated - l.quantity);
       }
+      for (const sku of new Set(release.lines.map((l) => l.sku))) changed(release.warehouseId, sku);
       const at = nowIso();
       release.status = 'CANCELLED';
       release.updatedAt = at;
@@ -188,6 +196,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: SystemContext<Warehouse
             stock.allocated = Math.max(0, stock.allocated - l.quantity);
           }
         }
+        for (const sku of new Set(release.lines.map((l) => l.sku))) changed(release.warehouseId, sku);
         ctx.record({ kind: 'shipment.created', ref: shipment.id, data: { releaseId: release.id, orderNumber: release.orderNumber, trackingNumber: shipment.trackingNumber, carrier: carrierCode } });
         events.push(emit({ eventType: 'SHIPPED', eventTime: at, orderNumber: release.orderNumber, releaseId: release.id, shipmentId: shipment.id, trackingNumber: shipment.trackingNumber, carrierCode, location: city }));
       } else if (status === 'DELIVERED') {
@@ -210,8 +219,8 @@ export function releaseRoutes(app: FastifyInstance, ctx: SystemContext<Warehouse
 
   // Lets tests wait until every webhook left the building.
   app.post('/__sandbox/warehouse/webhooks/flush', async () => {
-    await webhooks.flush();
-    return { deliveries: webhooks.deliveries };
+    await Promise.all([webhooks.flush(), stockFeed.flush()]);
+    return { deliveries: webhooks.deliveries, stockDeliveries: stockFeed.deliveries };
   });
 }
 

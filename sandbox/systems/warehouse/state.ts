@@ -63,6 +63,8 @@ export interface ReturnReceiptRecord {
 export interface StockRecord {
   onHand: number;
   allocated: number;
+  /** Changes so far: the sequence of its stock events. */
+  version?: number;
 }
 
 export interface WarehouseState {
