@@ -20,11 +20,14 @@ interface Waiting {
  * window and sent as one collections upsert by Order_Number__c; each caller gets its own record's
  * outcome, or the request's failure. Upserts by external id are idempotent, so a retried caller
  * simply joins a later batch. An order already waiting starts a new batch: one call never carries
- * two updates of the same order, which Salesforce would refuse and whose order would be lost.
+ * two updates of the same order (Salesforce would refuse it), and that batch waits until the
+ * earlier one was answered, so an order's updates land in the order they were made.
  */
 export class OrderWriteCoalescer {
   private waiting: Waiting[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Batches on the wire, by order number: a later update of the same order waits for them. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly sf: Pick<SalesforceConnector, 'upsertOrderStatuses'>,
@@ -56,7 +59,16 @@ export class OrderWriteCoalescer {
     if (batch.length) void this.send(batch);
   }
 
-  private async send(batch: Waiting[]): Promise<void> {
+  private send(batch: Waiting[]): Promise<void> {
+    const earlier = [...new Set(batch.map((w) => this.inFlight.get(w.update.orderNumber)).filter((p) => p !== undefined))];
+    const sent = Promise.all(earlier).then(() => this.write(batch));
+    for (const w of batch) this.inFlight.set(w.update.orderNumber, sent);
+    return sent.finally(() => {
+      for (const w of batch) if (this.inFlight.get(w.update.orderNumber) === sent) this.inFlight.delete(w.update.orderNumber);
+    });
+  }
+
+  private async write(batch: Waiting[]): Promise<void> {
     try {
       const outcomes = await this.sf.upsertOrderStatuses(batch.map((w) => w.update));
       outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.result) : batch[i].reject(outcome.error)));
