@@ -16,7 +16,7 @@ describe('order delivery queue', () => {
       await new Promise((r) => setTimeout(r, 5));
       calls.push({ orderNumber, events: events.map((e) => e.eventId) });
       inFlight -= 1;
-    }, 2);
+    }, 2, 500);
     const orders = Array.from({ length: 10 }, (_, i) => `SO-${i}`);
     // Three requests at once, each with one event per order.
     await Promise.all([1, 2, 3].map((request) => Promise.all(orders.map((n) => queue.deliver(n, [event(n, request)])))));
@@ -28,11 +28,21 @@ describe('order delivery queue', () => {
     assert.deepEqual(calls.flatMap((c) => c.events).sort(), orders.flatMap((n) => [1, 2, 3].map((r) => `evt-${n}-${r}`)).sort(), 'every event sent once');
   });
 
+  it('starts a new call for an order once the waiting one holds as many events as one request may send', async () => {
+    const calls: number[] = [];
+    const queue = new OrderDeliveryQueue(async (_n, events) => {
+      await new Promise((r) => setTimeout(r, 5));
+      calls.push(events.length);
+    }, 1, 3);
+    await Promise.all([queue.deliver('SO-BUSY', [event('SO-BUSY', 0)]), ...[1, 2, 3, 4, 5].map((i) => queue.deliver('SO-X', [event('SO-X', i)]))]);
+    assert.deepEqual(calls, [1, 3, 2]);
+  });
+
   it('fails every request whose events were in a failed call, and only those', async () => {
     const queue = new OrderDeliveryQueue(async (orderNumber) => {
       await new Promise((r) => setTimeout(r, 5));
       if (orderNumber === 'SO-BAD') throw new Error('server unavailable');
-    }, 1);
+    }, 1, 500);
     const [ok, bad, joined, other] = await Promise.allSettled([
       queue.deliver('SO-OK', [event('SO-OK', 1)]),
       queue.deliver('SO-BAD', [event('SO-BAD', 1)]),

@@ -20,17 +20,20 @@ export class OrderDeliveryQueue {
   constructor(
     private readonly send: (orderNumber: string, events: OrderEvent[]) => Promise<void>,
     private readonly lanes: number,
+    /** A joined call carries at most this many events (what one request may send), so a signal stays as small as one request's. */
+    private readonly maxEvents: number,
   ) {}
 
   deliver(orderNumber: string, events: OrderEvent[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const joined = this.waiting.get(orderNumber);
-      if (joined) {
+      if (joined && joined.events.length + events.length <= this.maxEvents) {
         joined.events.push(...events);
         joined.settle.push({ resolve, reject });
         return;
       }
       const entry: Queued = { orderNumber, events: [...events], settle: [{ resolve, reject }] };
+      // A full entry stays queued as it is; later events for the order wait in this new one.
       this.waiting.set(orderNumber, entry);
       this.queue.push(entry);
       this.pump();

@@ -104,7 +104,7 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
     });
   };
 
-  const shared = settings.deliveryLanes > 0 ? new OrderDeliveryQueue(deliver, settings.deliveryLanes) : undefined;
+  const shared = settings.deliveryLanes > 0 ? new OrderDeliveryQueue(deliver, settings.deliveryLanes, settings.maxEventsPerRequest) : undefined;
 
   // A release a replacement asked for carries that process's id: its shipment events go to it as well.
   const forwardToReplacements = async (events: OrderEvent[]) => {
