@@ -20,26 +20,35 @@ describe('orderSync writes batched across orders', function () {
   let sandbox: Sandbox;
   let config: Config;
   let workers: Worker[];
-  let running: Promise<unknown>;
+  let running: Promise<unknown>[];
   let closeActivities: () => void;
+  let startSalesforceWorker: () => Promise<void>;
 
   before(async function () {
     this.timeout(testEnvTimeoutMs);
     env = await getTestEnv();
     sandbox = await startTestSandbox(['salesforce', 'erpCloud']);
-    // A wide gathering window: on a loaded machine the order syncs' writes arrive over a second or more.
-    config = configFor(sandbox, { ...isolatedQueueEnv('order-sync-batched'), SALESFORCE_ORDER_BATCH_WINDOW_MS: '1000' });
+    const queues = isolatedQueueEnv('order-sync-batched');
+    config = configFor(sandbox, { ...queues, SALESFORCE_ORDER_BATCH_WINDOW_MS: '1000' });
     const activities = buildActivities(config);
     closeActivities = () => activities.close();
-    workers = await createWorkers(config, { connection: env.nativeConnection, workflowBundle: await getWorkflowBundle(), activities });
-    running = Promise.all(workers.map((w) => w.run()));
+    // The Salesforce queue's worker starts once every order sync waits on its write, so the writes meet however slow the machine.
+    const others = configFor(sandbox, { ...queues, WORKER_TASK_QUEUES: 'orchestration,erp,warehouse,payments' });
+    workers = await createWorkers(others, { connection: env.nativeConnection, workflowBundle: await getWorkflowBundle(), activities });
+    running = workers.map((w) => w.run());
+    startSalesforceWorker = async () => {
+      if (workers.some((w) => w.options.taskQueue === config.taskQueues.salesforce)) return;
+      const [salesforceWorker] = await createWorkers({ ...config, worker: { ...config.worker, taskQueues: ['salesforce'] } }, { connection: env.nativeConnection, activities });
+      workers.push(salesforceWorker);
+      running.push(salesforceWorker.run());
+    };
   });
   afterEach(async () => {
     await admin(sandbox.urls.salesforce!).clearFaults();
   });
   after(async () => {
     shutdownWorkers(workers);
-    await running;
+    await Promise.all(running);
     closeActivities();
     await sandbox?.close();
   });
@@ -85,6 +94,11 @@ describe('orderSync writes batched across orders', function () {
     const refused = 'SO-BATCH-UNKNOWN-1';
     const since = Date.now();
     await startAll([...orders, refused], 'shipped');
+    await Promise.all([...orders, refused].map((n) => eventually(async () => {
+      const { raw } = await env.client.workflow.getHandle(orderSyncWorkflowId(n)).describe();
+      return raw.pendingActivities?.some((a) => a.activityType?.name === 'upsertSalesforceOrderStatus') ? true : undefined;
+    }, 60_000, `order ${n} waiting on its Salesforce write`)));
+    await startSalesforceWorker();
     const states = await Promise.all([...orders, refused].map(settled));
 
     const requests = (await admin(sandbox.urls.salesforce!).requests(since)).requests.filter((r) => r.method === 'PATCH' && /\/sobjects\/Order\//.test(r.path));
@@ -115,6 +129,7 @@ describe('orderSync writes batched across orders', function () {
     const orders = sandbox.world().orders.slice(0, 280).filter((o) => o.status === 'allocated').slice(52, 62).map((o) => o.orderNumber);
     await admin(sandbox.urls.salesforce!).fault({ kind: 'error', status: 503, errorCode: 'SERVER_UNAVAILABLE', message: 'down for maintenance', method: 'PATCH', path: '/services/data/*/composite/sobjects/Order/Order_Number__c', count: 1 });
     const since = Date.now();
+    await startSalesforceWorker();
     await startAll(orders, 'delivered');
     const states = await Promise.all(orders.map(settled));
 
