@@ -1,25 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { admin } from '../test/helpers/sandbox';
+import { DefaultLogger } from '@temporalio/worker';
+import { admin, configFor } from '../test/helpers/sandbox';
+import { buildActivities } from '../src/activities';
+import type { Config } from '../src/config';
 import { apiConfig } from '../src/config/api';
 import { eventsConfig } from '../src/config/events';
 import { createLogger } from '../src/observability/logger';
 import { buildApp } from '../src/starters/http/app';
 import { sign } from '../src/starters/http/events/signature';
+import { bundleWorkflows } from '../src/workers/bundle';
+import { createWorkers, shutdownWorkers } from '../src/workers/workers';
 import { startBenchEnvironment } from './lib/environment';
 import { runConcurrently, summarize, runBenchmark } from './lib/measure';
 
 /**
  * npm run bench:events — a burst of signed ERP and warehouse events for many orders, posted in
  * batches to POST /v1/events/{source} over a real socket with the real workers and sandbox. Two passes
- * in the same run, each on orders of its own: the fixed coalescing window (one base window per write,
- * as before the adaptive window) and the adaptive window (doubling while a burst lasts, up to
- * ORDER_SYNC_MAX_COALESCE_WINDOW's default). Each prints events per second accepted (HTTP 202), events
- * per second applied (every Salesforce Order shows its last event), and Salesforce writes
- * (PATCH /sobjects/Order/...) per event.
+ * in the same run, each on orders and task queues of its own:
+ *   before — the fixed coalescing window, one signal-with-start per order per request (EVENTS_SIGNAL_CONCURRENCY
+ *            per request, no shared lanes), one Salesforce upsert request per order write;
+ *   now    — today's defaults: the adaptive window (up to ORDER_SYNC_MAX_COALESCE_WINDOW), shared delivery lanes
+ *            (EVENTS_DELIVERY_LANES), and order writes gathered into collections calls (SALESFORCE_ORDER_BATCH_WINDOW_MS).
+ * Each prints events per second accepted (HTTP 202), events per second applied (every Salesforce Order shows
+ * its last event), and Salesforce write requests per event (single upserts and collections calls, from the
+ * sandbox's request log), then the ratios.
  *   BENCH_ORDERS (default 300 per pass), BENCH_EVENTS_PER_ORDER (default 10), BENCH_BATCH (default 100),
  *   BENCH_CONCURRENCY (default 4 requests in flight), RATE_LIMIT_SALESFORCE (default 25/s), BENCH_WINDOW (default '2 seconds'),
- *   BENCH_MAX_WINDOW (default '30 seconds'), BENCH_SIGNAL_CONCURRENCY (default: the API's EVENTS_SIGNAL_CONCURRENCY default)
+ *   BENCH_MAX_WINDOW (default '30 seconds'), BENCH_SIGNAL_CONCURRENCY (default: the API's EVENTS_SIGNAL_CONCURRENCY default),
+ *   BENCH_DELIVERY_LANES and BENCH_ORDER_BATCH_WINDOW_MS (default: the defaults of EVENTS_DELIVERY_LANES and SALESFORCE_ORDER_BATCH_WINDOW_MS)
  */
 const orderCount = Number(process.env.BENCH_ORDERS ?? 300);
 const perOrder = Number(process.env.BENCH_EVENTS_PER_ORDER ?? 10);
@@ -28,6 +37,9 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const window = process.env.BENCH_WINDOW ?? '2 seconds';
 const maxWindow = process.env.BENCH_MAX_WINDOW ?? '30 seconds';
 const signalConcurrency = process.env.BENCH_SIGNAL_CONCURRENCY ? Number(process.env.BENCH_SIGNAL_CONCURRENCY) : undefined;
+const deliveryLanes = process.env.BENCH_DELIVERY_LANES ? Number(process.env.BENCH_DELIVERY_LANES) : undefined;
+const orderBatchWindowMs = process.env.BENCH_ORDER_BATCH_WINDOW_MS;
+const rateLimit = process.env.RATE_LIMIT_SALESFORCE;
 const sfLabel: Record<string, string> = { allocated: 'Activated', shipped: 'Shipped', delivered: 'Delivered', cancelled: 'Cancelled' };
 
 type Bench = Awaited<ReturnType<typeof startBenchEnvironment>>;
@@ -43,15 +55,26 @@ interface PassResult {
   writesPerEvent: number;
 }
 
-/** One pass: the API with these order-sync settings, the burst for these orders, until Salesforce converged. */
-async function pass(bench: Bench, label: string, orders: string[], orderSync: { coalesceWindow: string; maxCoalesceWindow: string }, tag: string): Promise<PassResult> {
+interface PassSettings {
+  orderSync: { coalesceWindow: string; maxCoalesceWindow: string };
+  /** 0: one signal-with-start per order per request, as before the shared lanes. */
+  deliveryLanes?: number;
+}
+
+/** One pass: the API with these settings over workers of this config, the burst for these orders, until Salesforce converged. */
+async function pass(bench: Bench, config: Config, label: string, orders: string[], settings: PassSettings, tag: string): Promise<PassResult> {
   const secret = randomBytes(24).toString('hex');
   const app = await buildApp({
     client: bench.env.client,
-    config: bench.config,
+    config,
     api: apiConfig({ rateLimitMax: 1_000_000 }),
     logger: createLogger({ level: 'error', format: 'json' }),
-    events: eventsConfig({ secrets: { erp: secret, warehouse: secret }, orderSync, ...(signalConcurrency ? { signalConcurrency } : {}) }),
+    events: eventsConfig({
+      secrets: { erp: secret, warehouse: secret },
+      orderSync: settings.orderSync,
+      ...(signalConcurrency ? { signalConcurrency } : {}),
+      ...(settings.deliveryLanes !== undefined ? { deliveryLanes: settings.deliveryLanes } : {}),
+    }),
   });
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -98,9 +121,10 @@ async function pass(bench: Bench, label: string, orders: string[], orderSync: { 
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const appliedMs = performance.now() - started;
-    // Writes to this pass's orders only (the other pass's may still be closing).
+    // Single upserts of this pass's orders, and collections calls (only this pass's workers make them).
     const { requests } = await admin(bench.sandbox.urls.salesforce!).requests(since);
-    const writes = requests.filter((r) => r.method === 'PATCH' && /\/sobjects\/Order\//.test(r.path) && orders.some((n) => r.path.endsWith(`/${encodeURIComponent(n)}`) || r.path.endsWith(`/${n}`))).length;
+    const mine = new Set(orders.flatMap((n) => [`/${encodeURIComponent(n)}`, `/${n}`]));
+    const writes = requests.filter((r) => r.method === 'PATCH' && /\/sobjects\/Order\//.test(r.path) && (r.path.endsWith('/Order_Number__c') || mine.has(r.path.slice(r.path.lastIndexOf('/'))))).length;
     const batch = summarize('POST /v1/events batch', batches.length, posting);
     return {
       pass: label,
@@ -118,18 +142,39 @@ async function pass(bench: Bench, label: string, orders: string[], orderSync: { 
 }
 
 async function main(): Promise<void> {
-  const bench = await startBenchEnvironment({ world: { orders: Math.max(480, 2 * orderCount) } });
+  const limits: Record<string, string> = rateLimit ? { RATE_LIMIT_SALESFORCE: rateLimit } : {};
+  // The main workers write each order on its own, as before; the second set gathers order writes (today's default unless overridden).
+  const bench = await startBenchEnvironment({ world: { orders: Math.max(480, 2 * orderCount) }, env: { ...limits, SALESFORCE_ORDER_BATCH_WINDOW_MS: '0' } });
+  const run = `${process.pid}-${Date.now().toString(36)}`;
+  const nowConfig = configFor(bench.sandbox, {
+    TEMPORAL_NAMESPACE: bench.env.namespace ?? 'default',
+    ...Object.fromEntries(['ORCHESTRATION', 'SALESFORCE', 'ERP', 'WAREHOUSE', 'PAYMENTS'].map((q) => [`TASK_QUEUE_${q}`, `bench-${run}-now-${q.toLowerCase()}`])),
+    LOG_LEVEL: 'error',
+    ...limits,
+    ...(orderBatchWindowMs ? { SALESFORCE_ORDER_BATCH_WINDOW_MS: orderBatchWindowMs } : {}),
+  });
+  const nowActivities = buildActivities(nowConfig);
+  const nowWorkers = await createWorkers(nowConfig, { connection: bench.env.nativeConnection, workflowBundle: await bundleWorkflows(new DefaultLogger('ERROR')), activities: nowActivities });
+  const nowRunning = Promise.all(nowWorkers.map((w) => w.run()));
   try {
     const all = bench.sandbox.world().orders.map((o) => o.orderNumber);
-    const fixed = await pass(bench, `fixed window ${window}`, all.slice(0, orderCount), { coalesceWindow: window, maxCoalesceWindow: window }, 'F');
-    const adaptive = await pass(bench, `adaptive window ${window} → ${maxWindow}`, all.slice(orderCount, 2 * orderCount), { coalesceWindow: window, maxCoalesceWindow: maxWindow }, 'A');
+    const before = await pass(bench, bench.config, `before: fixed window ${window}, per-request signals, single upserts`, all.slice(0, orderCount), { orderSync: { coalesceWindow: window, maxCoalesceWindow: window }, deliveryLanes: 0 }, 'F');
+    const now = await pass(bench, nowConfig, `now: adaptive ${window} → ${maxWindow}, shared lanes, batched upserts`, all.slice(orderCount, 2 * orderCount), { orderSync: { coalesceWindow: window, maxCoalesceWindow: maxWindow }, deliveryLanes }, 'A');
     console.log(
-      `bench:events — per pass ${fixed.events} events for ${orderCount} orders in signed batches of ≤${batchSize}, ${concurrency} requests in flight, ` +
-        `signal-with-start concurrency ${signalConcurrency ?? 'default'}; Salesforce queue limit ${bench.config.rateLimits.salesforce}/s`,
+      `bench:events — per pass ${before.events} events for ${orderCount} orders in signed batches of ≤${batchSize}, ${concurrency} requests in flight, ` +
+        `signal-with-start concurrency per request ${signalConcurrency ?? 'default'} (before), delivery lanes ${deliveryLanes ?? 'default'} (now), ` +
+        `order batch window ${nowConfig.salesforce.orderBatchWindowMs} ms (now); Salesforce queue limit ${bench.config.rateLimits.salesforce}/s`,
     );
-    console.table([fixed, adaptive]);
-    console.log(`writes per event: ${fixed.writesPerEvent} fixed vs ${adaptive.writesPerEvent} adaptive; accepted/s ${fixed.acceptedPerSecond} vs ${adaptive.acceptedPerSecond}; applied/s ${fixed.appliedPerSecond} vs ${adaptive.appliedPerSecond}`);
+    console.table([before, now]);
+    const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+    console.log(
+      `now vs before: accepted/s ×${ratio(now.acceptedPerSecond, before.acceptedPerSecond)}, applied/s ×${ratio(now.appliedPerSecond, before.appliedPerSecond)}, ` +
+        `writes per event ${now.writesPerEvent} vs ${before.writesPerEvent} (×${ratio(now.writesPerEvent, before.writesPerEvent)})`,
+    );
   } finally {
+    shutdownWorkers(nowWorkers);
+    await nowRunning;
+    nowActivities.close();
     await bench.close();
   }
 }

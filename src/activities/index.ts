@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { loadResolutionPolicy, type ResolutionPolicySource } from '../config/policy';
-import { createSalesforceConnector } from '../connectors/salesforce';
+import { createOrderWriteCoalescer, createSalesforceConnector } from '../connectors/salesforce';
 import { createPubSubConnector } from '../connectors/salesforce-pubsub';
 import { createErpConnector } from '../connectors/erp';
 import { createWarehouseConnector } from '../connectors/warehouse';
@@ -35,17 +35,19 @@ export function buildActivities(config: Config, options: { policy?: ResolutionPo
   const policy = options.policy ?? loadResolutionPolicy();
   const salesforce = createSalesforceConnector(config);
   const pubsub = createPubSubConnector(config, salesforce);
+  const orderWrites = createOrderWriteCoalescer(config, salesforce);
   const erp = createErpConnector(config);
   const warehouse = createWarehouseConnector(config);
   const carrier = createCarrierConnector(config);
   const payments = createPaymentsConnector(config);
   return {
-    salesforce: createSalesforceActivities(salesforce, pubsub),
+    salesforce: createSalesforceActivities(salesforce, pubsub, orderWrites),
     erp: createErpActivities(erp),
     warehouse: createWarehouseActivities(warehouse, carrier),
     payments: createPaymentsActivities(payments),
     orchestration: { ...createPolicyActivities(policy), ...createReconciliationActivities({ salesforce, erp, payments }) },
     close: () => {
+      orderWrites?.flush();
       for (const connector of [salesforce, pubsub, erp, warehouse, carrier, payments]) connector.shutdown();
     },
   };

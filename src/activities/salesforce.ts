@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { SalesforceConnector, OrderStatusUpdate, StockAvailabilityUpdate } from '../connectors/salesforce';
+import type { SalesforceConnector, OrderStatusUpdate, OrderWriteCoalescer, StockAvailabilityUpdate } from '../connectors/salesforce';
 import type { PubSubConnector } from '../connectors/salesforce-pubsub';
 import { isDownstreamError, NonRetryableDownstreamError } from '../domain/errors';
 import type { AdjustmentInput } from '../domain/adjustment';
@@ -63,8 +63,11 @@ function heartbeat(details: unknown): void {
   }
 }
 
-/** Activities of the Salesforce queue: case context, milestone write-backs, adjustments, order status. */
-export function createSalesforceActivities(sf: SalesforceConnector, pubsub?: PubSubConnector) {
+/**
+ * Activities of the Salesforce queue: case context, milestone write-backs, adjustments, order status.
+ * With `orderWrites`, concurrent order-status upserts share collections calls.
+ */
+export function createSalesforceActivities(sf: SalesforceConnector, pubsub?: PubSubConnector, orderWrites?: OrderWriteCoalescer) {
   const publishStatus = (input: CaseProcessStatusInput) => {
     if (!pubsub) throw new NonRetryableDownstreamError('ConfigurationError', { system: 'salesforce', operation: 'publishCaseProcessStatus', message: 'no Pub/Sub API connection is configured' });
     return pubsub.publish(
@@ -126,8 +129,9 @@ export function createSalesforceActivities(sf: SalesforceConnector, pubsub?: Pub
     async listSalesforceAdjustments(businessDate: string) {
       return asActivity(() => sf.listAdjustments(businessDate));
     },
+    /** Batched with other orders' when the worker gathers them; the same result and failure types either way. */
     async upsertSalesforceOrderStatus(update: OrderStatusUpdate) {
-      return asActivity(() => sf.upsertOrderStatus(update));
+      return asActivity(() => (orderWrites ? orderWrites.upsert(update) : sf.upsertOrderStatus(update)));
     },
     /** One collections call for a shard's changed SKU-locations; the answer carries Salesforce's write time. */
     async upsertSalesforceStockAvailability(updates: StockAvailabilityUpdate[]) {

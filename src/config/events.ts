@@ -23,8 +23,10 @@ export const EventsConfigSchema = z.object({
   requireApiKey: z.boolean().default(false),
   bodyLimitBytes: positiveInt.default(1024 * 1024),
   maxEventsPerRequest: positiveInt.default(500),
-  /** signalWithStart calls in flight per request. */
+  /** signalWithStart calls in flight per request (when deliveryLanes is 0). */
   signalConcurrency: positiveInt.default(16),
+  /** signalWithStart calls in flight across all requests; events for an order still waiting join its call. 0: per request, as signalConcurrency says. */
+  deliveryLanes: z.coerce.number().int().min(0).max(1_000).default(64),
   /** Signed requests each source may send per window (per source, whatever addresses its senders use). */
   rateLimitPerSource: positiveInt.default(1200),
   /** Requests with a missing or bad signature per client address per window, before 429. */
@@ -46,7 +48,7 @@ const bool = (v: string | undefined) => (v === undefined ? undefined : ['1', 'tr
 /**
  * EVENTS_HMAC_SECRET (every source; loopback API only) or EVENTS_HMAC_SECRET_ERP / _WAREHOUSE / _CARRIER / _PAYMENTS,
  * EVENTS_TOLERANCE_SECONDS, EVENTS_REQUIRE_API_KEY, EVENTS_BODY_LIMIT_BYTES, EVENTS_MAX_PER_REQUEST,
- * EVENTS_SIGNAL_CONCURRENCY, EVENTS_RATE_LIMIT_PER_SOURCE, EVENTS_RATE_LIMIT_UNSIGNED_PER_ADDRESS,
+ * EVENTS_SIGNAL_CONCURRENCY, EVENTS_DELIVERY_LANES, EVENTS_RATE_LIMIT_PER_SOURCE, EVENTS_RATE_LIMIT_UNSIGNED_PER_ADDRESS,
  * EVENTS_RATE_LIMIT_WINDOW_MS, ORDER_SYNC_COALESCE_WINDOW, ORDER_SYNC_MAX_COALESCE_WINDOW, ORDER_SYNC_MAX_HISTORY_EVENTS,
  * ORDER_SYNC_CLOSE_AFTER_COMPLETE_GRACE, ORDER_SYNC_DEDUP_MEMORY, STOCK_SYNC_SHARDS, STOCK_SYNC_COALESCE_WINDOW,
  * STOCK_SYNC_MAX_COALESCE_WINDOW, STOCK_SYNC_MAX_HISTORY_EVENTS, STOCK_SYNC_DEDUP_MEMORY.
@@ -65,6 +67,7 @@ export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
     bodyLimitBytes: env.EVENTS_BODY_LIMIT_BYTES || undefined,
     maxEventsPerRequest: env.EVENTS_MAX_PER_REQUEST || undefined,
     signalConcurrency: env.EVENTS_SIGNAL_CONCURRENCY || undefined,
+    deliveryLanes: env.EVENTS_DELIVERY_LANES || undefined,
     rateLimitPerSource: env.EVENTS_RATE_LIMIT_PER_SOURCE || undefined,
     rateLimitUnsignedPerAddress: env.EVENTS_RATE_LIMIT_UNSIGNED_PER_ADDRESS || undefined,
     rateLimitWindowMs: env.EVENTS_RATE_LIMIT_WINDOW_MS || undefined,

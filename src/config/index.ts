@@ -89,6 +89,10 @@ export const ConfigSchema = z.object({
     jwtKeyFile: z.string().optional(),
     jwtKey: z.string().optional(),
     jwtAudience: url.optional(),
+    /** Concurrent order-status upserts gathered this long into one collections call; 0 writes each order on its own. */
+    orderBatchWindowMs: z.coerce.number().int().min(0).max(1_000).default(20),
+    /** Orders per collections call (Salesforce takes at most 200). */
+    orderBatchSize: z.coerce.number().int().min(1).max(200).default(200),
   }).superRefine((sf, ctx) => {
     if (sf.grant !== 'jwt_bearer') return;
     if (!sf.username) ctx.addIssue({ code: 'custom', path: ['username'], message: 'SALESFORCE_GRANT=jwt_bearer needs SALESFORCE_USERNAME' });
@@ -209,6 +213,8 @@ export function configFromEnv(env: Env = process.env): Config {
       jwtKeyFile: env.SALESFORCE_JWT_KEY_FILE || undefined,
       jwtKey: env.SALESFORCE_JWT_KEY || undefined,
       jwtAudience: env.SALESFORCE_JWT_AUDIENCE || undefined,
+      orderBatchWindowMs: env.SALESFORCE_ORDER_BATCH_WINDOW_MS || undefined,
+      orderBatchSize: env.SALESFORCE_ORDER_BATCH_SIZE || undefined,
     },
     pubsub: { endpoint: env.PUBSUB_ENDPOINT || undefined, tls: env.PUBSUB_TLS || undefined },
     erp: {

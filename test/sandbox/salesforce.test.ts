@@ -272,6 +272,29 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.deepEqual(first.body.map((r) => r.created), [true, true]);
       assert.deepEqual(second.body.map((r) => r.created), [false, false]);
     });
+
+    it('upserts by external id as Salesforce does: 200 records at most, the URL\'s type only, a repeated key refused per record, allOrNone rolling back', async () => {
+      const order = (n: string, extra: Record<string, unknown> = {}) => ({ attributes: { type: 'Order' }, Order_Number__c: n, Status: 'Activated', ...extra });
+      const path = '/composite/sobjects/Order/Order_Number__c';
+      const tooMany = await call('PATCH', path, { allOrNone: false, records: Array.from({ length: 201 }, (_, i) => order(`SO-COLL-${i}`)) });
+      assert.deepEqual([tooMany.status, errorCode(tooMany)], [400, 'EXCEEDED_ID_LIMIT']);
+
+      type Item = { success: boolean; created?: boolean; errors: { statusCode: string; fields: string[] }[] };
+      const [existing, other] = [sandbox.world().orders[5].orderNumber, sandbox.world().orders[6].orderNumber];
+      const mixed = await call<Item[]>('PATCH', path, {
+        allOrNone: false,
+        records: [order(existing), { attributes: { type: 'Case' }, Order_Number__c: 'x', Subject: 'y' }, order(other, { Status: 'Activated' }), order(other, { Status: 'Cancelled' }), order('SO-COLL-NEW')],
+      });
+      assert.equal(mixed.status, 200);
+      assert.deepEqual(mixed.body.map((r) => r.success), [true, false, false, false, false]);
+      assert.deepEqual(mixed.body.slice(1).map((r) => r.errors[0].statusCode), ['INVALID_TYPE', 'DUPLICATE_EXTERNAL_ID', 'DUPLICATE_EXTERNAL_ID', 'REQUIRED_FIELD_MISSING']);
+      assert.deepEqual(mixed.body[4].errors[0].fields.sort(), ['AccountId', 'EffectiveDate']);
+
+      const before = (await sfAdmin.ledger({ kind: 'Order.updated' })).count;
+      const rolledBack = await call<Item[]>('PATCH', path, { allOrNone: true, records: [order(existing, { Status: 'Cancelled' }), order('SO-COLL-NEW')] });
+      assert.deepEqual(rolledBack.body.map((r) => r.errors[0]?.statusCode), ['ALL_OR_NONE_OPERATION_ROLLED_BACK', 'REQUIRED_FIELD_MISSING']);
+      assert.equal((await sfAdmin.ledger({ kind: 'Order.updated' })).count, before, 'nothing committed');
+    });
   });
 
   describe('Bulk API 2.0 ingest', () => {

@@ -274,11 +274,20 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
       const ext = org.externalIdField(object, field);
       // Collections upsert by a real external id field only; Id is not one.
       if (ext.name === 'Id') throw new SfError(400, 'INVALID_FIELD', `Field name provided, Id is not an External ID or indexed field for ${object.name}`, ['Id']);
-      const results = collection(ctx, effects, requireTypes(request.body as CollectionBody), (record, e) => {
+      const body = requireTypes(request.body as CollectionBody);
+      const keyOf = (record: CollectionRecord) => Object.entries(record ?? {}).find(([k]) => k.toLowerCase() === ext.name.toLowerCase())?.[1];
+      // One external id twice in one call is refused for each record that carries it: which write wins would be undefined.
+      const seen = new Map<string, number>();
+      for (const record of Array.isArray(body?.records) ? body.records : []) {
+        const key = keyOf(record);
+        if (key !== undefined && key !== null && key !== '') seen.set(String(key), (seen.get(String(key)) ?? 0) + 1);
+      }
+      const results = collection(ctx, effects, body, (record, e) => {
         const type = typeOf(record);
         if (type.name !== object.name) throw new SfError(400, 'INVALID_TYPE', `The sObject type ${type.name} does not match the URL's ${object.name}`);
-        const value = Object.entries(record).find(([k]) => k.toLowerCase() === ext.name.toLowerCase())?.[1];
+        const value = keyOf(record);
         if (value === undefined || value === null || value === '') throw new SfError(400, 'MISSING_ARGUMENT', `${ext.name} not specified`, [ext.name]);
+        if ((seen.get(String(value)) ?? 0) > 1) throw new SfError(400, 'DUPLICATE_EXTERNAL_ID', `Duplicate external id specified: ${String(value)}`, [ext.name]);
         const result = org.upsert(type, ext.name, String(value), record, e);
         return { id: result.id, created: result.created };
       });

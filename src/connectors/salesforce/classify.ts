@@ -99,3 +99,21 @@ export function classifySalesforceError(operation: string, err: unknown, trace: 
   if (httpStatus) return classifyStatus(SYSTEM, operation, Number(httpStatus[1]), { code, message }, retryAfterMs);
   return new RetryableDownstreamError('DownstreamUnavailableError', init);
 }
+
+/**
+ * One record's error from an sObject Collections answer, classified as the same record's own
+ * request would be (those answer 400 with the error body), with the fields Salesforce named.
+ */
+export function classifyRecordError(operation: string, errors: { statusCode: string; message: string; fields?: string[] }[]): DownstreamError {
+  const [first] = errors;
+  if (!first) return new RetryableDownstreamError('DownstreamUnavailableError', { system: SYSTEM, operation, message: 'the record failed without an error' });
+  const fields = first.fields?.length ? first.fields : undefined;
+  const message = fields ? `${first.message} (fields: ${fields.join(', ')})` : first.message;
+  const classified = classifySalesforceError(operation, { name: first.statusCode, errorCode: first.statusCode, message }, { lastResponse: { status: 400, headers: {} } });
+  return fields ? withFields(classified, fields) : classified;
+}
+
+function withFields(err: DownstreamError, fields: string[]): DownstreamError {
+  const init = { system: err.system, operation: err.operation, status: err.status, code: err.code, message: err.message.replace(/^salesforce \S+: /, ''), details: { ...err.details, fields } };
+  return err instanceof RetryableDownstreamError ? new RetryableDownstreamError(err.type, { ...init, retryAfterMs: err.retryAfterMs }) : new NonRetryableDownstreamError(err.type as NonRetryableType, init);
+}

@@ -9,10 +9,10 @@ import { SalesforceUserIdSchema, type SalesforceUser } from '../../domain/salesf
 import { NonRetryableDownstreamError, RetryableDownstreamError } from '../../domain/errors';
 import { SystemBreaker, type BreakerOptions } from '../shared/breaker';
 import { parseResponse } from '../shared/classify';
-import { classifySalesforceError } from './classify';
+import { classifySalesforceError, classifyRecordError } from './classify';
 import { JWT_BEARER_GRANT, jwtAssertion } from './jwt';
 import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment, toCase, toCustomer, toSalesforceUser } from './mapping';
-import { OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertResult } from './order-status';
+import { MAX_ORDERS_PER_COLLECTION, OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertOutcome, type OrderUpsertResult } from './order-status';
 import { CollectionItemResultSchema, ShownAvailabilityRecordSchema, StockAvailabilityUpdateSchema, fromStockAvailability, type ShownAvailability, type StockAvailabilityResult, type StockAvailabilityUpdate } from './stock-availability';
 import { availabilityKey } from '../../domain/stock-event';
 import { ProactiveFindingSchema, proactiveDescription, proactiveSubject, type ProactiveCaseResult, type ProactiveFinding } from '../../domain/proactive-service';
@@ -315,6 +315,27 @@ export class SalesforceConnector {
       const record = { Order_Number__c: encodeURIComponent(input.orderNumber), ...fromOrderStatus(input) };
       const result = this.parse('upsertOrderStatus', UpsertResultSchema, await conn.sobject('Order').upsert(record, 'Order_Number__c'));
       return { orderId: result.id, created: result.created };
+    });
+  }
+
+  /**
+   * Many orders' updates in one sObject Collections upsert by Order_Number__c (one API call, allOrNone
+   * false): each record lands or fails on its own, and a refused record answers the error its own
+   * upsertOrderStatus would have thrown. Each order at most once per call (Salesforce refuses a
+   * repeated external id within one call, and the order of two updates would be lost).
+   */
+  async upsertOrderStatuses(updates: OrderStatusUpdate[]): Promise<OrderUpsertOutcome[]> {
+    const schema = OrderStatusUpdateSchema.array().min(1).max(MAX_ORDERS_PER_COLLECTION).refine((list) => new Set(list.map((u) => u.orderNumber)).size === list.length, 'an order appears more than once');
+    const input = this.input('upsertOrderStatuses', schema, updates);
+    return this.call('upsertOrderStatuses', async (conn) => {
+      // The key travels in the body here, not in the URL: no encoding.
+      const records = input.map((u) => ({ attributes: { type: 'Order' }, Order_Number__c: u.orderNumber, ...fromOrderStatus(u) }));
+      const answer = await conn.sobject('Order').upsert(records, 'Order_Number__c', { allOrNone: false });
+      const items = this.parse('upsertOrderStatuses', CollectionItemResultSchema.array().length(input.length), answer);
+      return items.map((item): OrderUpsertOutcome => {
+        if (item.success && item.id) return { ok: true, result: { orderId: item.id, created: item.created ?? false } };
+        return { ok: false, error: classifyRecordError('upsertOrderStatus', item.errors) };
+      });
     });
   }
 

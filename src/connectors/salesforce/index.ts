@@ -3,11 +3,13 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../config';
 import { breakerOptionsFromConfig } from '../shared/breaker';
 import { SalesforceConnector } from './connector';
+import { OrderWriteCoalescer } from './order-writes';
 
 export { SalesforceConnector, idempotencyMarker, type BulkOptions, type SalesforceConnectorOptions } from './connector';
-export { OrderStatusUpdateSchema, type OrderStatusUpdate, type OrderUpsertResult, type BulkOrderUpsertResult } from './order-status';
+export { OrderStatusUpdateSchema, type OrderStatusUpdate, type OrderUpsertResult, type OrderUpsertOutcome, type BulkOrderUpsertResult } from './order-status';
+export { OrderWriteCoalescer, type OrderWriteBatching } from './order-writes';
 export { StockAvailabilityUpdateSchema, type StockAvailabilityUpdate, type StockAvailabilityResult } from './stock-availability';
-export { classifySalesforceError, limitBackoffMs } from './classify';
+export { classifySalesforceError, classifyRecordError, limitBackoffMs } from './classify';
 export { jwtAssertion, JWT_BEARER_GRANT } from './jwt';
 
 /** The JWT bearer grant's private key, read and checked at start-up so a bad key fails there, in one line. */
@@ -43,4 +45,10 @@ export function createSalesforceConnector(config: Config): SalesforceConnector {
     timeoutMs: config.downstream.timeoutMs,
     breaker: breakerOptionsFromConfig(config.downstream),
   });
+}
+
+/** Concurrent order-status upserts as collections calls, unless SALESFORCE_ORDER_BATCH_WINDOW_MS is 0. */
+export function createOrderWriteCoalescer(config: Config, sf: SalesforceConnector): OrderWriteCoalescer | undefined {
+  const { orderBatchWindowMs: windowMs, orderBatchSize: maxBatch } = config.salesforce;
+  return windowMs > 0 ? new OrderWriteCoalescer(sf, { windowMs, maxBatch }) : undefined;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DownstreamError } from '../../domain/errors';
 import { OrderStatusSchema } from '../../domain/order';
 import { MilestoneCodeSchema } from '../../domain/shipment';
 
@@ -21,6 +22,12 @@ export interface OrderUpsertResult {
   orderId: string;
   created: boolean;
 }
+
+/** Orders per sObject Collections call (Salesforce's limit). */
+export const MAX_ORDERS_PER_COLLECTION = 200;
+
+/** One order's outcome in a collections upsert: its record, or the error its own upsert would have thrown. */
+export type OrderUpsertOutcome = { ok: true; result: OrderUpsertResult } | { ok: false; error: DownstreamError };
 
 export interface BulkOrderUpsertResult {
   jobId: string;

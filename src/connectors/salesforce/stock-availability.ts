@@ -30,7 +30,7 @@ export const CollectionItemResultSchema = z.object({
   id: z.string().nullish(),
   success: z.boolean(),
   created: z.boolean().optional(),
-  errors: z.array(z.object({ statusCode: z.string(), message: z.string() }).loose()),
+  errors: z.array(z.object({ statusCode: z.string(), message: z.string(), fields: z.array(z.string()).optional() }).loose()),
 });
 
 export interface StockAvailabilityResult {

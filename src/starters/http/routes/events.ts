@@ -6,6 +6,7 @@ import { orderEventSignal, orderSyncWorkflowId, type orderSync } from '../../../
 import { shipmentEventSignal, type ShipmentEvent } from '../../../workflows/replacement';
 import { OrderNumber } from '../../../workflows/search-attributes';
 import { SOURCE_HEADER } from '../events/signature';
+import { OrderDeliveryQueue } from '../events/deliveries';
 import { acceptSignedBodies, signedSenders } from '../events/signed-senders';
 import { operation, type Operation } from '../operations';
 import { Problem } from '../problems';
@@ -72,7 +73,8 @@ export interface EventIngestion {
 /**
  * POST /v1/events/{source} (and POST /v1/events with X-Retail-Event-Source, the sandbox's single
  * webhook URL): verify the signature over the raw body, validate each event, deliver the valid ones
- * to their orders' workflows (signalWithStart order/{orderNumber}, one signal per order per request),
+ * to their orders' workflows (signalWithStart order/{orderNumber}, at most one signal per order per request,
+ * shared with concurrent requests' events for the order while it waits for a delivery lane),
  * answer 202 with a result per event. The signature authenticates the sender; an API key, when sent,
  * must carry the "events" scope (and is required when EVENTS_REQUIRE_API_KEY is set).
  */
@@ -101,6 +103,8 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
       staticSummary: `Order ${orderNumber}: events → Salesforce`,
     });
   };
+
+  const shared = settings.deliveryLanes > 0 ? new OrderDeliveryQueue(deliver, settings.deliveryLanes, settings.maxEventsPerRequest) : undefined;
 
   // A release a replacement asked for carries that process's id: its shipment events go to it as well.
   const forwardToReplacements = async (events: OrderEvent[]) => {
@@ -138,10 +142,18 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
         byOrder.set(event.orderNumber, [...(byOrder.get(event.orderNumber) ?? []), event]);
         results.push({ index, eventId: event.eventId, orderNumber: event.orderNumber, status: 'accepted' });
       });
-      await inParallel([...byOrder], settings.signalConcurrency, async ([orderNumber, orderEvents]) => {
-        await deliver(orderNumber, orderEvents);
-        await forwardToReplacements(orderEvents);
-      });
+      if (shared) {
+        // Every order at once into the shared lanes; the settled results say whether all of this request's were delivered.
+        const delivered = await Promise.allSettled([...byOrder].map(([orderNumber, orderEvents]) => shared.deliver(orderNumber, orderEvents)));
+        const failed = delivered.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+        if (failed) throw failed.reason;
+        await inParallel([...byOrder.values()], settings.signalConcurrency, forwardToReplacements);
+      } else {
+        await inParallel([...byOrder], settings.signalConcurrency, async ([orderNumber, orderEvents]) => {
+          await deliver(orderNumber, orderEvents);
+          await forwardToReplacements(orderEvents);
+        });
+      }
       const accepted = results.filter((r) => r.status === 'accepted').length;
       logger.info('events received', { requestId: request.id, source, accepted, rejected: results.length - accepted, orders: byOrder.size });
       return { accepted, rejected: results.length - accepted, results };
