@@ -1,6 +1,7 @@
 import type { SystemDefinition } from '../../core/system';
 import { WebhookSender } from '../shared/webhooks';
 import { afterSalesRoutes } from './after-sales';
+import { customerRoutes } from './customers';
 import { sendCloudError } from './errors';
 import { financeRoutes } from './finance';
 import { inventoryRoutes } from './inventory';
@@ -37,5 +38,6 @@ export const erpCloud: SystemDefinition<CloudErpState> = {
     inventoryRoutes(app, ctx);
     afterSalesRoutes(app, ctx);
     financeRoutes(app, ctx);
+    customerRoutes(app, ctx);
   },
 };
