@@ -84,3 +84,20 @@ export function sameValue(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+/** What starts a customer's sync workflow: the ownership table and queues come from the deployment's configuration. */
+export interface CustomerSyncInput {
+  customerId: string;
+  ownership: FieldOwnership;
+  /** System task queues, when a deployment renamed them. */
+  taskQueues?: { salesforce?: string; erp?: string };
+  /** The previous run's state (continue-as-new). */
+  carried?: unknown;
+}
+
+/** Where a change is forwarded: the customer's workflow, signalled with start on the orchestration queue. */
+export interface CustomerSyncTarget {
+  taskQueue: string;
+  ownership: FieldOwnership;
+  taskQueues?: CustomerSyncInput['taskQueues'];
+}
