@@ -19,6 +19,8 @@ const json = z.string().transform((text, ctx) => {
 const OwnershipOverrides = FieldOwnershipSchema.partial().transform((o): FieldOwnership => ({ ...DEFAULT_FIELD_OWNERSHIP, ...o }));
 
 export const CustomerMasterConfigSchema = z.object({
+  /** CUSTOMER_SYNC=on: the intake follows Account/Contact changes and keeps the ERP's change poll running. */
+  enabled: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
   ownership: json.pipe(OwnershipOverrides).prefault('{}'),
   /** Wait between two polls of the ERP's customer change feed. */
   pollInterval: z.string().regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?)$/, 'a duration such as "15 seconds"').default('15 seconds'),
@@ -30,7 +32,7 @@ export type CustomerMasterConfig = z.infer<typeof CustomerMasterConfigSchema>;
 export function customerMasterConfigFromEnv(env: Record<string, string | undefined> = process.env): CustomerMasterConfig {
   return parseConfig(
     CustomerMasterConfigSchema,
-    { ownership: env.CUSTOMER_FIELD_OWNERSHIP || undefined, pollInterval: env.CUSTOMER_POLL_INTERVAL || undefined, pollPageSize: env.CUSTOMER_POLL_PAGE_SIZE || undefined },
+    { enabled: env.CUSTOMER_SYNC || undefined, ownership: env.CUSTOMER_FIELD_OWNERSHIP || undefined, pollInterval: env.CUSTOMER_POLL_INTERVAL || undefined, pollPageSize: env.CUSTOMER_POLL_PAGE_SIZE || undefined },
     'customerMaster',
   );
 }

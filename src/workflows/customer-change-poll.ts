@@ -8,6 +8,8 @@ import { resolveQueues } from './lib/queues';
 import { duration } from './order-sync/settings';
 import { customerChangePollStateQuery, type CustomerChangePollState } from './customer-sync/definitions';
 
+export { customerChangePollStateQuery, customerChangePollWorkflowId } from './customer-sync/definitions';
+
 /**
  * customerChangePoll (customer-changes/erp): follows the ERP's customer change feed. Each poll
  * forwards every change after the watermark to its customer's customerSync (signal-with-start),
