@@ -77,6 +77,8 @@ export function emptyCustomerState(customerId: string): CustomerSyncState {
 export class CustomerFold {
   readonly state: CustomerSyncState;
   private readonly seenIds: Set<string>;
+  /** Fields the owning system reported since the sync began: their differences are explained (the first round). */
+  private readonly ownerReported = new Set<CustomerMasterField>();
 
   constructor(
     customerId: string,
@@ -121,7 +123,7 @@ export class CustomerFold {
     return CUSTOMER_MASTER_FIELDS.filter((name) => {
       const f = this.state.fields[name];
       const owner = this.ownership[name];
-      return f && f.openConflict === undefined && f.held[owner] !== undefined && f.held[otherSystem(owner)] !== undefined && !sameValue(f.held[owner], f.held[otherSystem(owner)]);
+      return f && !this.ownerReported.has(name) && f.openConflict === undefined && f.held[owner] !== undefined && f.held[otherSystem(owner)] !== undefined && !sameValue(f.held[owner], f.held[otherSystem(owner)]);
     });
   }
 
@@ -149,6 +151,8 @@ export class CustomerFold {
         return this.ignore(change.eventId, 'erp', 'echo');
       }
       if (s.erpVersion !== undefined && change.version <= s.erpVersion) {
+        // The version already read (the change that started the sync): what the ERP reports of its own fields stands.
+        if (change.version === s.erpVersion) for (const name of Object.keys(change.values) as CustomerMasterField[]) if (this.ownership[name] === 'erp') this.ownerReported.add(name);
         s.events.outOfOrder += 1;
         return this.ignore(change.eventId, 'erp', 'out-of-order');
       }
@@ -179,12 +183,13 @@ export class CustomerFold {
       if (seen !== undefined && change.version <= seen) continue;
       fresh += 1;
       f.versions[change.source] = change.version;
-      if (sameValue(f.held[change.source], value)) continue;
-      // Our own earlier write to Salesforce arriving late: not a change anybody made.
-      if (change.source === 'salesforce' && f.writtenToSalesforce.some((w) => sameValue(w, value))) {
+      // Our own write to Salesforce coming back (now or late): not a change anybody made.
+      if (change.source === 'salesforce' && this.ownership[name] !== 'salesforce' && f.writtenToSalesforce.some((w) => sameValue(w, value))) {
         echoes += 1;
         continue;
       }
+      if (change.source === this.ownership[name]) this.ownerReported.add(name);
+      if (sameValue(f.held[change.source], value)) continue;
       f.held[change.source] = value;
       fields.push(name);
       const owner = this.ownership[name];
