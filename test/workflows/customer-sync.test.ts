@@ -180,6 +180,52 @@ describe('customerSync: the customer master between Salesforce and the ERP', fun
     assert.equal(s.writes.erp, 0);
   });
 
+  it('re-reads a customer the ERP changed under a write (412), folds that change in, then writes again', async () => {
+    const c = world().customers[26];
+    const erpAdmin = admin(sandbox.urls.erpCloud!);
+    // The workflow's write waits 3 s before the ERP handles it; meanwhile an ERP clerk changes the payment terms.
+    const fault = (await erpAdmin.fault({ method: 'PATCH', path: `/api/v2/customers/${c.customerId}`, kind: 'latency', latencyMs: 3_000, count: 1 })) as { id: string };
+    const master = await salesforce.getCustomerMaster({ customerId: c.customerId });
+    await salesforce.updateCustomerMaster({ accountId: master.accountId, contactId: master.contactId }, { phone: '+1-555-412-0412' });
+    await eventually(async () => {
+      // A rule with a count leaves the list once spent: the write has arrived and waits.
+      const { faults } = (await (await fetch(`${sandbox.urls.erpCloud}/__sandbox/faults`)).json()) as { faults: { id: string }[] };
+      return faults.some((f) => f.id === fault.id) ? undefined : true;
+    }, 60_000, 'the write to reach the ERP');
+    await erpEdit(c.customerId, { paymentTerms: 'NET15' });
+
+    const s = await settled(c.customerId, (x) => x.writes.erp === 1 && x.writes.salesforce === 1, 'the write after the re-read');
+    assert.equal(s.writes.erpStale, 1, 'one stale write');
+    const inErp = await erp.getCustomer(c.customerId);
+    assert.equal(inErp.values.phone, '+1-555-412-0412');
+    assert.equal(inErp.values.paymentTerms, 'NET15', "the clerk's change survived");
+    assert.equal((await salesforce.getCustomerMaster({ customerId: c.customerId })).values.paymentTerms, 'NET15', "and reached Salesforce (the ERP owns it)");
+    assert.deepEqual(s.conflicts, []);
+  });
+
+  it('treats an ERP change to a Salesforce-owned field as a conflict until the steward aligns the two, then syncs the field again', async () => {
+    const c = world().customers[27];
+    const poll = await ensureCustomerChangePoll(env.client, config, customers, { id: uniqueName('poll'), cursor: await feedEnd() });
+    try {
+      await erpEdit(c.customerId, { email: 'typed.by.clerk@example.com' });
+      const s = await settled(c.customerId, (x) => x.conflicts.some((k) => !!k.caseId), 'the conflict Case');
+      assert.equal(s.conflicts[0].field, 'email');
+      assert.equal(s.conflicts[0].changedBy, 'erp');
+      const master = await salesforce.getCustomerMaster({ customerId: c.customerId });
+      assert.equal(master.values.email, c.email, 'Salesforce, the owner, was not overwritten');
+      // The steward decides for the clerk's address and enters it in Salesforce: both agree, the conflict settles.
+      await salesforce.updateCustomerMaster({ accountId: master.accountId, contactId: master.contactId }, { email: 'typed.by.clerk@example.com' });
+      await settled(c.customerId, (x) => !!x.conflicts[0].resolvedAt, 'the conflict to settle');
+      // From now on the owner's changes flow again.
+      await salesforce.updateCustomerMaster({ accountId: master.accountId, contactId: master.contactId }, { email: 'after.the.steward@example.com' });
+      const after = await settled(c.customerId, (x) => x.writes.erp === 1, 'the next email written to the ERP');
+      assert.equal((await erp.getCustomer(c.customerId)).values.email, 'after.the.steward@example.com');
+      assert.equal(after.conflicts.length, 1);
+    } finally {
+      await poll.terminate('test over');
+    }
+  });
+
   it('resumes the ERP change poll after a worker restart from its watermark, missing and repeating nothing', async () => {
     const [a, b] = [world().customers[24], world().customers[25]];
     const poll = await ensureCustomerChangePoll(env.client, config, customers, { id: uniqueName('poll'), cursor: await feedEnd() });
