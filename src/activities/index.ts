@@ -12,13 +12,15 @@ import { createWarehouseActivities, type WarehouseActivities } from './warehouse
 import { createPaymentsActivities, type PaymentsActivities } from './payments';
 import { createPolicyActivities, type PolicyActivities } from './policy';
 import { createReconciliationActivities, type ReconciliationActivities } from './reconciliation';
+import { createCustomerMasterActivities, type CustomerMasterErpActivities, type CustomerMasterSalesforceActivities } from './customer-master';
+import { createErpCustomerMaster } from '../connectors/erp/customers';
 
 export type { SalesforceActivities, ErpActivities, WarehouseActivities, PaymentsActivities, PolicyActivities, ReconciliationActivities };
 
 /** The activities of each system task queue; the warehouse queue also carries the carrier's. */
 export interface SystemActivities {
-  salesforce: SalesforceActivities;
-  erp: ErpActivities;
+  salesforce: SalesforceActivities & CustomerMasterSalesforceActivities;
+  erp: ErpActivities & CustomerMasterErpActivities;
   warehouse: WarehouseActivities;
   payments: PaymentsActivities;
   /** Activities of the orchestration worker: the resolution policy (local) and reconciliation's read of a day, which joins three systems. */
@@ -40,15 +42,17 @@ export function buildActivities(config: Config, options: { policy?: ResolutionPo
   const warehouse = createWarehouseConnector(config);
   const carrier = createCarrierConnector(config);
   const payments = createPaymentsConnector(config);
+  const erpCustomers = createErpCustomerMaster(config);
+  const customerMaster = createCustomerMasterActivities({ salesforce, erpCustomers });
   return {
-    salesforce: createSalesforceActivities(salesforce, pubsub, orderWrites),
-    erp: createErpActivities(erp),
+    salesforce: { ...createSalesforceActivities(salesforce, pubsub, orderWrites), ...customerMaster.salesforce },
+    erp: { ...createErpActivities(erp), ...customerMaster.erp },
     warehouse: createWarehouseActivities(warehouse, carrier),
     payments: createPaymentsActivities(payments),
     orchestration: { ...createPolicyActivities(policy), ...createReconciliationActivities({ salesforce, erp, payments }) },
     close: () => {
       orderWrites?.flush();
-      for (const connector of [salesforce, pubsub, erp, warehouse, carrier, payments]) connector.shutdown();
+      for (const connector of [salesforce, pubsub, erp, erpCustomers, warehouse, carrier, payments]) connector.shutdown();
     },
   };
 }

@@ -6,8 +6,11 @@ import { parseConfig } from './parse';
  * The Salesforce intake (src/starters/intake): which topics it follows, how many events it takes
  * per batch, and which Case changes start a case resolution. Validated once at start-up.
  */
-export const IntakeTopics = ['/data/CaseChangeEvent', '/event/Resolution_Requested__e'] as const;
+export const IntakeTopics = ['/data/CaseChangeEvent', '/event/Resolution_Requested__e', '/data/AccountChangeEvent', '/data/ContactChangeEvent'] as const;
 export type IntakeTopic = (typeof IntakeTopics)[number];
+/** Followed by default: the case topics (the customer topics are added by CUSTOMER_SYNC, docs/master-data.md). */
+export const DefaultIntakeTopics: IntakeTopic[] = ['/data/CaseChangeEvent', '/event/Resolution_Requested__e'];
+export const CustomerIntakeTopics: IntakeTopic[] = ['/data/AccountChangeEvent', '/data/ContactChangeEvent'];
 
 const labels = z.array(z.string().min(1)).min(1).optional();
 
@@ -33,7 +36,7 @@ export const IntakeConfigSchema = z.object({
     .string()
     .transform((t) => t.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(IntakeTopics)).min(1))
-    .prefault(IntakeTopics.join(',')),
+    .prefault(DefaultIntakeTopics.join(',')),
   /** Events requested per FetchRequest; the replay id is stored after each handled batch (Salesforce allows 1–100). */
   batchSize: z.coerce.number().int().min(1).max(100).default(25),
   rule: json('INTAKE_CASE_RULE').pipe(CaseRuleSchema).prefault('{"status":["New"],"reason":["damaged-item","wrong-item","not-received","delayed-shipment"]}'),

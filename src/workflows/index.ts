@@ -1,6 +1,8 @@
 import type { VersioningBehavior } from '@temporalio/common';
 import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { caseResolution } from './case-resolution';
+import { customerChangePoll } from './customer-change-poll';
+import { customerSync } from './customer-sync';
 import { idempotencyKey } from './idempotency-key';
 import { intakeCursor } from './intake-cursor';
 import { orderBackfill } from './order-backfill';
@@ -13,6 +15,8 @@ import { systemCheck } from './system-check';
 
 // Every workflow the orchestration worker runs; the bundle is built from this file.
 export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation, intakeCursor, stockSync };
+// The customer master: one entity per customer, and the poll of the ERP's customer change feed.
+export { customerSync, customerChangePoll };
 // The API's idempotency keys: started delayed by the key's lifetime, then done at once.
 export { idempotencyKey };
 
@@ -33,6 +37,8 @@ const versioningBehaviours: [(...args: never[]) => Promise<unknown>, VersioningB
   [intakeCursor, 'AUTO_UPGRADE'],
   [idempotencyKey, 'AUTO_UPGRADE'],
   [stockSync, 'AUTO_UPGRADE'],
+  [customerSync, 'AUTO_UPGRADE'],
+  [customerChangePoll, 'AUTO_UPGRADE'],
 ];
 // Declared only on a versioned worker: the server refuses a behaviour from a worker without a deployment version.
 for (const [workflow, versioningBehavior] of versioningBehaviours) {

@@ -16,7 +16,8 @@ describe('intake configuration and case rule', () => {
   });
 
   it('refuses unknown topics, batch sizes Salesforce refuses and rules that are not JSON or name nothing', () => {
-    assert.throws(() => intakeConfigFromEnv({ INTAKE_TOPICS: '/data/AccountChangeEvent' }), /intake\.topics/);
+    assert.throws(() => intakeConfigFromEnv({ INTAKE_TOPICS: '/data/OpportunityChangeEvent' }), /intake\.topics/);
+    assert.deepEqual(intakeConfigFromEnv({ INTAKE_TOPICS: '/data/AccountChangeEvent' }).topics, ['/data/AccountChangeEvent']);
     assert.throws(() => intakeConfigFromEnv({ INTAKE_BATCH_SIZE: '101' }), /intake\.batchSize/);
     assert.throws(() => intakeConfigFromEnv({ INTAKE_CASE_RULE: '{status:' }), /not JSON/);
     assert.throws(() => intakeConfigFromEnv({ INTAKE_CASE_RULE: '{}' }), /at least one/);

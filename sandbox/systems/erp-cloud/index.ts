@@ -2,6 +2,7 @@ import type { SystemDefinition } from '../../core/system';
 import { StockFeed } from '../shared/stock-feed';
 import { WebhookSender } from '../shared/webhooks';
 import { afterSalesRoutes } from './after-sales';
+import { customerRoutes } from './customers';
 import { sendCloudError } from './errors';
 import { financeRoutes } from './finance';
 import { inventoryRoutes } from './inventory';
@@ -40,5 +41,6 @@ export const erpCloud: SystemDefinition<CloudErpState> = {
     inventoryRoutes(app, ctx, stockFeed);
     afterSalesRoutes(app, ctx);
     financeRoutes(app, ctx);
+    customerRoutes(app, ctx);
   },
 };

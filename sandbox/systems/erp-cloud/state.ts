@@ -1,4 +1,5 @@
 import type { World, WorldOrderStatus } from '../../seed/world';
+import { seedCloudCustomers, type CloudCustomer } from './customers';
 
 /** The cloud ERP's records, in its own JSON shape (decimal strings, upper-case statuses). */
 export type CloudOrderStatus = 'CREATED' | 'ALLOCATED' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
@@ -92,6 +93,8 @@ export interface CloudErpState {
   returnAuthorizations: Record<string, CloudReturnAuthorization>;
   creditMemos: Record<string, CloudCreditMemo>;
   ledgerEntries: CloudLedgerEntry[];
+  /** The customer master (customers.ts). */
+  customers: Record<string, CloudCustomer>;
   counters: Record<string, number>;
 }
 
@@ -141,6 +144,7 @@ export function seedCloudErp(world: World): CloudErpState {
     returnAuthorizations: {},
     creditMemos: {},
     ledgerEntries: [],
+    customers: seedCloudCustomers(world),
     counters: {},
   };
 }

@@ -78,6 +78,14 @@ const OBJECTS: ObjectDef[] = [
       f('Home_Store__c', 'string'),
       f('Phone', 'phone'),
       f('Type', 'picklist'),
+      // The customer master: the ERP's customer number, and the fields the ERP owns (docs/master-data.md).
+      f('ERP_Customer_Id__c', 'string', { externalId: true, unique: true }),
+      f('Credit_Limit__c', 'currency'),
+      f('Payment_Terms__c', 'picklist'),
+      f('BillingStreet', 'textarea'),
+      f('BillingCity', 'string'),
+      f('BillingPostalCode', 'string'),
+      f('BillingCountry', 'string'),
     ],
   },
   {
@@ -92,6 +100,7 @@ const OBJECTS: ObjectDef[] = [
       f('Email', 'email'),
       f('Phone', 'phone'),
       ref('AccountId', 'Account', 'Account'),
+      f('Marketing_Consent__c', 'boolean', { defaultValue: false }),
     ],
   },
   {

@@ -1,6 +1,7 @@
 import type { World } from '../../seed/world';
 import { INTEGRATION_USER_ID, makeId } from './ids';
 import { findObject, objectNames } from './schema';
+import { seedCustomerMaster } from '../../seed/customer-master';
 
 export type FieldValue = string | number | boolean | null;
 export type SfRecord = Record<string, FieldValue>;
@@ -117,9 +118,12 @@ export function seedSalesforce(world: World): SalesforceState {
   const accountByCustomer = new Map<string, string>();
   const contactByCustomer = new Map<string, string>();
   for (const c of world.customers) {
-    const accountId = put('Account', { OwnerId: INTEGRATION_USER_ID, Name: `${c.firstName} ${c.lastName}`, Customer_Id__c: c.customerId, Segment__c: SEGMENTS[c.segment], Region__c: c.region, Home_Store__c: c.homeStoreId, Phone: c.phone, Type: 'Customer' });
+    // The same customer master the ERP is seeded with, linked by ERP_Customer_Id__c.
+    const master = seedCustomerMaster(world, c);
+    const billing = { BillingStreet: master.billingAddress.street, BillingCity: master.billingAddress.city, BillingPostalCode: master.billingAddress.postalCode, BillingCountry: master.billingAddress.country };
+    const accountId = put('Account', { OwnerId: INTEGRATION_USER_ID, Name: `${c.firstName} ${c.lastName}`, Customer_Id__c: c.customerId, Segment__c: SEGMENTS[c.segment], Region__c: c.region, Home_Store__c: c.homeStoreId, Phone: c.phone, Type: 'Customer', ERP_Customer_Id__c: c.customerId, Credit_Limit__c: master.creditLimit / 100, Payment_Terms__c: master.paymentTerms, ...billing });
     accountByCustomer.set(c.customerId, accountId);
-    contactByCustomer.set(c.customerId, put('Contact', { OwnerId: INTEGRATION_USER_ID, FirstName: c.firstName, LastName: c.lastName, Email: c.email, Phone: c.phone, AccountId: accountId }));
+    contactByCustomer.set(c.customerId, put('Contact', { OwnerId: INTEGRATION_USER_ID, FirstName: c.firstName, LastName: c.lastName, Email: c.email, Phone: c.phone, AccountId: accountId, Marketing_Consent__c: master.marketingConsent }));
   }
 
   const productBySku = new Map<string, string>();

@@ -29,6 +29,8 @@ export const ChangeEventHeaderSchema = z.object({
   transactionKey: z.string(),
   sequenceNumber: z.number().int(),
   commitTimestamp: z.number(),
+  /** Orders the org's commits (the customer sync's version of a Salesforce change). */
+  commitNumber: z.number().optional(),
   commitUser: z.string(),
   changedFields: z.array(z.string()),
   nulledFields: z.array(z.string()),

@@ -17,6 +17,8 @@ import { CollectionItemResultSchema, ShownAvailabilityRecordSchema, StockAvailab
 import { availabilityKey } from '../../domain/stock-event';
 import { ProactiveFindingSchema, proactiveDescription, proactiveSubject, type ProactiveCaseResult, type ProactiveFinding } from '../../domain/proactive-service';
 import { DirectTransport, callTrace } from './transport';
+import { MASTER_ACCOUNT_FIELDS, MASTER_CONTACT_FIELDS, MasterAccountRecordSchema, MasterContactRecordSchema, fromAccount, fromContact, toSalesforce } from './customer-master';
+import type { CustomerMasterValues } from '../../domain/customer-master';
 import { CursorTrail } from '../shared/paging';
 import {
   AccountRecordSchema,
@@ -36,6 +38,15 @@ import {
 } from './wire';
 
 const SYSTEM = 'salesforce' as const;
+
+/** The customer master as Salesforce holds it (customerId: the Account's ERP_Customer_Id__c). */
+export interface SalesforceCustomerMaster {
+  customerId?: string;
+  accountId: string;
+  contactId?: string;
+  values: CustomerMasterValues;
+  lastModified: string;
+}
 
 export interface SalesforceConnectorOptions {
   loginUrl: string;
@@ -405,6 +416,58 @@ export class SalesforceConnector {
         return { orderNumber: r.Order_Number__c, errorCode, message: rest.join(':').replace(/:[^:]*--\s*$/, '').trim() };
       }),
     };
+  }
+
+  /** The customer master's Salesforce half by the ERP's customer number (Account.ERP_Customer_Id__c) or the Account id. */
+  async getCustomerMaster(key: { customerId: string } | { accountId: string }): Promise<SalesforceCustomerMaster> {
+    const where = 'customerId' in key ? `ERP_Customer_Id__c = ${soqlString(key.customerId)}` : `Id = ${soqlString(key.accountId)}`;
+    if ('accountId' in key) this.assertId('getCustomerMaster', key.accountId, '001');
+    const [account] = await this.queryAll('getCustomerMaster', MasterAccountRecordSchema, `SELECT ${MASTER_ACCOUNT_FIELDS} FROM Account WHERE ${where} LIMIT 1`);
+    if (!account) throw this.notFound('getCustomerMaster', `no Account for ${JSON.stringify(key)}`);
+    // The primary Contact: the first one created on the Account.
+    const [contact] = await this.queryAll('getCustomerMaster', MasterContactRecordSchema, `SELECT ${MASTER_CONTACT_FIELDS} FROM Contact WHERE AccountId = ${soqlString(account.Id)} ORDER BY CreatedDate LIMIT 1`);
+    return {
+      customerId: account.ERP_Customer_Id__c ?? undefined,
+      accountId: account.Id,
+      contactId: contact?.Id,
+      values: { ...fromAccount(account), ...(contact ? fromContact(contact) : {}) },
+      lastModified: [account.LastModifiedDate, contact?.LastModifiedDate].filter((d): d is string => !!d).sort().at(-1)!,
+    };
+  }
+
+  /** The Account of a Contact (Contact change events carry the Contact's id only). */
+  async accountOfContact(contactId: string): Promise<string | undefined> {
+    this.assertId('accountOfContact', contactId, '003');
+    const [contact] = await this.queryAll('accountOfContact', MasterContactRecordSchema, `SELECT ${MASTER_CONTACT_FIELDS} FROM Contact WHERE Id = ${soqlString(contactId)} LIMIT 1`);
+    if (!contact) throw this.notFound('accountOfContact', `no Contact ${contactId}`);
+    return contact.AccountId ?? undefined;
+  }
+
+  /** Sets customer master fields on the Account and its Contact; setting a value twice is harmless, so a retry needs no key. */
+  async updateCustomerMaster(target: { accountId: string; contactId?: string }, values: CustomerMasterValues): Promise<{ account: boolean; contact: boolean }> {
+    this.assertId('updateCustomerMaster', target.accountId, '001');
+    const { account, contact } = toSalesforce(values);
+    if (Object.keys(contact).length && !target.contactId) throw new NonRetryableDownstreamError('ValidationError', { system: SYSTEM, operation: 'updateCustomerMaster', code: 'NO_CONTACT', message: `Account ${target.accountId} has no Contact to hold ${Object.keys(contact).join(', ')}` });
+    return this.call('updateCustomerMaster', async (conn) => {
+      if (Object.keys(account).length) this.parse('updateCustomerMaster', SaveResultSchema, await conn.sobject('Account').update({ Id: target.accountId, ...account }));
+      if (Object.keys(contact).length) this.parse('updateCustomerMaster', SaveResultSchema, await conn.sobject('Contact').update({ Id: target.contactId!, ...contact }));
+      return { account: Object.keys(account).length > 0, contact: Object.keys(contact).length > 0 };
+    });
+  }
+
+  /**
+   * A customer data conflict in front of the data steward, once per key: a Case on the Account,
+   * upserted by Retail_Key__c; a Case already holding the key is answered as it is (it may be worked).
+   */
+  async openCustomerConflictCase(input: { key: string; accountId: string; subject: string; description: string }): Promise<{ caseId: string; created: boolean }> {
+    this.assertId('openCustomerConflictCase', input.accountId, '001');
+    const [earlier] = await this.queryAll('findCustomerConflictCase', TaskKeySchema, `SELECT Id FROM Case WHERE Retail_Key__c = ${soqlString(encodeURIComponent(input.key))} LIMIT 1`);
+    if (earlier) return { caseId: earlier.Id, created: false };
+    return this.call('openCustomerConflictCase', async (conn) => {
+      const record = { Retail_Key__c: encodeURIComponent(input.key), Subject: input.subject.slice(0, 255), Description: input.description, AccountId: input.accountId, Status: 'New', Priority: 'High', Origin: 'Integration' };
+      const saved = this.parse('openCustomerConflictCase', UpsertResultSchema, await conn.sobject('Case').upsert(record, 'Retail_Key__c'));
+      return { caseId: saved.id, created: saved.created };
+    });
   }
 
   shutdown(): void {

@@ -9,6 +9,9 @@ import type { Logger } from '../../observability/logger';
 import type { intakeCursor } from '../../workflows/intake-cursor';
 import { acknowledgeBatchUpdate, intakeCursorId, intakePositionQuery, recordGapUpdate, type HandledEvent, type IntakeCursorState, type IntakeOutcome } from '../../workflows/intake-cursor/definitions';
 import { caseMatches, touchesRule } from './rule';
+import { forwardCustomerChange } from '../../activities/customer-master';
+import type { CustomerSyncTarget } from '../../domain/customer-master';
+import { toCustomerChange } from './customer-change';
 
 export interface IntakeDeps {
   client: Client;
@@ -17,6 +20,8 @@ export interface IntakeDeps {
   salesforce: SalesforceConnector;
   pubsub: PubSubConnector;
   logger: Logger;
+  /** Where Account/Contact changes go (CUSTOMER_SYNC); without it they are let pass. */
+  customers?: CustomerSyncTarget;
 }
 
 const CHANGE_TOPIC = '/data/CaseChangeEvent';
@@ -155,7 +160,11 @@ export class TopicIntake {
       if (event.changeHeader) {
         const header = event.changeHeader;
         lastCommit = Math.max(lastCommit, header.commitTimestamp);
-        for (const recordId of header.recordIds) handled.push({ eventId: event.id, replayId, recordId, change: header.changeType, ...(await this.onCaseChange(recordId, header.changeType, header.changedFields)) });
+        const customerEntity = header.entityName === 'Account' || header.entityName === 'Contact';
+        for (const recordId of header.recordIds) {
+          const outcome = customerEntity ? await this.onCustomerChange(event, recordId) : await this.onCaseChange(recordId, header.changeType, header.changedFields);
+          handled.push({ eventId: event.id, replayId, recordId, change: header.changeType, ...outcome });
+        }
       } else {
         const caseNumber = typeof event.payload.CaseNumber__c === 'string' ? event.payload.CaseNumber__c : undefined;
         handled.push({ eventId: event.id, replayId, caseNumber, change: 'request', outcome: caseNumber ? await this.start(caseNumber) : 'skipped' });
@@ -174,6 +183,16 @@ export class TopicIntake {
     const kase = await this.deps.salesforce.getCase(recordId);
     if (!caseMatches(rule, kase)) return { outcome: 'skipped', caseNumber: kase.caseNumber };
     return { outcome: await this.start(kase.caseNumber), caseNumber: kase.caseNumber };
+  }
+
+  /** An Account/Contact change to its customer's customerSync; the workflow drops repeats, so a redelivered batch is harmless. */
+  private async onCustomerChange(event: ReceivedEvent, recordId: string): Promise<{ outcome: IntakeOutcome; customerId?: string }> {
+    const target = this.deps.customers;
+    if (!target || !event.changeHeader) return { outcome: 'skipped' };
+    const change = await toCustomerChange(this.deps.salesforce, event, event.changeHeader, recordId);
+    if (!change) return { outcome: 'skipped' };
+    await forwardCustomerChange(this.deps.client, target, change);
+    return { outcome: 'forwarded', customerId: change.customerId };
   }
 
   private async start(caseNumber: string): Promise<IntakeOutcome> {

@@ -1,7 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
-/** What the intake did with one event: started a case resolution, found it started, or let it pass. */
-export type IntakeOutcome = 'started' | 'existing' | 'skipped';
+/** What the intake did with one event: started a case resolution, found it started, let it pass, or forwarded a customer change to its customerSync. */
+export type IntakeOutcome = 'started' | 'existing' | 'skipped' | 'forwarded';
 
 export interface HandledEvent {
   eventId: string;
@@ -9,6 +9,8 @@ export interface HandledEvent {
   replayId: string;
   outcome: IntakeOutcome;
   caseNumber?: string;
+  /** The ERP customer number a customer change was forwarded for. */
+  customerId?: string;
   recordId?: string;
   /** CREATE/UPDATE/DELETE for change events; "request" for Resolution_Requested__e; "catch-up" for a query row. */
   change: string;

@@ -6,7 +6,7 @@ import { INTEGRATION_USER_ID, ORG_ID } from '../ids';
 import type { Effect } from '../records';
 import type { Ctx } from '../respond';
 import type { SfRecord } from '../state';
-import { CASE_CHANGE_FIELDS, TOPICS, fieldBitmap, findTopic, type TopicDef } from './topics';
+import { ACCOUNT_CHANGE_FIELDS, CASE_CHANGE_FIELDS, CONTACT_CHANGE_FIELDS, TOPICS, fieldBitmap, findTopic, type ChangeFieldType, type TopicDef } from './topics';
 
 /** How long the bus keeps an event (Salesforce: 72 hours for high-volume Platform Events and change events). */
 export const RETENTION_MS = 72 * 60 * 60 * 1000;
@@ -115,43 +115,57 @@ export const eventBus = (ctx: Ctx): EventBus => {
   return bus;
 };
 
-const toAvro = (type: string, value: SfRecord[string] | undefined): string | number | boolean | null => {
+const toAvro = (type: ChangeFieldType, value: SfRecord[string] | undefined): string | number | boolean | null => {
   if (value === null || value === undefined) return null;
   if (type === 'long') return Date.parse(String(value).replace(/\+0000$/, 'Z'));
   if (type === 'boolean') return Boolean(value);
+  if (type === 'double') return Number(value);
   return String(value);
 };
 
+/** The objects Change Data Capture is enabled for, with their channel and the fields their events carry. */
+const CAPTURED: Record<string, { topic: string; fields: { name: string; type: ChangeFieldType }[] }> = {
+  Case: { topic: '/data/CaseChangeEvent', fields: CASE_CHANGE_FIELDS },
+  Account: { topic: '/data/AccountChangeEvent', fields: ACCOUNT_CHANGE_FIELDS },
+  Contact: { topic: '/data/ContactChangeEvent', fields: CONTACT_CHANGE_FIELDS },
+};
+
+/** The org's last commit number: Salesforce's commit numbers only ever increase. */
+let lastCommitNumber = 0;
+
 /**
- * Change Data Capture: one CaseChangeEvent per committed Case change, in commit order. A create
- * carries every non-null field; an update the fields it set (changedFields) and the modification
- * stamp; a delete only the header. One call's changes share a transaction key.
+ * Change Data Capture: one change event per committed Case, Account or Contact change, in commit
+ * order, on the object's channel. A create carries every non-null field; an update the fields it
+ * set (changedFields) and the modification stamp; a delete only the header. One call's changes
+ * share a transaction key and a commit number.
  */
 export function publishChangeEvents(ctx: Ctx, effects: Effect[]): void {
-  const cases = effects.filter((e) => /^Case\.(created|updated|deleted)$/.test(e.kind));
-  if (!cases.length) return;
-  const topic = findTopic('/data/CaseChangeEvent')!;
+  const captured = effects.filter((e) => /^(Case|Account|Contact)\.(created|updated|deleted)$/.test(e.kind));
+  if (!captured.length) return;
   const bus = eventBus(ctx);
   const transactionKey = randomUUID().replace(/-/g, '').slice(0, 28);
   const commitTimestamp = Date.now();
-  const commitNumber = commitTimestamp * 1000 + Math.floor(Math.random() * 1000);
-  cases.forEach((effect, sequenceNumber) => {
-    const changeType = effect.kind === 'Case.created' ? 'CREATE' : effect.kind === 'Case.updated' ? 'UPDATE' : 'DELETE';
-    const record: SfRecord = (ctx.store.data.records.Case ?? {})[effect.ref] ?? {};
-    const body: Record<string, string | number | boolean | null> = Object.fromEntries(CASE_CHANGE_FIELDS.map((f) => [f.name, null]));
+  const commitNumber = (lastCommitNumber = Math.max(commitTimestamp * 1000, lastCommitNumber + 1));
+  captured.forEach((effect, sequenceNumber) => {
+    const [entityName, action] = effect.kind.split('.');
+    const { topic: topicName, fields } = CAPTURED[entityName];
+    const topic = findTopic(topicName)!;
+    const changeType = action === 'created' ? 'CREATE' : action === 'updated' ? 'UPDATE' : 'DELETE';
+    const record: SfRecord = (ctx.store.data.records[entityName] ?? {})[effect.ref] ?? {};
+    const body: Record<string, string | number | boolean | null> = Object.fromEntries(fields.map((f) => [f.name, null]));
     let changed: string[] = [];
     if (changeType === 'CREATE') {
-      for (const f of CASE_CHANGE_FIELDS) body[f.name] = toAvro(f.type, f.name.endsWith('ById') ? INTEGRATION_USER_ID : record[f.name]);
+      for (const f of fields) body[f.name] = toAvro(f.type, f.name.endsWith('ById') ? INTEGRATION_USER_ID : record[f.name]);
     } else if (changeType === 'UPDATE') {
-      changed = [...Object.keys(effect.data ?? {}).filter((name) => CASE_CHANGE_FIELDS.some((f) => f.name === name)), 'LastModifiedDate'];
+      changed = [...Object.keys(effect.data ?? {}).filter((name) => fields.some((f) => f.name === name)), 'LastModifiedDate'];
       // Salesforce derives these on save; a change event carries them when they moved.
-      if (changed.includes('Status')) changed.push('IsClosed', 'ClosedDate');
-      for (const f of CASE_CHANGE_FIELDS.filter((field) => changed.includes(field.name))) body[f.name] = toAvro(f.type, record[f.name]);
+      if (entityName === 'Case' && changed.includes('Status')) changed.push('IsClosed', 'ClosedDate');
+      for (const f of fields.filter((field) => changed.includes(field.name))) body[f.name] = toAvro(f.type, record[f.name]);
     }
     const nulled = changed.filter((name) => body[name] === null);
     const payload = topic.type.toBuffer({
       ChangeEventHeader: {
-        entityName: 'Case',
+        entityName,
         recordIds: [effect.ref],
         changeType,
         changeOrigin: 'com/salesforce/api/rest/62.0',

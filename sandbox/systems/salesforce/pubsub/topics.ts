@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import avro from 'avsc';
 
 /**
- * The org's event channels as the Pub/Sub API describes them: Change Data Capture for Case and
- * two custom Platform Events, each with the Avro schema Salesforce generates for it and a schema
+ * The org's event channels as the Pub/Sub API describes them: Change Data Capture for Case, Account
+ * and Contact, and two custom Platform Events, each with the Avro schema Salesforce generates for it and a schema
  * id derived from the schema's text (a changed schema gets a new id, as on the platform).
  */
 type AvroRecord = { type: 'record'; name: string; namespace: string; fields: { name: string; type: unknown; default?: unknown; doc?: string }[] };
@@ -32,7 +32,7 @@ const changeEventHeader = {
 };
 
 /** Case fields carried by CaseChangeEvent, in schema order (bitmaps in the header index into this order). */
-export const CASE_CHANGE_FIELDS: { name: string; type: 'string' | 'boolean' | 'long' }[] = [
+export const CASE_CHANGE_FIELDS: { name: string; type: ChangeFieldType }[] = [
   { name: 'OwnerId', type: 'string' },
   { name: 'CaseNumber', type: 'string' },
   { name: 'Subject', type: 'string' },
@@ -55,12 +55,55 @@ export const CASE_CHANGE_FIELDS: { name: string; type: 'string' | 'boolean' | 'l
   { name: 'LastModifiedById', type: 'string' },
 ];
 
-const caseChangeEvent: AvroRecord = {
+export type ChangeFieldType = 'string' | 'boolean' | 'long' | 'double';
+
+/** Account fields carried by AccountChangeEvent (the customer master's Salesforce half), in schema order. */
+export const ACCOUNT_CHANGE_FIELDS: { name: string; type: ChangeFieldType }[] = [
+  { name: 'OwnerId', type: 'string' },
+  { name: 'Name', type: 'string' },
+  { name: 'Customer_Id__c', type: 'string' },
+  { name: 'ERP_Customer_Id__c', type: 'string' },
+  { name: 'Segment__c', type: 'string' },
+  { name: 'Region__c', type: 'string' },
+  { name: 'Home_Store__c', type: 'string' },
+  { name: 'Phone', type: 'string' },
+  { name: 'Type', type: 'string' },
+  { name: 'Credit_Limit__c', type: 'double' },
+  { name: 'Payment_Terms__c', type: 'string' },
+  { name: 'BillingStreet', type: 'string' },
+  { name: 'BillingCity', type: 'string' },
+  { name: 'BillingPostalCode', type: 'string' },
+  { name: 'BillingCountry', type: 'string' },
+  { name: 'CreatedDate', type: 'long' },
+  { name: 'CreatedById', type: 'string' },
+  { name: 'LastModifiedDate', type: 'long' },
+  { name: 'LastModifiedById', type: 'string' },
+];
+
+/** Contact fields carried by ContactChangeEvent, in schema order. */
+export const CONTACT_CHANGE_FIELDS: { name: string; type: ChangeFieldType }[] = [
+  { name: 'OwnerId', type: 'string' },
+  { name: 'AccountId', type: 'string' },
+  { name: 'FirstName', type: 'string' },
+  { name: 'LastName', type: 'string' },
+  { name: 'Email', type: 'string' },
+  { name: 'Phone', type: 'string' },
+  { name: 'Marketing_Consent__c', type: 'boolean' },
+  { name: 'CreatedDate', type: 'long' },
+  { name: 'CreatedById', type: 'string' },
+  { name: 'LastModifiedDate', type: 'long' },
+  { name: 'LastModifiedById', type: 'string' },
+];
+
+/** A change event's schema: the header, then the object's fields, all nullable. */
+const changeEvent = (name: string, fields: { name: string; type: ChangeFieldType }[]): AvroRecord => ({
   type: 'record',
-  name: 'CaseChangeEvent',
+  name,
   namespace: 'com.sforce.eventbus',
-  fields: [{ name: 'ChangeEventHeader', type: changeEventHeader }, ...CASE_CHANGE_FIELDS.map((f) => ({ name: f.name, ...nullable(f.type) }))],
-};
+  fields: [{ name: 'ChangeEventHeader', type: changeEventHeader }, ...fields.map((f) => ({ name: f.name, ...nullable(f.type) }))],
+});
+
+const caseChangeEvent = changeEvent('CaseChangeEvent', CASE_CHANGE_FIELDS);
 
 /** A Platform Event's schema: CreatedDate and CreatedById always, then its custom fields (required ones not nullable). */
 function platformEvent(name: string, fields: { name: string; required: boolean }[]): AvroRecord {
@@ -94,6 +137,8 @@ function topic(name: string, kind: TopicDef['kind'], schema: AvroRecord): TopicD
 
 export const TOPICS: TopicDef[] = [
   topic('/data/CaseChangeEvent', 'change-event', caseChangeEvent),
+  topic('/data/AccountChangeEvent', 'change-event', changeEvent('AccountChangeEvent', ACCOUNT_CHANGE_FIELDS)),
+  topic('/data/ContactChangeEvent', 'change-event', changeEvent('ContactChangeEvent', CONTACT_CHANGE_FIELDS)),
   topic('/event/Resolution_Requested__e', 'platform-event', platformEvent('Resolution_Requested__e', [
     { name: 'CaseNumber__c', required: true },
     { name: 'Requested_By__c', required: false },
