@@ -5,6 +5,7 @@ import { sendCloudError } from './errors';
 import { financeRoutes } from './finance';
 import { inventoryRoutes } from './inventory';
 import { orderRoutes } from './orders';
+import { pricingRoutes } from './pricing';
 import { seedCloudErp, type CloudErpState } from './state';
 
 export const ERP_CLOUD_API_KEY = 'erp-sandbox-key';
@@ -37,5 +38,6 @@ export const erpCloud: SystemDefinition<CloudErpState> = {
     inventoryRoutes(app, ctx);
     afterSalesRoutes(app, ctx);
     financeRoutes(app, ctx);
+    pricingRoutes(app, ctx);
   },
 };
