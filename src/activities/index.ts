@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import { loadResolutionPolicy, type ResolutionPolicySource } from '../config/policy';
 import { createSalesforceConnector } from '../connectors/salesforce';
 import { createPubSubConnector } from '../connectors/salesforce-pubsub';
-import { createErpConnector } from '../connectors/erp';
+import { createErpConnector, createErpPricingConnector } from '../connectors/erp';
 import { createWarehouseConnector } from '../connectors/warehouse';
 import { createCarrierConnector } from '../connectors/carrier';
 import { createPaymentsConnector } from '../connectors/payments';
@@ -12,13 +12,15 @@ import { createWarehouseActivities, type WarehouseActivities } from './warehouse
 import { createPaymentsActivities, type PaymentsActivities } from './payments';
 import { createPolicyActivities, type PolicyActivities } from './policy';
 import { createReconciliationActivities, type ReconciliationActivities } from './reconciliation';
+import { createErpPricingActivities, createSalesforcePricingActivities, type ErpPricingActivities, type SalesforcePricingActivities } from './pricing';
 
+export type { ErpPricingActivities, SalesforcePricingActivities };
 export type { SalesforceActivities, ErpActivities, WarehouseActivities, PaymentsActivities, PolicyActivities, ReconciliationActivities };
 
 /** The activities of each system task queue; the warehouse queue also carries the carrier's. */
 export interface SystemActivities {
-  salesforce: SalesforceActivities;
-  erp: ErpActivities;
+  salesforce: SalesforceActivities & SalesforcePricingActivities;
+  erp: ErpActivities & ErpPricingActivities;
   warehouse: WarehouseActivities;
   payments: PaymentsActivities;
   /** Activities of the orchestration worker: the resolution policy (local) and reconciliation's read of a day, which joins three systems. */
@@ -36,17 +38,18 @@ export function buildActivities(config: Config, options: { policy?: ResolutionPo
   const salesforce = createSalesforceConnector(config);
   const pubsub = createPubSubConnector(config, salesforce);
   const erp = createErpConnector(config);
+  const erpPricing = createErpPricingConnector(config);
   const warehouse = createWarehouseConnector(config);
   const carrier = createCarrierConnector(config);
   const payments = createPaymentsConnector(config);
   return {
-    salesforce: createSalesforceActivities(salesforce, pubsub),
-    erp: createErpActivities(erp),
+    salesforce: { ...createSalesforceActivities(salesforce, pubsub), ...createSalesforcePricingActivities(salesforce) },
+    erp: { ...createErpActivities(erp), ...createErpPricingActivities(erpPricing) },
     warehouse: createWarehouseActivities(warehouse, carrier),
     payments: createPaymentsActivities(payments),
     orchestration: { ...createPolicyActivities(policy), ...createReconciliationActivities({ salesforce, erp, payments }) },
     close: () => {
-      for (const connector of [salesforce, pubsub, erp, warehouse, carrier, payments]) connector.shutdown();
+      for (const connector of [salesforce, pubsub, erp, erpPricing, warehouse, carrier, payments]) connector.shutdown();
     },
   };
 }

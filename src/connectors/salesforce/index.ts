@@ -6,6 +6,7 @@ import { SalesforceConnector } from './connector';
 
 export { SalesforceConnector, idempotencyMarker, type BulkOptions, type SalesforceConnectorOptions } from './connector';
 export { OrderStatusUpdateSchema, type OrderStatusUpdate, type OrderUpsertResult, type BulkOrderUpsertResult } from './order-status';
+export type { ListPriceBook, PriceBookRef, PriceEntryResult, PriceEntryUpdate, PromotionBook } from './pricebooks';
 export { StockAvailabilityUpdateSchema, type StockAvailabilityUpdate, type StockAvailabilityResult } from './stock-availability';
 export { classifySalesforceError, limitBackoffMs } from './classify';
 export { jwtAssertion, JWT_BEARER_GRANT } from './jwt';
