@@ -5,6 +5,8 @@ import { idempotencyKey } from './idempotency-key';
 import { intakeCursor } from './intake-cursor';
 import { orderBackfill } from './order-backfill';
 import { orderSync } from './order-sync';
+import { pricingFeed } from './pricing-feed';
+import { promotion } from './promotion';
 import { reconciliation } from './reconciliation';
 import { refund } from './refund';
 import { replacement } from './replacement';
@@ -13,6 +15,8 @@ import { systemCheck } from './system-check';
 
 // Every workflow the orchestration worker runs; the bundle is built from this file.
 export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation, intakeCursor, stockSync };
+// Prices and promotions from the ERP to Salesforce's price books.
+export { pricingFeed, promotion };
 // The API's idempotency keys: started delayed by the key's lifetime, then done at once.
 export { idempotencyKey };
 
@@ -33,6 +37,8 @@ const versioningBehaviours: [(...args: never[]) => Promise<unknown>, VersioningB
   [intakeCursor, 'AUTO_UPGRADE'],
   [idempotencyKey, 'AUTO_UPGRADE'],
   [stockSync, 'AUTO_UPGRADE'],
+  [promotion, 'PINNED'],
+  [pricingFeed, 'AUTO_UPGRADE'],
 ];
 // Declared only on a versioned worker: the server refuses a behaviour from a worker without a deployment version.
 for (const [workflow, versioningBehavior] of versioningBehaviours) {
