@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Sandbox } from '../../sandbox';
 import { buildActivities } from '../../src/activities';
+import { startPricingFeed } from '../../src/client/pricing';
 import type { Config } from '../../src/config';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import { pricingFeedStateQuery, pricingFeedWorkflowId, priceChangesSignal, pollNowSignal, type pricingFeed } from '../../src/workflows/pricing-feed';
@@ -81,7 +82,9 @@ describe('workflows: pricing feed and promotions', function () {
     stocked = candidates.filter((s) => stock.filter((r) => r.sku === s).reduce((sum, r) => sum + r.available, 0) > 0);
     assert.ok(stocked.length >= 8, 'the seed has stocked SKUs to promote');
     const { orchestration, salesforce, erp: erpQueue, warehouse, payments } = config.taskQueues;
-    await env.client.workflow.start('pricingFeed', { workflowId: pricingFeedWorkflowId, taskQueue: orchestration, args: [{ settings, taskQueues: { salesforce, erp: erpQueue, warehouse, payments } }] });
+    const start = () => startPricingFeed(env.client, { taskQueue: orchestration, settings, taskQueues: { salesforce, erp: erpQueue, warehouse, payments } });
+    assert.equal((await start()).existing, false);
+    assert.equal((await start()).existing, true, 'one feed: a second start joins it');
   });
   after(async () => {
     await stop?.();

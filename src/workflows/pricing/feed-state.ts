@@ -1,6 +1,5 @@
 import type { SalesforcePricingActivities } from '../../activities/pricing';
 import { isEffectiveAt, listPriceKey, type ListPrice } from '../../domain/pricing';
-
 import type { PricingFeedState } from './definitions';
 
 /** What a PricebookEntry is upserted with (by ERP_Price_Key__c). */
