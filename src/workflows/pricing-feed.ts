@@ -54,24 +54,33 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
 
   const historyIsLarge = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= settings.maxHistoryEvents;
 
+  /** Promotion changes read but not yet handed to their workflows (carried: the watermark is already past them). */
+  const due = new Map<string, Promotion>((input.carried?.due ?? []).map((p) => [p.promotionId, p]));
+  delete state.due;
+
   /** Every change after the watermark, page by page; the watermark moves only past changes applied. */
-  const readChanges = async (): Promise<Promotion[]> => {
-    const promotions = new Map<string, Promotion>();
+  const readChanges = async () => {
     let cursor: string | undefined;
     let since = state.watermark;
-    do {
-      const page = await systems.erp.listErpPricingChanges.executeWithOptions({ summary: `ERP: pricing changes after ${since}` }, [{ since, pageSize: settings.pageSize, cursor }]);
-      for (const change of page.changes) {
-        if (change.changeSeq <= state.watermark) continue; // a page served again
-        if (change.kind === 'price') prices.receive(change.price);
-        else if ((state.promotions[change.promotion.promotionId] ?? 0) < change.promotion.version) promotions.set(change.promotion.promotionId, change.promotion);
-        state.watermark = change.changeSeq;
-      }
-      cursor = page.nextCursor;
-      since = cursor ? since : state.watermark;
-    } while (cursor);
-    state.counts.polls += 1;
-    return [...promotions.values()];
+    try {
+      do {
+        const page = await systems.erp.listErpPricingChanges.executeWithOptions({ summary: `ERP: pricing changes after ${since}` }, [{ since, pageSize: settings.pageSize, cursor }]);
+        for (const change of page.changes) {
+          if (change.changeSeq <= state.watermark) continue; // a page served again
+          if (change.kind === 'price') prices.receive(change.price);
+          else if ((state.promotions[change.promotion.promotionId] ?? 0) < change.promotion.version) due.set(change.promotion.promotionId, change.promotion);
+          state.watermark = change.changeSeq;
+        }
+        cursor = page.nextCursor;
+        since = cursor ? since : state.watermark;
+      } while (cursor);
+      state.counts.polls += 1;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // The ERP refused the read (a cursor it repeats, a bad answer): what was applied stays, the next poll starts after it.
+      state.lastError = { step: 'read-changes', errorType: failureType(err), message: (err as Error).message, at: new Date().toISOString() };
+      log.error('the ERP refused the pricing change feed', { errorType: failureType(err) });
+    }
   };
 
   /** Price books for lists met for the first time (the default list is the org's standard book). */
@@ -92,7 +101,13 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
   const writePrices = async () => {
     const now = Date.now();
     prices.due(now);
-    await learnLists();
+    try {
+      await learnLists();
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Without their books, a new list's prices wait (pending) for the next round.
+      state.lastError = { step: 'price-books', errorType: failureType(err), message: (err as Error).message, at: new Date().toISOString() };
+    }
     const updates = prices.pendingUpdates(now).filter((u) => u.book.kind === 'standard' || (u.book.kind === 'list' && state.lists[u.book.listId]?.bookWritten));
     for (let i = 0; i < updates.length; i += settings.writeBatchSize) {
       const batch = updates.slice(i, i + settings.writeBatchSize);
@@ -128,13 +143,22 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
   };
 
   for (;;) {
-    const promotions = await readChanges();
+    await readChanges();
     await writePrices();
-    for (const p of promotions) await notify(p);
+    for (const p of [...due.values()]) {
+      try {
+        await notify(p);
+        due.delete(p.promotionId);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // It stays due and is handed over in the next round.
+        state.lastError = { step: `promotion:${p.promotionId}`, errorType: failureType(err), message: (err as Error).message, at: new Date().toISOString() };
+      }
+    }
     if (historyIsLarge()) {
       await condition(allHandlersFinished);
       state.continuedAsNew += 1;
-      await continueAsNew<typeof pricingFeed>({ ...input, carried: state });
+      await continueAsNew<typeof pricingFeed>({ ...input, carried: { ...state, due: [...due.values()] } });
     }
     pollRequested = false;
     await condition(() => pollRequested, settings.pollIntervalMs);

@@ -1,10 +1,12 @@
-import { condition, log, setHandler } from '@temporalio/workflow';
+import { condition, isCancellation, log, setHandler } from '@temporalio/workflow';
+import type { SalesforcePricingActivities } from '../activities/pricing';
+import type { StockAvailability } from '../domain/inventory';
 import { z } from 'zod';
 import type { Money } from '../domain/money';
-import { promotionPriceKey, promotionalUnitPrice, type Promotion } from '../domain/pricing';
+import { promotionPriceKey, promotionalUnitPrice, type ListPrice, type Promotion } from '../domain/pricing';
 import { createAlerter, type Alert } from './lib/alerts';
 import { parseInput } from './lib/case-facts';
-import { untilSucceeded } from './lib/persistent';
+import { failureType, untilSucceeded } from './lib/persistent';
 import { resolveQueues, type SystemQueues } from './lib/queues';
 import { pricingActivities } from './pricing/activities';
 import { promotionChangedSignal, promotionStateQuery, resolvePricingSettings, type PricingSettingsInput, type PromotionPhase, type PromotionState } from './pricing/definitions';
@@ -20,6 +22,8 @@ import { promotionChangedSignal, promotionStateQuery, resolvePricingSettings, ty
 
 export { promotionChangedSignal, promotionStateQuery, promotionWorkflowId } from './pricing/definitions';
 export type { PromotionState, PromotionPhase } from './pricing/definitions';
+
+type PriceEntryResult = Awaited<ReturnType<SalesforcePricingActivities['upsertSalesforcePriceEntries']>>;
 
 export interface PromotionInput {
   promotionId: string;
@@ -75,7 +79,15 @@ export async function promotion(input: PromotionInput): Promise<PromotionState> 
   const tryActivate = async (): Promise<string | undefined> => {
     state.checks += 1;
     const at = new Date().toISOString();
-    const [prices, stock] = await Promise.all([systems.erp.getErpDefaultPrices(current.skus, at), systems.erp.getStockAvailability(current.skus)]);
+    let prices: ListPrice[];
+    let stock: StockAvailability[];
+    try {
+      [prices, stock] = await Promise.all([systems.erp.getErpDefaultPrices(current.skus, at), systems.erp.getStockAvailability(current.skus)]);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // The ERP refused the check (no default list, an unknown SKU): held, never live on a guess.
+      return `the ERP refused the check (${failureType(err) ?? 'error'})`;
+    }
     const unpriced = current.skus.filter((sku) => !prices.some((p) => p.sku === sku));
     if (unpriced.length) return `no ERP list price in force for ${unpriced.join(', ')}`;
     const outOfStock = current.skus.filter((sku) => stock.filter((s) => s.sku === sku).reduce((sum, s) => sum + s.available, 0) <= 0);
@@ -90,7 +102,13 @@ export async function promotion(input: PromotionInput): Promise<PromotionState> 
       effectiveTo: current.endAt,
       version: current.version,
     }));
-    const answer = await untilSucceeded('salesforce-promotion-entries', (p) => systems.salesforce[p].upsertSalesforcePriceEntries(entries), alert);
+    let answer: PriceEntryResult;
+    try {
+      answer = await untilSucceeded('salesforce-promotion-entries', (p) => systems.salesforce[p].upsertSalesforcePriceEntries(entries), alert);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return `Salesforce refused the promotional prices (${failureType(err) ?? 'error'})`;
+    }
     answer.results.forEach((r, i) => r.ok && pricesSold.set(r.key, { sku: entries[i].sku, unitPrice: entries[i].unitPrice }));
     const refused = answer.results.filter((r) => !r.ok);
     // Salesforce refuses a promotional price until the list price reached its standard book.

@@ -30,7 +30,7 @@ describe('workflows: pricing feed and promotions', function () {
   let sf: string;
   let token: string;
   const run = uniqueName('p').replace(/[^A-Za-z0-9]/g, '').slice(-6).toUpperCase();
-  const settings = { pollIntervalMs: 500, recheckInitialMs: 500, recheckMaxMs: 1_000 };
+  const settings = { pollIntervalMs: 500, recheckInitialMs: 500, recheckMaxMs: 1_000, pageSize: 10 };
 
   const erpCall = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${erp}${path}`, { method, headers: { 'x-api-key': 'erp-sandbox-key', ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -116,6 +116,30 @@ describe('workflows: pricing feed and promotions', function () {
     assert.equal(after.ERP_Version__c, changed.version);
     const written = await admin(sf).ledger({ kind: 'PricebookEntry.updated' });
     assert.equal(written.entries.filter((e) => e.idempotencyKey === `LIST-STD-USD:${target}`).length, 1, 'one write of the new version');
+  });
+
+  it('carries on when the ERP serves a page of its feed again, writing every change once', async () => {
+    // A list of its own, so the standard prices the promotions use stay as they are; 15 changes are two pages of 10.
+    const listId = `LIST-PAGED-${run}`;
+    const targets = sandbox.world().products.slice(0, 15).map((p) => p.sku);
+    await erpCall('POST', '/__sandbox/erp/price-lists', { listId, name: `Paged ${run}`, currency: 'USD' });
+    const ops = admin(erp);
+    await ops.fault({ kind: 'repeat-cursor', method: 'GET', path: '/api/v2/pricing/changes' });
+    try {
+      for (const target of targets) await erpCall('PUT', `/__sandbox/erp/price-lists/${listId}/prices/${target}`, { unitPrice: '77.00' });
+      const watermark = (await erpCall('GET', '/api/v2/pricing/changes?since=0&pageSize=1')).watermark as number;
+      const state = await eventually(async () => {
+        const s = await feed().query(pricingFeedStateQuery);
+        return s.watermark >= watermark && Object.keys(s.pending).length === 0 ? s : undefined;
+      }, 30_000, 'the feed past the repeated page');
+      assert.equal(state.lastError?.step, 'read-changes', 'the repeated cursor was noticed, not followed');
+    } finally {
+      await ops.clearFaults();
+    }
+    const keys = targets.map((t) => `'${listId}:${t}'`).join(',');
+    assert.deepEqual([...new Set((await soql(`SELECT UnitPrice FROM PricebookEntry WHERE ERP_Price_Key__c IN (${keys})`)).map((r) => r.UnitPrice))], [77]);
+    const writes = (await admin(sf).ledger()).entries.filter((e) => e.kind.startsWith('PricebookEntry.') && targets.some((t) => e.idempotencyKey === `${listId}:${t}`));
+    assert.deepEqual([writes.length, new Set(writes.map((e) => e.kind)).size], [targets.length, 1], 'each change written once');
   });
 
   it('gives another price list its own price book, its prices written after the standard ones', async () => {

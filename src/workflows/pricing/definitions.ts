@@ -1,6 +1,6 @@
 import { ApplicationFailure, defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { ListPrice } from '../../domain/pricing';
+import type { ListPrice, Promotion } from '../../domain/pricing';
 import type { Alert } from '../lib/alerts';
 
 /** The one feed of the ERP's pricing changes; one workflow per promotion. */
@@ -55,6 +55,10 @@ export interface PricingFeedState {
   /** The last refusals (at most 20), for operators. */
   refusals: { key: string; errorCode?: string; message?: string; at: string }[];
   continuedAsNew: number;
+  /** The last failure the feed carried on after (it reads again at the next poll). */
+  lastError?: { step: string; errorType?: string; message: string; at: string };
+  /** Promotion changes read but not yet handed over when the run continued as new. */
+  due?: Promotion[];
 }
 export const pricingFeedStateQuery = defineQuery<PricingFeedState & { alerts: Alert[] }>('getPricingFeedState');
 
