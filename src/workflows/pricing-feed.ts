@@ -83,13 +83,14 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
     }
   };
 
-  /** Price books for lists met for the first time (the default list is the org's standard book). */
+  /** Price books for the lists of pending prices that have none yet (the default list is the org's standard book). */
   const learnLists = async () => {
-    const unknown = prices.unknownLists();
-    if (!unknown.length) return;
-    const lists = await systems.erp.listErpPriceLists();
-    for (const list of lists) state.lists[list.listId] ??= { isDefault: list.isDefault, bookWritten: list.isDefault };
-    const books = lists.filter((l) => !state.lists[l.listId].bookWritten).map((l) => ({ listId: l.listId, name: l.name, active: true }));
+    const missing = prices.listsWithoutBook();
+    if (!missing.length) return;
+    if (missing.some((id) => !state.lists[id])) {
+      for (const list of await systems.erp.listErpPriceLists()) state.lists[list.listId] ??= { name: list.name, isDefault: list.isDefault, bookWritten: list.isDefault };
+    }
+    const books = missing.filter((id) => state.lists[id] && !state.lists[id].bookWritten).map((id) => ({ listId: id, name: state.lists[id].name, active: true }));
     if (!books.length) return;
     const answer = await untilSucceeded('salesforce-price-books', (p) => systems.salesforce[p].upsertSalesforceListPriceBooks(books), alert);
     answer.results.forEach((r) => {

@@ -167,9 +167,12 @@ export async function promotion(input: PromotionInput): Promise<PromotionState> 
     if (await waitFor(end - now)) {
       const before = current;
       await reread();
-      if (current.status === 'active' && (before.promotionalPrice?.amount !== current.promotionalPrice?.amount || before.percentOff !== current.percentOff || before.skus.join() !== current.skus.join())) {
+      if (current.status !== 'active') continue;
+      if (Date.now() < Date.parse(current.startAt)) {
+        await writeBook('scheduled'); // postponed: off sale until its new start
+      } else if (before.promotionalPrice?.amount !== current.promotionalPrice?.amount || before.percentOff !== current.percentOff || before.skus.join() !== current.skus.join()) {
         state.phase = 'held'; // re-checked and re-priced before it shows the new terms
-      } else if (current.status === 'active') await writeBook('live');
+      } else await writeBook('live');
     }
   }
 }

@@ -48,7 +48,7 @@ export interface PricingFeedState {
   /** Written prices with a start or an end still ahead: rewritten when it passes, so IsActive follows the dates. */
   scheduled: Record<string, ListPrice & { writtenActive: boolean }>;
   /** Price lists known and whether each is the default (Salesforce's standard price book). */
-  lists: Record<string, { isDefault: boolean; bookWritten: boolean }>;
+  lists: Record<string, { name: string; isDefault: boolean; bookWritten: boolean }>;
   /** promotionId → the version last handed to its workflow. */
   promotions: Record<string, number>;
   counts: { pricesApplied: number; ignored: number; written: number; refused: number; polls: number; promotionsNotified: number };

@@ -41,9 +41,9 @@ export class PriceFold {
     }
   }
 
-  /** The price lists pending prices name that the feed has not met yet. */
-  unknownLists(): string[] {
-    return [...new Set(Object.values(this.state.pending).map((p) => p.listId))].filter((id) => !this.state.lists[id]);
+  /** The price lists pending prices name whose price book is not in Salesforce yet (unknown, or refused before). */
+  listsWithoutBook(): string[] {
+    return [...new Set(Object.values(this.state.pending).map((p) => p.listId))].filter((id) => !this.state.lists[id]?.bookWritten);
   }
 
   /** The pending prices of known lists as upserts, the default list's first. */
