@@ -12,6 +12,8 @@ import { ensureWebhookSecret } from '../src/starters/http/events/webhook-secret'
 import { describeDeployment, makeCurrentOnceRegistered, versionExists } from '../src/client/versions';
 import { createClient } from '../src/temporal/client';
 import { ensureReconciliationSchedule } from '../src/schedules/reconciliation';
+import { startPricingFeed } from '../src/client/pricing';
+import { pricingConfigFromEnv } from '../src/config/pricing';
 import { codecServerConfigFromEnv } from '../src/config/codec';
 import { ensureDevelopmentCodecKeys } from '../src/starters/codec/dev-keys';
 import { DefaultLogger } from '@temporalio/worker';
@@ -245,6 +247,9 @@ async function main(): Promise<void> {
     }
     const schedule = await ensureReconciliationSchedule(client, config);
     say(`reconciliation schedule ${schedule.scheduleId}: ${schedule.created ? 'created' : 'up to date'}`);
+    const { orchestration: pricingQueue, salesforce, erp, warehouse, payments } = config.taskQueues;
+    const feed = await startPricingFeed(client, { taskQueue: pricingQueue, taskQueues: { salesforce, erp, warehouse, payments }, settings: pricingConfigFromEnv() });
+    say(`pricing feed ${feed.workflowId}: ${feed.existing ? 'already running' : 'started'}`);
 
     // Hook for the HTTP API (src/starters/http, port 3000): started here once its entry point exists.
     const apiEntry = 'src/starters/http/main.ts';

@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import { loadResolutionPolicy, type ResolutionPolicySource } from '../config/policy';
 import { createOrderWriteCoalescer, createSalesforceConnector } from '../connectors/salesforce';
 import { createPubSubConnector } from '../connectors/salesforce-pubsub';
-import { createErpConnector } from '../connectors/erp';
+import { createErpConnector, createErpPricingConnector } from '../connectors/erp';
 import { createWarehouseConnector } from '../connectors/warehouse';
 import { createCarrierConnector } from '../connectors/carrier';
 import { createPaymentsConnector } from '../connectors/payments';
@@ -14,13 +14,15 @@ import { createPolicyActivities, type PolicyActivities } from './policy';
 import { createReconciliationActivities, type ReconciliationActivities } from './reconciliation';
 import { createCustomerMasterActivities, type CustomerMasterErpActivities, type CustomerMasterSalesforceActivities } from './customer-master';
 import { createErpCustomerMaster } from '../connectors/erp/customers';
+import { createErpPricingActivities, createSalesforcePricingActivities, type ErpPricingActivities, type SalesforcePricingActivities } from './pricing';
 
+export type { ErpPricingActivities, SalesforcePricingActivities };
 export type { SalesforceActivities, ErpActivities, WarehouseActivities, PaymentsActivities, PolicyActivities, ReconciliationActivities };
 
 /** The activities of each system task queue; the warehouse queue also carries the carrier's. */
 export interface SystemActivities {
-  salesforce: SalesforceActivities & CustomerMasterSalesforceActivities;
-  erp: ErpActivities & CustomerMasterErpActivities;
+  salesforce: SalesforceActivities & CustomerMasterSalesforceActivities & SalesforcePricingActivities;
+  erp: ErpActivities & CustomerMasterErpActivities & ErpPricingActivities;
   warehouse: WarehouseActivities;
   payments: PaymentsActivities;
   /** Activities of the orchestration worker: the resolution policy (local) and reconciliation's read of a day, which joins three systems. */
@@ -39,20 +41,21 @@ export function buildActivities(config: Config, options: { policy?: ResolutionPo
   const pubsub = createPubSubConnector(config, salesforce);
   const orderWrites = createOrderWriteCoalescer(config, salesforce);
   const erp = createErpConnector(config);
+  const erpPricing = createErpPricingConnector(config);
   const warehouse = createWarehouseConnector(config);
   const carrier = createCarrierConnector(config);
   const payments = createPaymentsConnector(config);
   const erpCustomers = createErpCustomerMaster(config);
   const customerMaster = createCustomerMasterActivities({ salesforce, erpCustomers });
   return {
-    salesforce: { ...createSalesforceActivities(salesforce, pubsub, orderWrites), ...customerMaster.salesforce },
-    erp: { ...createErpActivities(erp), ...customerMaster.erp },
+    salesforce: { ...createSalesforceActivities(salesforce, pubsub, orderWrites), ...customerMaster.salesforce, ...createSalesforcePricingActivities(salesforce) },
+    erp: { ...createErpActivities(erp), ...customerMaster.erp, ...createErpPricingActivities(erpPricing) },
     warehouse: createWarehouseActivities(warehouse, carrier),
     payments: createPaymentsActivities(payments),
     orchestration: { ...createPolicyActivities(policy), ...createReconciliationActivities({ salesforce, erp, payments }) },
     close: () => {
       orderWrites?.flush();
-      for (const connector of [salesforce, pubsub, erp, erpCustomers, warehouse, carrier, payments]) connector.shutdown();
+      for (const connector of [salesforce, pubsub, erp, erpCustomers, erpPricing, warehouse, carrier, payments]) connector.shutdown();
     },
   };
 }

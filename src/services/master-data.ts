@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { loadResolutionPolicy, resolvePolicy, type ResolutionPolicySource } from '../config/policy';
-import { createErpConnector } from '../connectors/erp';
+import { createErpConnector, createErpPricingConnector } from '../connectors/erp';
 import { createSalesforceConnector } from '../connectors/salesforce';
 import type { Customer } from '../domain/customer';
 import { isDownstreamError, type SystemName } from '../domain/errors';
 import type { StockAvailability } from '../domain/inventory';
+import type { Money } from '../domain/money';
+import { promotionalUnitPrice } from '../domain/pricing';
 import type { ProductPrice } from '../domain/product';
 import type { ReturnAuthorization, ReturnAuthorizationRequest } from '../domain/return-authorization';
 import { FactsUnavailableError } from './case-errors';
@@ -90,9 +92,12 @@ export interface AvailabilityView {
   unknownSkus: string[];
 }
 
+/** A SKU's list price at the moment asked, with the promotion live then (the ERP's, whether or not Salesforce shows it yet). */
+export type PriceAtMoment = ProductPrice & { promotion?: { promotionId: string; unitPrice: Money } };
+
 export interface PricesView {
   at: string;
-  prices: ProductPrice[];
+  prices: PriceAtMoment[];
   unknownSkus: string[];
 }
 
@@ -126,6 +131,7 @@ export function createMasterData(config: Config, options: MasterDataOptions = {}
   const withTimeout = (ms: number): Config => ({ ...config, downstream: { ...config.downstream, timeoutMs: ms } });
   const salesforce = createSalesforceConnector(withTimeout(timeouts.salesforce));
   const erp = createErpConnector(withTimeout(timeouts.erp));
+  const erpPricing = createErpPricingConnector(withTimeout(timeouts.erp));
 
   /** One system's answer within its deadline; a missing record is the caller's 404, any other failure a 503. */
   const ask = async <T>(system: 'salesforce' | 'erp', operation: string, call: () => Promise<T>, notFound?: () => Error): Promise<T> => {
@@ -166,11 +172,26 @@ export function createMasterData(config: Config, options: MasterDataOptions = {}
 
     async prices(skus, at) {
       const moment = at ? new Date(at) : now();
-      // The ERP publishes current list prices only: another moment cannot be answered truthfully.
-      if (Math.abs(moment.getTime() - now().getTime()) > PRICE_AT_TOLERANCE_MS) throw new PricesNotEffectiveDatedError(moment.toISOString());
-      const prices = await ask('erp', 'getPrices', () => erp.getPrices(skus));
-      const mine = prices.filter((p) => skus.includes(p.sku)).sort((a, b) => a.sku.localeCompare(b.sku));
-      return { at: moment.toISOString(), prices: mine, unknownSkus: skus.filter((s) => !mine.some((p) => p.sku === s)) };
+      // The ERP keeps current and scheduled prices, not superseded ones: a past moment cannot be answered truthfully.
+      if (moment.getTime() < now().getTime() - PRICE_AT_TOLERANCE_MS) throw new PricesNotEffectiveDatedError(moment.toISOString());
+      const future = moment.getTime() > now().getTime() + PRICE_AT_TOLERANCE_MS;
+      const iso = moment.toISOString();
+      const [products, scheduled, promotions] = await Promise.all([
+        ask('erp', 'getPrices', () => erp.getPrices(skus)),
+        future ? ask('erp', 'getDefaultPrices', () => erpPricing.getDefaultPrices(skus, iso)) : undefined,
+        ask('erp', 'listLivePromotions', () => erpPricing.listLivePromotions(skus, iso)),
+      ]);
+      const mine: PriceAtMoment[] = [];
+      for (const product of products.filter((p) => skus.includes(p.sku)).sort((a, b) => a.sku.localeCompare(b.sku))) {
+        // A future moment is priced by the list price in force then; a SKU without one then is unknown then.
+        const unitPrice = scheduled ? scheduled.find((p) => p.sku === product.sku)?.unitPrice : product.unitPrice;
+        if (!unitPrice) continue;
+        // Overlapping promotions: the lowest price wins, as at the till.
+        const offers = promotions.filter((p) => p.skus.includes(product.sku)).map((p) => ({ promotionId: p.promotionId, unitPrice: promotionalUnitPrice(p, unitPrice) }));
+        const best = offers.sort((a, b) => a.unitPrice.amount - b.unitPrice.amount)[0];
+        mine.push({ ...product, unitPrice, ...(best ? { promotion: best } : {}) });
+      }
+      return { at: iso, prices: mine, unknownSkus: skus.filter((s) => !mine.some((p) => p.sku === s)) };
     },
 
     async authorizeReturn(request, idempotencyKey) {
@@ -199,6 +220,7 @@ export function createMasterData(config: Config, options: MasterDataOptions = {}
     close: () => {
       salesforce.shutdown();
       erp.shutdown();
+      erpPricing.shutdown();
     },
   };
 }
@@ -211,7 +233,7 @@ function missingOf(source: MissingSystem['source'], err: unknown): MissingSystem
 export class PricesNotEffectiveDatedError extends Error {
   override readonly name = 'PricesNotEffectiveDatedError';
   constructor(readonly at: string) {
-    super(`the ERP publishes current list prices only; prices at ${at} cannot be answered (omit "at", or send the current time)`);
+    super(`the ERP keeps current and scheduled prices, not past ones; prices at ${at} cannot be answered (omit "at", or send now or a later time)`);
   }
 }
 

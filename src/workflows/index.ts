@@ -7,6 +7,8 @@ import { idempotencyKey } from './idempotency-key';
 import { intakeCursor } from './intake-cursor';
 import { orderBackfill } from './order-backfill';
 import { orderSync } from './order-sync';
+import { pricingFeed } from './pricing-feed';
+import { promotion } from './promotion';
 import { reconciliation } from './reconciliation';
 import { refund } from './refund';
 import { replacement } from './replacement';
@@ -17,6 +19,8 @@ import { systemCheck } from './system-check';
 export { systemCheck, refund, replacement, caseResolution, orderBackfill, orderSync, reconciliation, intakeCursor, stockSync };
 // The customer master: one entity per customer, and the poll of the ERP's customer change feed.
 export { customerSync, customerChangePoll };
+// Prices and promotions from the ERP to Salesforce's price books.
+export { pricingFeed, promotion };
 // The API's idempotency keys: started delayed by the key's lifetime, then done at once.
 export { idempotencyKey };
 
@@ -39,6 +43,8 @@ const versioningBehaviours: [(...args: never[]) => Promise<unknown>, VersioningB
   [stockSync, 'AUTO_UPGRADE'],
   [customerSync, 'AUTO_UPGRADE'],
   [customerChangePoll, 'AUTO_UPGRADE'],
+  [promotion, 'PINNED'],
+  [pricingFeed, 'AUTO_UPGRADE'],
 ];
 // Declared only on a versioned worker: the server refuses a behaviour from a worker without a deployment version.
 for (const [workflow, versioningBehavior] of versioningBehaviours) {

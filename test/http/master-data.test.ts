@@ -108,6 +108,28 @@ describe('HTTP API: governed reads and return authorizations', function () {
     assertProblem(await world.call('GET', `/v1/prices?skus=${product.sku}&at=yesterday`, { key: keys.reader }), 400, 'validation');
   });
 
+  it('prices a later moment from the ERP\'s scheduled list prices and promotions', async () => {
+    const product = world.sandbox!.world().products[5];
+    const erp = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${world.sandbox!.urls.erpCloud}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.ok(res.ok, `${path}: ${res.status} ${await res.text()}`);
+    };
+    const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+    await erp('PUT', `/__sandbox/erp/price-lists/LIST-STD-USD/prices/${product.sku}`, { unitPrice: '50.00', effectiveFrom: inHours(2) });
+    await erp('POST', '/__sandbox/erp/promotions', { promotionId: 'PROMO-AT', name: 'Later', skus: [product.sku], percentOff: 20, startAt: inHours(3), endAt: inHours(5) });
+    const price = async (at: string) => {
+      const reply = await world.call('GET', `/v1/prices?skus=${product.sku}&at=${encodeURIComponent(at)}`, { key: keys.reader });
+      assert.equal(reply.status, 200, reply.text);
+      return reply.body as { prices: Json[]; unknownSkus: string[] };
+    };
+    assert.deepEqual((await price(inHours(1))).unknownSkus, [product.sku], 'the old price was replaced by one not yet in force');
+    const later = (await price(inHours(2.5))).prices[0];
+    assert.deepEqual([later.unitPriceAmount, later.promotionId], [5000, undefined]);
+    const during = (await price(inHours(4))).prices[0];
+    assert.deepEqual([during.unitPriceAmount, during.promotionId, during.promotionalPriceAmount], [5000, 'PROMO-AT', 4000]);
+    assert.equal((await price(inHours(6))).prices[0].promotionId, undefined, 'over by then');
+  });
+
   describe('POST /v1/return-authorizations', () => {
     const eligible = (o: WorldOrder) => o.status === 'delivered' && Date.now() - Date.parse(o.placedAt) < 20 * DAY_MS;
     const returnableLine = (o: WorldOrder) => o.lines.find((l) => world.sandbox!.world().products.find((p) => p.sku === l.sku)?.returnable);

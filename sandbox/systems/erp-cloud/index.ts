@@ -7,6 +7,7 @@ import { sendCloudError } from './errors';
 import { financeRoutes } from './finance';
 import { inventoryRoutes } from './inventory';
 import { orderRoutes } from './orders';
+import { pricingRoutes } from './pricing';
 import { seedCloudErp, type CloudErpState } from './state';
 
 export const ERP_CLOUD_API_KEY = 'erp-sandbox-key';
@@ -42,5 +43,6 @@ export const erpCloud: SystemDefinition<CloudErpState> = {
     afterSalesRoutes(app, ctx);
     financeRoutes(app, ctx);
     customerRoutes(app, ctx);
+    pricingRoutes(app, ctx);
   },
 };

@@ -15,7 +15,7 @@ const ReservationInput = z.object({
 
 const skuList = (value: unknown) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
-const StockCount = z.object({ sku: z.string().min(1), warehouseId: z.string().min(1), onHand: z.number().int().min(0).max(1_000_000_000) });
+const StockCount = z.object({ sku: z.string().min(1), warehouseId: z.string().min(1), onHand: z.number().int().min(0).max(1_000_000_000), reserved: z.number().int().min(0).max(1_000_000_000).optional() });
 
 /** Availability per SKU and warehouse, stock reservations, and list prices; every stock change is pushed to the stock feed. */
 export function inventoryRoutes(app: FastifyInstance, ctx: SystemContext<CloudErpState>, stockFeed: StockFeed): void {
@@ -25,18 +25,19 @@ export function inventoryRoutes(app: FastifyInstance, ctx: SystemContext<CloudEr
     stockFeed.changed(sku, warehouseId, stock, stock.reserved);
   };
 
-  // A goods receipt or a stock count: on-hand becomes what was counted (reservations stay).
+  // A goods receipt or a stock count: on-hand becomes what was counted; reservations stay unless given (never above on hand), e.g. to take a SKU out of stock.
   app.post('/__sandbox/erp/stock', async (request, reply) => {
     const input = StockCount.safeParse(request.body);
     if (!input.success) return sendCloudError(reply, 400, 'VALIDATION_ERROR', input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const { sku, warehouseId, onHand } = input.data;
+    const { sku, warehouseId, onHand, reserved } = input.data;
     if (!state().products[sku]) return sendCloudError(reply, 404, 'SKU_NOT_FOUND', `sku ${sku} does not exist`);
     if (!state().warehouses.includes(warehouseId)) return sendCloudError(reply, 404, 'WAREHOUSE_NOT_FOUND', `warehouse ${warehouseId} does not exist`);
     const stock = (state().stock[stockKey(sku, warehouseId)] ??= { sku, warehouseId, onHand: 0, reserved: 0 });
     stock.onHand = onHand;
+    if (reserved !== undefined) stock.reserved = Math.min(onHand, reserved);
     changed(sku, warehouseId);
     ctx.store.changed();
-    ctx.record({ kind: 'stock.counted', ref: stockKey(sku, warehouseId), data: { onHand } });
+    ctx.record({ kind: 'stock.counted', ref: stockKey(sku, warehouseId), data: { onHand, reserved: stock.reserved } });
     return structuredClone(stock);
   });
 

@@ -83,6 +83,26 @@ export interface CloudLedgerEntry {
   postedAt: string;
 }
 
+/** A price list: the default one is the list price of every product; others are channel or region lists. */
+export interface CloudPriceList { listId: string; name: string; currency: string; isDefault: boolean; createdAt: string }
+/** One SKU's price on one list, effective from/to (open-ended when effectiveTo is null); version counts its changes. */
+export interface CloudListPrice { listId: string; sku: string; unitPrice: string; currency: string; effectiveFrom: string; effectiveTo: string | null; version: number; changeSeq: number; updatedAt: string }
+/** A promotion: a fixed promotional price or a percentage off the default list price, live from startAt to endAt unless withdrawn. */
+export interface CloudPromotion {
+  promotionId: string;
+  name: string;
+  skus: string[];
+  currency: string;
+  promotionalPrice: string | null;
+  percentOff: number | null;
+  startAt: string;
+  endAt: string;
+  status: 'ACTIVE' | 'WITHDRAWN';
+  version: number;
+  changeSeq: number;
+  updatedAt: string;
+}
+
 export interface CloudErpState {
   orders: Record<string, CloudOrder>;
   products: Record<string, CloudProduct>;
@@ -96,6 +116,29 @@ export interface CloudErpState {
   /** The customer master (customers.ts). */
   customers: Record<string, CloudCustomer>;
   counters: Record<string, number>;
+  /** Absent in state files written before prices were effective-dated (pricingOf fills them in). */
+  priceLists?: Record<string, CloudPriceList>;
+  /** listId|sku → price */
+  listPrices?: Record<string, CloudListPrice>;
+  promotions?: Record<string, CloudPromotion>;
+}
+
+export const DEFAULT_PRICE_LIST = 'LIST-STD-USD';
+export const listPriceKey = (listId: string, sku: string) => `${listId}|${sku}`;
+
+/** The pricing records, seeded from the products' list prices for state files that predate them. */
+export function pricingOf(state: CloudErpState): Required<Pick<CloudErpState, 'priceLists' | 'listPrices' | 'promotions'>> {
+  if (!state.priceLists || !state.listPrices) seedPricing(state, new Date(Date.now() - 365 * 86_400_000).toISOString());
+  state.promotions ??= {};
+  return state as Required<CloudErpState>;
+}
+
+function seedPricing(state: CloudErpState, effectiveFrom: string): void {
+  state.priceLists = { [DEFAULT_PRICE_LIST]: { listId: DEFAULT_PRICE_LIST, name: 'Standard USD', currency: 'USD', isDefault: true, createdAt: effectiveFrom } };
+  state.listPrices = {};
+  for (const p of Object.values(state.products).sort((a, b) => a.sku.localeCompare(b.sku))) {
+    state.listPrices[listPriceKey(DEFAULT_PRICE_LIST, p.sku)] = { listId: DEFAULT_PRICE_LIST, sku: p.sku, unitPrice: p.unitPrice, currency: p.currency, effectiveFrom, effectiveTo: null, version: 1, changeSeq: nextNumber(state, 'pricingChange'), updatedAt: effectiveFrom };
+  }
 }
 
 export const stockKey = (sku: string, warehouseId: string) => `${sku}@${warehouseId}`;
@@ -134,7 +177,7 @@ export function seedCloudErp(world: World): CloudErpState {
       carrier: o.carrier,
     };
   }
-  return {
+  const state: CloudErpState = {
     orders,
     products: Object.fromEntries(world.products.map((p) => [p.sku, { sku: p.sku, name: p.name, unitPrice: decimal(p.unitPrice), currency: p.currency, returnable: p.returnable }])),
     stock: Object.fromEntries(world.stock.map((s) => [stockKey(s.sku, s.warehouseId), { ...s }])),
@@ -147,6 +190,10 @@ export function seedCloudErp(world: World): CloudErpState {
     customers: seedCloudCustomers(world),
     counters: {},
   };
+  // List prices have been in force for a year before the world's base date.
+  seedPricing(state, new Date(Date.parse(world.baseDate) - 365 * 86_400_000).toISOString());
+  state.promotions = {};
+  return state;
 }
 
 export function nextNumber(state: CloudErpState, series: string): number {

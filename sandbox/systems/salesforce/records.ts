@@ -121,6 +121,10 @@ export class Org {
         const extValue = key.includes('.') ? value : (value as Record<string, unknown>)[extName];
         const relField = findRelationship(object, relName);
         if (!relField) throw new SfError(400, 'INVALID_FIELD', `No such column '${relName}' on sobject of type ${object.name}`, [relName]);
+        // A reference set through its relationship is still that field: read-only is read-only.
+        if ((mode === 'create' && relField.createable === false) || (mode === 'update' && relField.updateable === false)) {
+          throw new SfError(400, 'INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${relField.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, [relField.name]);
+        }
         out[relField.name] = this.resolveForeignKey(relField, extName, extValue);
         continue;
       }
@@ -195,6 +199,11 @@ export class Org {
       record.IsClosed = closed;
       if (!closed) record.ClosedDate = null;
     }
+    if (object.name === 'PricebookEntry' && typeof record.Product2Id === 'string') {
+      const product = this.table(findObject('Product2')!)[record.Product2Id];
+      record.Name = (product?.Name as string | undefined) ?? null;
+      record.ProductCode = (product?.ProductCode as string | undefined) ?? null;
+    }
     if (object.name === 'OrderItem' && typeof record.Quantity === 'number' && typeof record.UnitPrice === 'number') {
       record.TotalPrice = Math.round(record.Quantity * record.UnitPrice * 100) / 100;
     }
@@ -209,8 +218,21 @@ export class Org {
       const clash = this.findBy(object, field, value).find((r) => r.Id !== selfId);
       if (clash) throw new SfError(400, 'DUPLICATE_VALUE', `duplicate value found: ${field.name} duplicates value on record with id: ${String(clash.Id)}`, [field.name]);
     }
+    if (object.name === 'PricebookEntry') this.checkPriceDefinition(object, record, selfId);
     const rule = object.validate?.(record);
     if (rule) throw new SfError(400, 'FIELD_CUSTOM_VALIDATION_EXCEPTION', rule);
+  }
+
+  /** One price per product, book and currency; a custom book prices a product only once the standard book does. */
+  private checkPriceDefinition(object: ObjectDef, record: SfRecord, selfId: string | undefined): void {
+    const entries = Object.values(this.table(object));
+    const same = (r: SfRecord, book: FieldValue) => r.Pricebook2Id === book && r.Product2Id === record.Product2Id && r.CurrencyIsoCode === record.CurrencyIsoCode;
+    const clash = entries.find((r) => r.Id !== selfId && same(r, record.Pricebook2Id));
+    if (clash) throw new SfError(400, 'DUPLICATE_VALUE', `This price definition already exists in this price book: ${String(clash.Id)}`);
+    const books = this.table(findObject('Pricebook2')!);
+    if (books[record.Pricebook2Id as string]?.IsStandard === true) return;
+    const standard = Object.values(books).find((b) => b.IsStandard === true);
+    if (!standard || !entries.some((r) => same(r, standard.Id))) throw new SfError(400, 'STANDARD_PRICE_NOT_DEFINED', 'No standard price defined for this product');
   }
 
   private externalKey(object: ObjectDef, record: SfRecord): string | undefined {

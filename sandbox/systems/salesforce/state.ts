@@ -131,6 +131,9 @@ export function seedSalesforce(world: World): SalesforceState {
     productBySku.set(p.sku, put('Product2', { Name: p.name, StockKeepingUnit: p.sku, ProductCode: p.sku, Family: p.family, IsActive: true, Returnable__c: p.returnable }));
   }
 
+  // Every org has exactly one standard price book; list prices reach it from the ERP, so it starts without entries.
+  put('Pricebook2', { Name: 'Standard Price Book', Description: 'The list price of every product', IsActive: true, IsStandard: true, ERP_Price_List_Id__c: null, ERP_Promotion_Id__c: null, Promotion_Status__c: null, Promotion_Start__c: null, Promotion_End__c: null, ERP_Version__c: null });
+
   let orderSeq = 0;
   for (const o of world.orders) {
     const milestone = world.shipments.find((s) => s.orderNumber === o.orderNumber)?.milestones.at(-1)?.code ?? null;

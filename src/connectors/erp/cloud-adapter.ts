@@ -41,6 +41,21 @@ export interface CloudErpOptions {
 
 const seg = encodeURIComponent;
 
+/** The cloud ERP's HTTP client: API key, its error dialect ({"error":{"code","message"}}), the ERP's breaker settings. */
+export function cloudErpHttp(options: Omit<CloudErpOptions, 'pageSize'>): HttpSystem {
+  return new HttpSystem({
+    system: 'erp',
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs,
+    headers: { 'x-api-key': options.apiKey },
+    breaker: options.breaker,
+    readErrorBody: (body) => {
+      const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+      return { code: typeof error?.code === 'string' ? error.code : undefined, message: typeof error?.message === 'string' ? error.message : undefined };
+    },
+  });
+}
+
 /** The cloud ERP over its JSON REST API (/api/v2, x-api-key, Idempotency-Key, cursor paging). */
 export class CloudErpAdapter implements ErpConnector {
   readonly http: HttpSystem;
@@ -48,17 +63,7 @@ export class CloudErpAdapter implements ErpConnector {
 
   constructor(options: CloudErpOptions) {
     this.pageSize = options.pageSize ?? 100;
-    this.http = new HttpSystem({
-      system: 'erp',
-      baseUrl: options.baseUrl,
-      timeoutMs: options.timeoutMs,
-      headers: { 'x-api-key': options.apiKey },
-      breaker: options.breaker,
-      readErrorBody: (body) => {
-        const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-        return { code: typeof error?.code === 'string' ? error.code : undefined, message: typeof error?.message === 'string' ? error.message : undefined };
-      },
-    });
+    this.http = cloudErpHttp(options);
   }
 
   async getOrder(orderNumber: string) {

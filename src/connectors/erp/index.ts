@@ -9,6 +9,7 @@ export type { ErpConnector, ErpFinancePort } from './port';
 export { CloudErpAdapter } from './cloud-adapter';
 export { LegacyErpAdapter } from './legacy-adapter';
 export { RoutedErpConnector } from './routing';
+export { ErpPricingConnector, createErpPricingConnector } from './pricing';
 
 export interface ErpConnectorOptions {
   /** Page size for list calls that fetch every page (tests use small pages to exercise paging). */

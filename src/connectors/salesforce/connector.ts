@@ -15,6 +15,7 @@ import { fromAdjustment, fromCaseUpdate, fromOrderStatus, orderCsv, toAdjustment
 import { MAX_ORDERS_PER_COLLECTION, OrderStatusUpdateSchema, type BulkOrderUpsertResult, type OrderStatusUpdate, type OrderUpsertOutcome, type OrderUpsertResult } from './order-status';
 import { CollectionItemResultSchema, ShownAvailabilityRecordSchema, StockAvailabilityUpdateSchema, fromStockAvailability, type ShownAvailability, type StockAvailabilityResult, type StockAvailabilityUpdate } from './stock-availability';
 import { availabilityKey } from '../../domain/stock-event';
+import { ExistingEntryRecordSchema, ListPriceBookSchema, PriceEntryUpdateSchema, PromotionBookSchema, StandardBookRecordSchema, fromPriceEntry, fromPromotionBook, type ListPriceBook, type PriceEntryResult, type PriceEntryUpdate, type PromotionBook } from './pricebooks';
 import { ProactiveFindingSchema, proactiveDescription, proactiveSubject, type ProactiveCaseResult, type ProactiveFinding } from '../../domain/proactive-service';
 import { DirectTransport, callTrace } from './transport';
 import { MASTER_ACCOUNT_FIELDS, MASTER_CONTACT_FIELDS, MasterAccountRecordSchema, MasterContactRecordSchema, fromAccount, fromContact, toSalesforce } from './customer-master';
@@ -377,6 +378,51 @@ export class SalesforceConnector {
           errorCode: item.errors[0]?.statusCode,
           message: item.errors[0]?.message,
         })),
+      };
+    });
+  }
+
+  /** Custom price books of ERP price lists (by ERP_Price_List_Id__c), in one collections call. */
+  async upsertListPriceBooks(books: ListPriceBook[]): Promise<PriceEntryResult> {
+    const input = this.input('upsertListPriceBooks', ListPriceBookSchema.array().min(1).max(200), books);
+    return this.collectionUpsert('upsertListPriceBooks', 'Pricebook2', 'ERP_Price_List_Id__c', input.map((b) => ({ attributes: { type: 'Pricebook2' }, ERP_Price_List_Id__c: b.listId, Name: b.name, IsActive: b.active })), input.map((b) => b.listId));
+  }
+
+  /** A promotion's price book (by ERP_Promotion_Id__c): scheduled and inactive, live, ended or withdrawn. */
+  async upsertPromotionPriceBook(book: PromotionBook): Promise<{ id: string; created: boolean }> {
+    const input = this.input('upsertPromotionPriceBook', PromotionBookSchema, book);
+    return this.call('upsertPromotionPriceBook', async (conn) => {
+      const result = this.parse('upsertPromotionPriceBook', UpsertResultSchema, await conn.sobject('Pricebook2').upsert({ ERP_Promotion_Id__c: encodeURIComponent(input.promotionId), ...fromPromotionBook(input) }, 'ERP_Promotion_Id__c'));
+      return { id: result.id, created: result.created };
+    });
+  }
+
+  /**
+   * Up to 200 PricebookEntry upserts by ERP_Price_Key__c in one collections call, each succeeding or
+   * failing on its own. The entries that exist are read first: book and product go only to new ones.
+   */
+  async upsertPriceEntries(entries: PriceEntryUpdate[]): Promise<PriceEntryResult> {
+    const input = this.input('upsertPriceEntries', PriceEntryUpdateSchema.array().min(1).max(200), entries);
+    const keys = input.map((e) => soqlString(e.key)).join(', ');
+    const existing = new Set((await this.queryAll('listPriceEntries', ExistingEntryRecordSchema, `SELECT Id, ERP_Price_Key__c FROM PricebookEntry WHERE ERP_Price_Key__c IN (${keys})`)).map((r) => r.ERP_Price_Key__c));
+    const standard = input.some((e) => !existing.has(e.key) && e.book.kind === 'standard') ? await this.standardPriceBookId() : '';
+    return this.collectionUpsert('upsertPriceEntries', 'PricebookEntry', 'ERP_Price_Key__c', input.map((e) => fromPriceEntry(e, existing.has(e.key), standard)), input.map((e) => e.key));
+  }
+
+  /** The org's standard price book (every org has one). */
+  async standardPriceBookId(): Promise<string> {
+    const books = await this.queryAll('getStandardPriceBook', StandardBookRecordSchema, 'SELECT Id FROM Pricebook2 WHERE IsStandard = true');
+    if (!books[0]) throw new NonRetryableDownstreamError('BusinessRejectionError', { system: SYSTEM, operation: 'getStandardPriceBook', code: 'NO_STANDARD_PRICEBOOK', message: 'the org has no standard price book' });
+    return books[0].Id;
+  }
+
+  private async collectionUpsert(operation: string, object: string, externalId: string, records: Record<string, unknown>[], keys: string[]): Promise<PriceEntryResult> {
+    return this.call(operation, async (conn) => {
+      const answer = await conn.sobject(object).upsert(records, externalId, { allOrNone: false });
+      const items = this.parse(operation, CollectionItemResultSchema.array().length(records.length), answer);
+      return {
+        writtenAt: new Date().toISOString(),
+        results: items.map((item, i) => ({ key: keys[i], ok: item.success, created: item.created, errorCode: item.errors[0]?.statusCode, message: item.errors[0]?.message })),
       };
     });
   }

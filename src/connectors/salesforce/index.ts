@@ -8,6 +8,7 @@ import { OrderWriteCoalescer } from './order-writes';
 export { SalesforceConnector, idempotencyMarker, type BulkOptions, type SalesforceConnectorOptions } from './connector';
 export { OrderStatusUpdateSchema, type OrderStatusUpdate, type OrderUpsertResult, type OrderUpsertOutcome, type BulkOrderUpsertResult } from './order-status';
 export { OrderWriteCoalescer, type OrderWriteBatching } from './order-writes';
+export type { ListPriceBook, PriceBookRef, PriceEntryResult, PriceEntryUpdate, PromotionBook } from './pricebooks';
 export { StockAvailabilityUpdateSchema, type StockAvailabilityUpdate, type StockAvailabilityResult } from './stock-availability';
 export { classifySalesforceError, classifyRecordError, limitBackoffMs } from './classify';
 export { jwtAssertion, JWT_BEARER_GRANT } from './jwt';

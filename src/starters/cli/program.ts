@@ -6,6 +6,7 @@ import { devKeyCommand } from './commands/dev-key';
 import { lifecycleCommands } from './commands/lifecycle';
 import { listCommand } from './commands/list';
 import { messageCommands } from './commands/messages';
+import { pricingCommand } from './commands/pricing';
 import { reconcileCommand } from './commands/reconcile';
 import { resetCommand } from './commands/reset';
 import { schedulesCommand } from './commands/schedules';
@@ -35,7 +36,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander prints its own error line; main.ts prints ours, so only help goes through commander.
     .configureOutput({ outputError: () => undefined });
-  for (const command of [startCommand(), ...decisionCommands(), ...messageCommands(), ...lifecycleCommands(), describeCommand(), listCommand(), resetCommand(), reconcileCommand(), schedulesCommand(), devKeyCommand(), syncCommand(), codecCommand(), versionsCommand(), sloCommand(), failuresCommand()]) {
+  for (const command of [startCommand(), ...decisionCommands(), ...messageCommands(), ...lifecycleCommands(), describeCommand(), listCommand(), resetCommand(), reconcileCommand(), schedulesCommand(), devKeyCommand(), syncCommand(), codecCommand(), versionsCommand(), sloCommand(), failuresCommand(), pricingCommand()]) {
     program.addCommand(inherit(command, program));
   }
   return program;

@@ -35,7 +35,7 @@ const PricesQuerySchema = z.object({
   at: z.iso
     .datetime({ offset: true })
     .optional()
-    .openapi({ param: { name: 'at', in: 'query', description: 'The moment the prices apply (RFC 3339); now when omitted. The ERP publishes current list prices only: another moment answers 422', example: '2026-11-30T10:00:00Z' } }),
+    .openapi({ param: { name: 'at', in: 'query', description: 'The moment the prices apply (RFC 3339); now when omitted. A later moment is priced from the ERP\'s effective-dated list prices and promotions; a past one answers 422 (the ERP keeps no superseded prices)', example: '2026-11-30T10:00:00Z' } }),
 });
 
 const CustomerAnswerSchema = z
@@ -77,7 +77,7 @@ const AvailabilityAnswerSchema = z
 const PricesAnswerSchema = z
   .object({
     at: z.string().optional(),
-    prices: z.array(z.object({ sku: z.string(), name: z.string().optional(), unitPriceAmount: z.number().int().openapi({ description: 'Minor units (cents)' }), currencyIsoCode: z.string(), returnable: z.boolean() }).openapi('ProductPriceEntry')),
+    prices: z.array(z.object({ sku: z.string(), name: z.string().optional(), unitPriceAmount: z.number().int().openapi({ description: 'Minor units (cents)' }), currencyIsoCode: z.string(), returnable: z.boolean(), promotionId: z.string().optional().openapi({ description: 'The ERP promotion live at that moment (the lowest when several are)' }), promotionalPriceAmount: z.number().int().optional().openapi({ description: 'Its price, in minor units' }) }).openapi('ProductPriceEntry')),
     unknownSkus: z.array(z.string()),
   })
   .openapi('PriceList');
@@ -161,7 +161,7 @@ export function masterDataOperations(service: MasterDataService): Operation[] {
       method: 'get',
       path: '/v1/prices',
       tag: 'master-data',
-      summary: 'List prices and returnability per SKU (the ERP)',
+      summary: 'List prices, promotions and returnability per SKU, now or at a later moment (the ERP)',
       description: 'Asked of the ERP within MASTER_DATA_TIMEOUT_MS_ERP (503 after it). Cacheable for 5 minutes.',
       scope: 'read',
       query: PricesQuerySchema,
@@ -172,7 +172,7 @@ export function masterDataOperations(service: MasterDataService): Operation[] {
         const view = await answer(() => service.prices(query.skus, query.at));
         return {
           at: query.at ? view.at : undefined,
-          prices: view.prices.map((p) => ({ sku: p.sku, name: p.name, unitPriceAmount: p.unitPrice.amount, currencyIsoCode: p.unitPrice.currency, returnable: p.returnable })),
+          prices: view.prices.map((p) => ({ sku: p.sku, name: p.name, unitPriceAmount: p.unitPrice.amount, currencyIsoCode: p.unitPrice.currency, returnable: p.returnable, promotionId: p.promotion?.promotionId, promotionalPriceAmount: p.promotion?.unitPrice.amount })),
           unknownSkus: view.unknownSkus,
         };
       },
