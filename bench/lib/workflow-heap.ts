@@ -25,6 +25,8 @@ export interface WorkflowHeapResult {
   ownModules: string[];
   /** The first activation's completion: commands, or the failure. */
   firstCompletion: coresdk.workflow_completion.IWorkflowActivationCompletion;
+  /** How many of the workflows failed their first activation (each should reach its first wait). */
+  failedActivations: number;
 }
 
 /** A full GC even without --expose-gc (bench and tests run without it). */
@@ -49,6 +51,7 @@ export async function measureWorkflowHeap(bundle: WorkflowBundleWithSourceMap, w
   const points: WorkflowHeapResult['points'] = [];
   let ownModules: string[] = [];
   let firstCompletion: WorkflowHeapResult['firstCompletion'] = {};
+  let failedActivations = 0;
   try {
     for (const count of counts) {
       while (workflows.length < count) {
@@ -74,6 +77,7 @@ export async function measureWorkflowHeap(bundle: WorkflowBundleWithSourceMap, w
             jobs: [{ initializeWorkflow: { workflowId: `${workflowType}/${i}`, workflowType, arguments: args.map((a) => defaultPayloadConverter.toPayload(a)), randomnessSeed: i + 1, firstExecutionRunId: runId, attempt: 1, startTime: timestamp, workflowTaskTimeout: { seconds: 10 } } }],
           }),
         );
+        if (completion.failed) failedActivations++;
         if (i === 0) {
           firstCompletion = completion;
           ownModules = [...((workflow as unknown as { activator: { moduleCache: Map<string, unknown> } }).activator.moduleCache.keys())];
@@ -87,5 +91,5 @@ export async function measureWorkflowHeap(bundle: WorkflowBundleWithSourceMap, w
     await creator.destroy();
   }
   const [first, last] = [points[0], points[points.length - 1]];
-  return { workflowType, contextBytes: empty - before, points, marginalBytes: last.count > first.count ? (last.heapBytes - first.heapBytes) / (last.count - first.count) : last.heapBytes / last.count, ownModules, firstCompletion };
+  return { workflowType, contextBytes: empty - before, points, marginalBytes: last.count > first.count ? (last.heapBytes - first.heapBytes) / (last.count - first.count) : last.heapBytes / last.count, ownModules, firstCompletion, failedActivations };
 }
