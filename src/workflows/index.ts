@@ -18,34 +18,23 @@ import type * as SystemCheck from './system-check';
  * sync never holds the refund's or the reconciliation's code and schemas. The require is synchronous,
  * so the workflow function runs exactly as if it were called directly.
  */
+/** The workflow `name` of the module `load` returns, loaded on the first call; named alike, so clients start it by the same type. */
+function deferred<M, K extends keyof M & string>(name: K, load: () => M): M[K] {
+  const run = (...args: unknown[]) => (load()[name] as (...args: unknown[]) => unknown)(...args);
+  Object.defineProperty(run, 'name', { value: name });
+  return run as M[K];
+}
+
 /* eslint-disable @typescript-eslint/no-require-imports */
-export function systemCheck(...args: Parameters<typeof SystemCheck.systemCheck>): ReturnType<typeof SystemCheck.systemCheck> {
-  return (require('./system-check') as typeof SystemCheck).systemCheck(...args);
-}
-export function refund(...args: Parameters<typeof Refund.refund>): ReturnType<typeof Refund.refund> {
-  return (require('./refund') as typeof Refund).refund(...args);
-}
-export function replacement(...args: Parameters<typeof Replacement.replacement>): ReturnType<typeof Replacement.replacement> {
-  return (require('./replacement') as typeof Replacement).replacement(...args);
-}
-export function caseResolution(...args: Parameters<typeof CaseResolution.caseResolution>): ReturnType<typeof CaseResolution.caseResolution> {
-  return (require('./case-resolution') as typeof CaseResolution).caseResolution(...args);
-}
-export function orderBackfill(...args: Parameters<typeof OrderBackfill.orderBackfill>): ReturnType<typeof OrderBackfill.orderBackfill> {
-  return (require('./order-backfill') as typeof OrderBackfill).orderBackfill(...args);
-}
-export function orderSync(...args: Parameters<typeof OrderSync.orderSync>): ReturnType<typeof OrderSync.orderSync> {
-  return (require('./order-sync') as typeof OrderSync).orderSync(...args);
-}
-export function reconciliation(...args: Parameters<typeof Reconciliation.reconciliation>): ReturnType<typeof Reconciliation.reconciliation> {
-  return (require('./reconciliation') as typeof Reconciliation).reconciliation(...args);
-}
-export function intakeCursor(...args: Parameters<typeof IntakeCursor.intakeCursor>): ReturnType<typeof IntakeCursor.intakeCursor> {
-  return (require('./intake-cursor') as typeof IntakeCursor).intakeCursor(...args);
-}
-export function stockSync(...args: Parameters<typeof StockSync.stockSync>): ReturnType<typeof StockSync.stockSync> {
-  return (require('./stock-sync') as typeof StockSync).stockSync(...args);
-}
+export const systemCheck = deferred('systemCheck', () => require('./system-check') as typeof SystemCheck);
+export const refund = deferred('refund', () => require('./refund') as typeof Refund);
+export const replacement = deferred('replacement', () => require('./replacement') as typeof Replacement);
+export const caseResolution = deferred('caseResolution', () => require('./case-resolution') as typeof CaseResolution);
+export const orderBackfill = deferred('orderBackfill', () => require('./order-backfill') as typeof OrderBackfill);
+export const orderSync = deferred('orderSync', () => require('./order-sync') as typeof OrderSync);
+export const reconciliation = deferred('reconciliation', () => require('./reconciliation') as typeof Reconciliation);
+export const intakeCursor = deferred('intakeCursor', () => require('./intake-cursor') as typeof IntakeCursor);
+export const stockSync = deferred('stockSync', () => require('./stock-sync') as typeof StockSync);
 /* eslint-enable @typescript-eslint/no-require-imports */
 // The API's idempotency keys: started delayed by the key's lifetime, then done at once (no imports, nothing to defer).
 export { idempotencyKey };
