@@ -8,7 +8,8 @@ import { z } from 'zod';
  * The SDK deep-freezes their exports afterwards, so only stateless libraries belong here:
  * - zod: pure functions and classes; its one lazily cached module value (whether `new Function` is
  *   allowed, for the object fast path) is settled below, before the freeze would make it unwritable.
- *   Its global config and registry live on the workflow global, which the SDK restores per workflow.
+ *   Its global config and registry are set on the context's global here, so they are shared and frozen
+ *   too: nothing in workflow code may call `z.config()` (the registry's maps stay writable).
  * - @opentelemetry/semantic-conventions: string constants only.
  * Never add a module with per-workflow state (a tracer, a context manager, a cache).
  */
