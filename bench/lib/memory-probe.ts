@@ -1,4 +1,5 @@
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
+import { join } from 'node:path';
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
 
 /**
@@ -16,6 +17,8 @@ if (!isMainThread) {
   channel.onmessage = (event) => {
     if ((event as MessageEvent).data !== 'measure') return;
     collect();
+    // MEMORY_PROBE_SNAPSHOTS=<dir>: also a heap snapshot of each workflow thread, to see what its workflows hold.
+    if (process.env.MEMORY_PROBE_SNAPSHOTS) writeHeapSnapshot(join(process.env.MEMORY_PROBE_SNAPSHOTS, `workflow-thread-${process.pid}-${threadId}-${Date.now()}.heapsnapshot`));
     channel.postMessage({ threadId, heapUsed: heapUsed() });
   };
 } else {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { bundleWorkflowCode, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type BundleOptions as SdkBundleOptions, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
 import { failureConverterPath } from '../temporal/payload-codec';
 
@@ -28,12 +28,32 @@ export interface BundleOptions {
 /** Tracing (spans carried from the client through workflows to activities) and business measurement around every workflow. */
 export const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'), require.resolve('../workflows/interceptors')];
 
+/** Stateless libraries evaluated once per workflow thread and shared by every cached workflow (docs/performance.md, "Worker memory"). */
+export const preloadModules = [require.resolve('../workflows/shared-modules')];
+
+/**
+ * Scope hoisting (webpack's production module concatenation, without minifying): the ES modules of a
+ * package or a workflow type run as one scope instead of one function and one exports object of
+ * getters each, which every cached workflow would otherwise hold its own copy of. Names are kept, so
+ * workflow types, error classes and stack traces read as before.
+ */
+type WebpackConfiguration = Parameters<NonNullable<SdkBundleOptions['webpackConfigHook']>>[0];
+const hoistModules = (config: WebpackConfiguration): WebpackConfiguration => ({
+  ...config,
+  optimization: { ...config.optimization, providedExports: true, usedExports: true, sideEffects: true, concatenateModules: true, mangleExports: false, minimize: false },
+});
+
 /** What else goes into a bundle besides its sources; part of the prebuilt bundle's hash, so changing it makes the bundle stale. */
-const recipe = JSON.stringify({ failureConverterPath: relative(projectRoot, failureConverterPath), workflowInterceptorModules: workflowInterceptorModules.map((m) => relative(projectRoot, m)) });
+const recipe = JSON.stringify({
+  failureConverterPath: relative(projectRoot, failureConverterPath),
+  workflowInterceptorModules: workflowInterceptorModules.map((m) => relative(projectRoot, m)),
+  preloadModules: preloadModules.map((m) => relative(projectRoot, m)),
+  optimization: hoistModules({}).optimization,
+});
 
 /** Bundles the workflow code once per process; every orchestration worker (and every test suite) reuses it. Without business telemetry (BUSINESS_TELEMETRY=off) no interceptor module goes in: other code, another build id. */
 export function bundleWorkflows(logger?: Logger, workflowsPath = require.resolve('../workflows'), businessTelemetry = true): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: businessTelemetry ? workflowInterceptorModules : [], failureConverterPath, logger });
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: businessTelemetry ? workflowInterceptorModules : [], failureConverterPath, preloadModules, webpackConfigHook: hoistModules, logger });
 }
 
 /** What a prebuilt bundle was made from; the worker uses the bundle only while all of it still holds. */
