@@ -90,7 +90,7 @@ export const ConfigSchema = z.object({
     jwtKey: z.string().optional(),
     jwtAudience: url.optional(),
     /** Concurrent order-status upserts gathered this long into one collections call; 0 writes each order on its own. */
-    orderBatchWindowMs: z.coerce.number().int().min(0).max(1_000).default(20),
+    orderBatchWindowMs: z.coerce.number().int().min(0).max(1_000).default(100),
     /** Orders per collections call (Salesforce takes at most 200). */
     orderBatchSize: z.coerce.number().int().min(1).max(200).default(200),
   }).superRefine((sf, ctx) => {
