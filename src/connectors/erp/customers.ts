@@ -5,7 +5,8 @@ import { BillingAddressSchema, PaymentTermsSchema, type CustomerMasterValues } f
 import type { CustomerSegment } from '../../domain/customer';
 import { toDecimal } from '../../domain/money';
 import { breakerOptionsFromConfig, type BreakerOptions } from '../shared/breaker';
-import { HttpSystem } from '../shared/http';
+import type { HttpSystem } from '../shared/http';
+import { cloudErpHttp } from './cloud-adapter';
 import { repeatedCursorError } from '../shared/paging';
 
 /** The cloud ERP's customer master (/api/v2/customers): read, change feed by watermark, updates under If-Match. */
@@ -74,17 +75,7 @@ export class ErpCustomerMaster {
   readonly http: HttpSystem;
 
   constructor(options: { baseUrl: string; apiKey: string; timeoutMs: number; breaker?: BreakerOptions }) {
-    this.http = new HttpSystem({
-      system: 'erp',
-      baseUrl: options.baseUrl,
-      timeoutMs: options.timeoutMs,
-      headers: { 'x-api-key': options.apiKey },
-      breaker: options.breaker,
-      readErrorBody: (body) => {
-        const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-        return { code: typeof error?.code === 'string' ? error.code : undefined, message: typeof error?.message === 'string' ? error.message : undefined };
-      },
-    });
+    this.http = cloudErpHttp(options);
   }
 
   async getCustomer(customerId: string): Promise<ErpCustomerRecord> {
