@@ -22,7 +22,7 @@ const inputs: Record<string, unknown[]> = {
 };
 
 async function main(): Promise<void> {
-  const bundle = await bundleWorkflows(new DefaultLogger('WARN'), undefined, process.env.BUSINESS_TELEMETRY !== 'off');
+  const bundle = await bundleWorkflows(new DefaultLogger('WARN'), undefined, { business: process.env.BUSINESS_TELEMETRY !== 'off', tracing: Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT) });
   const rows = [];
   for (const [workflowType, args] of Object.entries(inputs)) {
     const result = await measureWorkflowHeap(bundle, workflowType, args, counts);

@@ -8,6 +8,7 @@ import type { Config } from '../../src/config';
 import { configFor, startTestSandbox } from '../../test/helpers/sandbox';
 import { startSandboxProcess, type SandboxProcess } from './sandbox-process';
 import { getTestEnv, teardownTestEnv } from '../../test/helpers/temporal';
+import { currentTracing } from '../../src/observability/tracing';
 import { bundleWorkflows } from '../../src/workers/bundle';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import { dataConverterFor, failureConverterPath } from '../../src/temporal/payload-codec';
@@ -46,7 +47,8 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
   });
   const bareQueue = `bench-${run}-bare`;
   const activities: SystemActivities = buildActivities(config);
-  const workflowBundle = await bundleWorkflows(new DefaultLogger('ERROR'));
+  // With tracing's interceptor when the bench installed tracing, as the worker does.
+  const workflowBundle = await bundleWorkflows(new DefaultLogger('ERROR'), undefined, { business: true, tracing: currentTracing() !== undefined });
   // The same workers again on queues of their own, with one setting changed.
   const sideConfig = (name: string, change: Record<string, string>) =>
     configFor(sandbox, {
@@ -61,7 +63,7 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
   const workers: WorkerType[] = [
     ...(await createWorkers(config, { connection: env.nativeConnection, workflowBundle, activities })),
     ...(clearConfig ? await createWorkers(clearConfig, { connection: env.nativeConnection, workflowBundle, activities }) : []),
-    ...(offConfig ? await createWorkers(offConfig, { connection: env.nativeConnection, workflowBundle: await bundleWorkflows(new DefaultLogger('ERROR'), undefined, false), activities }) : []),
+    ...(offConfig ? await createWorkers(offConfig, { connection: env.nativeConnection, workflowBundle: await bundleWorkflows(new DefaultLogger('ERROR'), undefined, { business: false, tracing: false }), activities }) : []),
     await Worker.create({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',

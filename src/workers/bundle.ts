@@ -25,8 +25,24 @@ export interface BundleOptions {
   logger?: Logger;
 }
 
-/** Tracing (spans carried from the client through workflows to activities) and business measurement around every workflow. */
-export const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'), require.resolve('../workflows/interceptors')];
+/**
+ * Which interceptors a bundle holds around every workflow: business measurement unless
+ * BUSINESS_TELEMETRY=off, and tracing (spans carried from the client through workflows to activities)
+ * only where spans are exported. Tracing gives every cached workflow its own context storage, which on
+ * Node 20 costs memory with the square of the cached workflows (docs/performance.md, "Worker memory"),
+ * so a worker that exports no spans does not pay for it. Each combination is other code, another build id.
+ */
+export interface BundleTelemetry {
+  business: boolean;
+  tracing: boolean;
+}
+/** The default worker's: business measurement, no span export (OTEL_EXPORTER_OTLP_ENDPOINT unset); what `npm run build` prebuilds. */
+export const defaultBundleTelemetry: BundleTelemetry = { business: true, tracing: false };
+const tracingInterceptorModule = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+const businessInterceptorModule = require.resolve('../workflows/interceptors');
+export function workflowInterceptorModules(telemetry: BundleTelemetry): string[] {
+  return telemetry.business ? [...(telemetry.tracing ? [tracingInterceptorModule] : []), businessInterceptorModule] : [];
+}
 
 /** Stateless libraries evaluated once per workflow thread and shared by every cached workflow (docs/performance.md, "Worker memory"). */
 export const preloadModules = [require.resolve('../workflows/shared-modules')];
@@ -46,14 +62,14 @@ const hoistModules = (config: WebpackConfiguration): WebpackConfiguration => ({
 /** What else goes into a bundle besides its sources; part of the prebuilt bundle's hash, so changing it makes the bundle stale. */
 const recipe = JSON.stringify({
   failureConverterPath: relative(projectRoot, failureConverterPath),
-  workflowInterceptorModules: workflowInterceptorModules.map((m) => relative(projectRoot, m)),
+  workflowInterceptorModules: workflowInterceptorModules(defaultBundleTelemetry).map((m) => relative(projectRoot, m)),
   preloadModules: preloadModules.map((m) => relative(projectRoot, m)),
   optimization: hoistModules({}).optimization,
 });
 
-/** Bundles the workflow code once per process; every orchestration worker (and every test suite) reuses it. Without business telemetry (BUSINESS_TELEMETRY=off) no interceptor module goes in: other code, another build id. */
-export function bundleWorkflows(logger?: Logger, workflowsPath = require.resolve('../workflows'), businessTelemetry = true): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: businessTelemetry ? workflowInterceptorModules : [], failureConverterPath, preloadModules, webpackConfigHook: hoistModules, logger });
+/** Bundles the workflow code once per process; every orchestration worker (and every test suite) reuses it. The interceptors in it follow `telemetry`: other code, another build id. */
+export function bundleWorkflows(logger?: Logger, workflowsPath = require.resolve('../workflows'), telemetry: BundleTelemetry = defaultBundleTelemetry): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowInterceptorModules(telemetry), failureConverterPath, preloadModules, webpackConfigHook: hoistModules, logger });
 }
 
 /** What a prebuilt bundle was made from; the worker uses the bundle only while all of it still holds. */
@@ -165,9 +181,9 @@ export function readPrebuiltBundle(dir = prebuiltBundleDir): PrebuiltBundleCheck
  * The orchestration worker's bundle: the prebuilt one when it matches the sources (saves the bundling
  * at start), otherwise bundled now. Either way the same code, so the same build id (versioning.ts).
  */
-export async function workflowBundleForWorker(logger: Logger, dir = prebuiltBundleDir, businessTelemetry = true): Promise<{ bundle: WorkflowBundleWithSourceMap; source: 'prebuilt' | 'bundled at start' }> {
-  // The prebuilt bundle carries the interceptors; without them the code is another one, bundled now.
-  if (!businessTelemetry) return { bundle: await bundleWorkflows(logger, undefined, false), source: 'bundled at start' };
+export async function workflowBundleForWorker(logger: Logger, dir = prebuiltBundleDir, telemetry: BundleTelemetry = defaultBundleTelemetry): Promise<{ bundle: WorkflowBundleWithSourceMap; source: 'prebuilt' | 'bundled at start' }> {
+  // The prebuilt bundle carries the default interceptors; with others the code is another one, bundled now.
+  if (telemetry.business !== defaultBundleTelemetry.business || telemetry.tracing !== defaultBundleTelemetry.tracing) return { bundle: await bundleWorkflows(logger, undefined, telemetry), source: 'bundled at start' };
   const prebuilt = readPrebuiltBundle(dir);
   if ('bundle' in prebuilt) return { bundle: prebuilt.bundle, source: 'prebuilt' };
   if ('stale' in prebuilt) logger.warn(`ignoring the prebuilt workflow bundle in ${relative(projectRoot, dir) || dir}: ${prebuilt.stale}; bundling at start`);

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const connection = await createWorkerConnection(config);
   // Only the bundler's warnings: its webpack statistics say nothing to an operator.
   const bundled = config.worker.taskQueues.includes('orchestration')
-    ? await workflowBundleForWorker(new DefaultLogger('WARN', (entry) => runtime.logger.log(entry.level, entry.message, entry.meta)), config.worker.workflowBundleDir, config.worker.businessTelemetry)
+    ? await workflowBundleForWorker(new DefaultLogger('WARN', (entry) => runtime.logger.log(entry.level, entry.message, entry.meta)), config.worker.workflowBundleDir, { business: config.worker.businessTelemetry, tracing: tracing !== undefined })
     : undefined;
   const workflowBundle = bundled?.bundle;
   const workers = await createWorkers(config, { connection, workflowBundle, activities });

@@ -3,7 +3,8 @@ import { DefaultLogger, Runtime, type LogLevel, type Worker, type WorkflowBundle
 import { resolveTemporalBinary } from '../../scripts/temporal-cli';
 import { dynamicConfigArgs, sqlitePragmaArgs } from '../../temporal-config/dev-server';
 import { searchAttributes } from '../../temporal-config/search-attributes';
-import { bundleWorkflows } from '../../src/workers/bundle';
+import { currentTracing } from '../../src/observability/tracing';
+import { bundleWorkflows, type BundleTelemetry } from '../../src/workers/bundle';
 import { isSplitQueueNotice } from '../../src/workers/runtime';
 import { shutdownWorkers } from '../../src/workers/workers';
 import { testDataConverter } from './codec';
@@ -75,13 +76,14 @@ export async function teardownTestEnv(): Promise<void> {
   await (await pending.catch(() => undefined))?.teardown();
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
-/** The production workflow bundle, built once per run and shared by every suite. */
-export function getWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+/** The production workflow bundle, built once per run (per telemetry) and shared by every suite: by default with tracing's interceptor once a suite installed tracing, as the worker does. */
+export function getWorkflowBundle(telemetry: BundleTelemetry = { business: true, tracing: currentTracing() !== undefined }): Promise<WorkflowBundleWithSourceMap> {
   quietRuntime();
-  bundle ??= bundleWorkflows(new DefaultLogger('WARN'));
-  return bundle;
+  const key = JSON.stringify(telemetry);
+  if (!bundles.has(key)) bundles.set(key, bundleWorkflows(new DefaultLogger('WARN'), undefined, telemetry));
+  return bundles.get(key)!;
 }
 
 let counter = 0;

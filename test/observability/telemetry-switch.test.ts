@@ -7,7 +7,7 @@ import { parsePrometheusText } from '../../src/services/slo-report';
 import { bundleWorkflows } from '../../src/workers/bundle';
 import { buildIdOf } from '../../src/workers/versioning';
 import { admin, freePort, sandboxUrlEnv } from '../helpers/sandbox';
-import { getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs } from '../helpers/temporal';
+import { isolatedQueueEnv, testEnvTimeoutMs } from '../helpers/temporal';
 import { spawnWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { caseFor, paidByCard, refundToEnd, segmentOf, startApiWorld, type ApiWorld } from '../http/api-world';
 
@@ -78,16 +78,16 @@ describe('BUSINESS_TELEMETRY=off', function () {
     assert.deepEqual(traceRequests, [], 'nothing was exported to the OTLP endpoint');
   });
 
-  it('bundles without the interceptors, so its build id differs from the default one', async () => {
-    const off = await bundleWorkflows(new DefaultLogger('WARN'), undefined, false);
-    const on = await getWorkflowBundle();
-    assert.notEqual(buildIdOf(off), buildIdOf(on));
+  it("bundles without the interceptors, and with tracing's only where spans are exported, so each build id differs", async () => {
+    const off = await bundleWorkflows(new DefaultLogger('WARN'), undefined, { business: false, tracing: false });
+    const on = await bundleWorkflows(new DefaultLogger('WARN'), undefined, { business: true, tracing: false });
+    const traced = await bundleWorkflows(new DefaultLogger('WARN'), undefined, { business: true, tracing: true });
+    assert.equal(new Set([off, on, traced].map(buildIdOf)).size, 3);
     // The code itself, not its inline source map (which names the bundler's own modules).
     const code = (b: { code: string }) => b.code.slice(0, b.code.lastIndexOf('//# sourceMappingURL='));
-    // The OpenTelemetry interceptor's span name and a field only the business interceptor writes.
-    for (const marker of ['RunWorkflow', 'oldestEventAt']) {
-      assert.ok(code(on).includes(marker) && !code(off).includes(marker), `${marker} is only in the default bundle`);
-    }
+    // A field only the business interceptor writes, and the OpenTelemetry interceptor's span name.
+    assert.ok(code(on).includes('oldestEventAt') && code(traced).includes('oldestEventAt') && !code(off).includes('oldestEventAt'), 'the business interceptor is in every bundle but the switched-off one');
+    assert.ok(code(traced).includes('RunWorkflow') && !code(on).includes('RunWorkflow') && !code(off).includes('RunWorkflow'), "tracing's interceptor is only in the traced bundle");
     assert.equal(configFromEnv({ BUSINESS_TELEMETRY: 'off' }).worker.businessTelemetry, false);
     assert.equal(configFromEnv({}).worker.businessTelemetry, true, 'on unless switched off');
     assert.throws(() => configFromEnv({ BUSINESS_TELEMETRY: 'no' }), /BUSINESS_TELEMETRY|businessTelemetry/);

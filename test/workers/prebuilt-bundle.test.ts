@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { readPrebuiltBundle, writePrebuiltBundle } from '../../src/workers/bundle';
+import { defaultBundleTelemetry, readPrebuiltBundle, writePrebuiltBundle } from '../../src/workers/bundle';
 import { buildIdOf } from '../../src/workers/versioning';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs } from '../helpers/temporal';
 import { spawnWorkerProcess } from '../helpers/worker-process';
@@ -28,7 +28,7 @@ describe('prebuilt workflow bundle', function () {
   after(() => rmSync(out, { recursive: true, force: true }));
 
   it('is used when it matches the sources, and gives the same build id as bundling at start', async () => {
-    const [{ bundle: written }, atStart] = await Promise.all([writePrebuiltBundle(out, { logger: quiet }), getWorkflowBundle()]);
+    const [{ bundle: written }, atStart] = await Promise.all([writePrebuiltBundle(out, { logger: quiet }), getWorkflowBundle(defaultBundleTelemetry)]);
     const read = readPrebuiltBundle(out);
     assert.ok('bundle' in read, `expected the bundle, got ${JSON.stringify(read)}`);
     assert.equal(read.bundle.code, written.code);
@@ -75,7 +75,8 @@ describe('prebuilt workflow bundle', function () {
     });
 
     it('polls with the prebuilt bundle, or bundles at start when it is stale, under the same build id', async () => {
-      const atStart = buildIdOf(await getWorkflowBundle());
+      // What a worker exporting no spans bundles (the worker process gets no OTLP endpoint).
+      const atStart = buildIdOf(await getWorkflowBundle(defaultBundleTelemetry));
       const run = async (bundleDir: string) => {
         const worker = spawnWorkerProcess({
           ...isolatedQueueEnv('prebuilt'),

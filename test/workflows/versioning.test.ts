@@ -4,7 +4,7 @@ import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/work
 import { buildActivities } from '../../src/activities';
 import { describeDeployment, makeCurrentOnceRegistered, versionExists } from '../../src/client/versions';
 import { failureConverterPath } from '../../src/temporal/payload-codec';
-import { bundleWorkflows } from '../../src/workers/bundle';
+import { bundleWorkflows, defaultBundleTelemetry } from '../../src/workers/bundle';
 import { buildIdOf } from '../../src/workers/versioning';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import { approveRefundUpdate, type refund } from '../../src/workflows/refund';
@@ -39,7 +39,7 @@ describe('worker deployment versioning: a changed refund workflow deployed under
     const deploymentName = uniqueName('retail-versions');
     const config = configFor(fx.sandbox, { ...isolatedQueueEnv('versions'), WORKER_DEPLOYMENT_NAME: deploymentName });
     const activities = buildActivities(config);
-    const bundleA = await getWorkflowBundle();
+    const bundleA = await getWorkflowBundle(defaultBundleTelemetry);
     const bundleB = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/workflows-changed-refund'), failureConverterPath, logger: new DefaultLogger('WARN') });
     const [buildA, buildB] = [buildIdOf(bundleA), buildIdOf(bundleB)];
     assert.notEqual(buildA, buildB, 'a changed workflow is a new build');
