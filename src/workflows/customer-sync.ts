@@ -150,11 +150,18 @@ export async function customerSync(input: CustomerSyncInput): Promise<never> {
         const current = await untilSucceeded(`read-erp-customer:${customerId}`, (p) => systems.erp[p].readErpCustomer.executeWithOptions({ summary: `ERP: customer ${customerId} again` }, [customerId]), alert);
         const change: CustomerChange = { eventId: `erp:${current.customerId}:${current.version}`, source: 'erp', customerId, version: current.version, occurredAt: current.lastModified, values: current.values };
         fold.receive(change);
+        // A re-read no newer than the version held is dropped by the fold: the next If-Match still moves to what the ERP has.
+        state.erpVersion = Math.max(state.erpVersion ?? current.version, current.version);
       } catch (err) {
         refused('erp', err);
         return;
       }
     }
+    // Stale on every try: wait for the next change rather than spin PATCH and GET against the ERP.
+    state.writes.refused += 1;
+    state.lastRefusal = { target: 'erp', errorType: 'StaleVersion', message: `the ERP answered ${MAX_STALE_RETRIES + 1} writes in a row as stale (412)`, at: new Date().toISOString() };
+    refusedSinceChange = true;
+    log.warn('customer master write stale on every try', { customerId, tries: MAX_STALE_RETRIES + 1 });
   }
 
   function refused(target: MasterSystem, err: unknown): void {
