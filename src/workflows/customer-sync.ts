@@ -109,10 +109,15 @@ export async function customerSync(input: CustomerSyncInput): Promise<never> {
         `Other value: ${JSON.stringify(conflict.otherValue)}`,
         `Cause: ${conflict.cause}. Neither system was overwritten; make them agree and the sync resumes for this field.`,
       ].join('\n');
-      const opened = await untilSucceeded(`conflict-case:${conflict.key}`, (p) =>
-        systems.salesforce[p].openCustomerConflictCase.executeWithOptions({ summary: `Salesforce: data steward Case for ${conflict.field}` }, [{ key: conflict.key, accountId: state.salesforce!.accountId, subject: `Customer ${customerId}: conflicting ${conflict.field}`, description }]),
-      alert);
-      conflict.caseId = opened.caseId;
+      try {
+        const opened = await untilSucceeded(`conflict-case:${conflict.key}`, (p) =>
+          systems.salesforce[p].openCustomerConflictCase.executeWithOptions({ summary: `Salesforce: data steward Case for ${conflict.field}` }, [{ key: conflict.key, accountId: state.salesforce!.accountId, subject: `Customer ${customerId}: conflicting ${conflict.field}`, description }]),
+        alert);
+        conflict.caseId = opened.caseId;
+      } catch (err) {
+        // A refused Case (deleted Account, validation rule) must not end the sync and lose its memory: tried again after the next change.
+        refused('salesforce', err);
+      }
     }
   }
 
