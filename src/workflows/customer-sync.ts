@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, isCancellation, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
-import { FieldOwnershipSchema, type CustomerChange, type CustomerMasterValues, type CustomerSyncInput, type MasterSystem } from '../domain/customer-master';
+import { erpChange, FieldOwnershipSchema, type CustomerMasterValues, type CustomerSyncInput, type MasterSystem } from '../domain/customer-master';
 import { idempotencyKey } from '../domain/idempotency';
 import { createAlerter, type Alert } from './lib/alerts';
 import { parseInput } from './lib/case-facts';
@@ -153,8 +153,7 @@ export async function customerSync(input: CustomerSyncInput): Promise<never> {
         // Someone changed the customer in the ERP since we read it: fold their change in first (it may be a conflict), then try again.
         state.writes.erpStale += 1;
         const current = await untilSucceeded(`read-erp-customer:${customerId}`, (p) => systems.erp[p].readErpCustomer.executeWithOptions({ summary: `ERP: customer ${customerId} again` }, [customerId]), alert);
-        const change: CustomerChange = { eventId: `erp:${current.customerId}:${current.version}`, source: 'erp', customerId, version: current.version, occurredAt: current.lastModified, values: current.values };
-        fold.receive(change);
+        fold.receive(erpChange(current));
         // A re-read no newer than the version held is dropped by the fold: the next If-Match still moves to what the ERP has.
         state.erpVersion = Math.max(state.erpVersion ?? current.version, current.version);
       } catch (err) {
