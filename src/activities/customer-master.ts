@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { SalesforceConnector } from '../connectors/salesforce';
 import type { ErpCustomerMaster, ErpCustomerRecord, ErpCustomerUpdateResult } from '../connectors/erp/customers';
-import { CUSTOMER_CHANGE_SIGNAL, customerSyncWorkflowId, type CustomerChange, type CustomerMasterValues, type CustomerSyncInput, type CustomerSyncTarget } from '../domain/customer-master';
+import { CUSTOMER_CHANGE_SIGNAL, customerSyncWorkflowId, erpChange, type CustomerChange, type CustomerMasterValues, type CustomerSyncInput, type CustomerSyncTarget } from '../domain/customer-master';
 import type { SalesforceCustomerMaster } from '../connectors/salesforce/connector';
 import { asActivity } from './failures';
 
@@ -26,11 +26,6 @@ export interface ForwardErpChangesResult {
   cursor?: string;
   forwarded: number;
   hasMore: boolean;
-}
-
-/** The ERP change of one customer as the workflow's signal carries it: the whole record, as of its version. */
-export function erpChange(record: ErpCustomerRecord): CustomerChange {
-  return { eventId: `erp:${record.customerId}:${record.version}`, source: 'erp', customerId: record.customerId, version: record.version, occurredAt: record.lastModified, values: record.values };
 }
 
 /** Hands a change to its customer's workflow, starting it if needed (the workflow drops a change it has seen). */

@@ -63,6 +63,11 @@ export const CustomerChangeSchema = z.strictObject({
 });
 export type CustomerChange = z.infer<typeof CustomerChangeSchema>;
 
+/** The ERP change of one customer as the workflow's signal carries it: the whole record, as of its version. */
+export function erpChange(record: { customerId: string; version: number; lastModified: string; values: CustomerMasterValues }): CustomerChange {
+  return { eventId: `erp:${record.customerId}:${record.version}`, source: 'erp', customerId: record.customerId, version: record.version, occurredAt: record.lastModified, values: record.values };
+}
+
 /** The customer's record in each system, in canonical terms, with what identifies the version read. */
 export interface CustomerMasterSnapshot {
   customerId: string;

@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, isCancellation, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
-import { FieldOwnershipSchema, type CustomerChange, type CustomerMasterValues, type CustomerSyncInput, type MasterSystem } from '../domain/customer-master';
+import { erpChange, FieldOwnershipSchema, type CustomerMasterValues, type CustomerSyncInput, type MasterSystem } from '../domain/customer-master';
 import { idempotencyKey } from '../domain/idempotency';
 import { createAlerter, type Alert } from './lib/alerts';
 import { parseInput } from './lib/case-facts';
@@ -109,10 +109,15 @@ export async function customerSync(input: CustomerSyncInput): Promise<never> {
         `Other value: ${JSON.stringify(conflict.otherValue)}`,
         `Cause: ${conflict.cause}. Neither system was overwritten; make them agree and the sync resumes for this field.`,
       ].join('\n');
-      const opened = await untilSucceeded(`conflict-case:${conflict.key}`, (p) =>
-        systems.salesforce[p].openCustomerConflictCase.executeWithOptions({ summary: `Salesforce: data steward Case for ${conflict.field}` }, [{ key: conflict.key, accountId: state.salesforce!.accountId, subject: `Customer ${customerId}: conflicting ${conflict.field}`, description }]),
-      alert);
-      conflict.caseId = opened.caseId;
+      try {
+        const opened = await untilSucceeded(`conflict-case:${conflict.key}`, (p) =>
+          systems.salesforce[p].openCustomerConflictCase.executeWithOptions({ summary: `Salesforce: data steward Case for ${conflict.field}` }, [{ key: conflict.key, accountId: state.salesforce!.accountId, subject: `Customer ${customerId}: conflicting ${conflict.field}`, description }]),
+        alert);
+        conflict.caseId = opened.caseId;
+      } catch (err) {
+        // A refused Case (deleted Account, validation rule) must not end the sync and lose its memory: tried again after the next change.
+        refused('salesforce', err);
+      }
     }
   }
 
@@ -148,13 +153,19 @@ export async function customerSync(input: CustomerSyncInput): Promise<never> {
         // Someone changed the customer in the ERP since we read it: fold their change in first (it may be a conflict), then try again.
         state.writes.erpStale += 1;
         const current = await untilSucceeded(`read-erp-customer:${customerId}`, (p) => systems.erp[p].readErpCustomer.executeWithOptions({ summary: `ERP: customer ${customerId} again` }, [customerId]), alert);
-        const change: CustomerChange = { eventId: `erp:${current.customerId}:${current.version}`, source: 'erp', customerId, version: current.version, occurredAt: current.lastModified, values: current.values };
-        fold.receive(change);
+        fold.receive(erpChange(current));
+        // A re-read no newer than the version held is dropped by the fold: the next If-Match still moves to what the ERP has.
+        state.erpVersion = Math.max(state.erpVersion ?? current.version, current.version);
       } catch (err) {
         refused('erp', err);
         return;
       }
     }
+    // Stale on every try: wait for the next change rather than spin PATCH and GET against the ERP.
+    state.writes.refused += 1;
+    state.lastRefusal = { target: 'erp', errorType: 'StaleVersion', message: `the ERP answered ${MAX_STALE_RETRIES + 1} writes in a row as stale (412)`, at: new Date().toISOString() };
+    refusedSinceChange = true;
+    log.warn('customer master write stale on every try', { customerId, tries: MAX_STALE_RETRIES + 1 });
   }
 
   function refused(target: MasterSystem, err: unknown): void {

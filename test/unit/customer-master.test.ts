@@ -58,6 +58,28 @@ describe('customer master: ownership configuration and the field fold', () => {
     assert.ok(f.state.conflicts[0].resolvedAt, 'settled once Salesforce holds the owner value again');
   });
 
+  it('keeps open conflicts and only the latest resolved ones, each under a key never used before', () => {
+    const f = fold();
+    let version = 100;
+    // A steward who keeps settling the same field: 30 conflicts raised and resolved, then one left open.
+    for (let i = 0; i < 30; i++) {
+      f.receive(sf(`raise-${i}`, version++, { creditLimit: 500_000 + i }));
+      f.receive(sf(`settle-${i}`, version++, { creditLimit: 100_000 }));
+    }
+    f.receive(sf('open', version++, { creditLimit: 777_700 }));
+    const { conflicts } = f.state;
+    assert.equal(conflicts.length, 21, 'twenty resolved and the open one');
+    assert.equal(new Set(conflicts.map((c) => c.key)).size, conflicts.length);
+    assert.equal(conflicts.filter((c) => !c.resolvedAt).length, 1);
+    const open = conflicts.find((c) => !c.resolvedAt)!;
+    assert.equal(open.key, 'customer-conflict.C-1.creditLimit.31');
+    assert.equal(open.otherValue, 777_700);
+    // Settling it marks this conflict, not whichever sits at its old position.
+    f.receive(sf('settle-open', version++, { creditLimit: 100_000 }));
+    assert.ok(f.state.conflicts.find((c) => c.key === open.key)?.resolvedAt);
+    assert.equal(f.state.conflicts.length, 20);
+  });
+
   it('takes a Salesforce change event for its own write as an echo, even when it arrives after a newer write', () => {
     const f = fold();
     f.receive(erp(4, { paymentTerms: 'NET60' }));

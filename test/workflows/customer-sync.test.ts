@@ -203,6 +203,56 @@ describe('customerSync: the customer master between Salesforce and the ERP', fun
     assert.deepEqual(s.conflicts, []);
   });
 
+  it('keeps syncing when Salesforce refuses the data steward Case, and opens it after the next change', async () => {
+    const c = world().customers[29];
+    const sfAdmin = admin(sandbox.urls.salesforce!);
+    const before = await erp.getCustomer(c.customerId);
+    const master = await salesforce.getCustomerMaster({ customerId: c.customerId });
+    // A validation rule on Case refuses the upsert: a rejection, not an outage.
+    await sfAdmin.fault({ method: 'PATCH', path: '/services/data/*/sobjects/Case/Retail_Key__c/*', kind: 'error', status: 400, errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Cases need a reason' });
+    try {
+      await salesforce.updateCustomerMaster({ accountId: master.accountId }, { creditLimit: before.values.creditLimit + 11_100 });
+      const s = await settled(c.customerId, (x) => x.lastRefusal?.target === 'salesforce', 'the refused Case');
+      assert.equal(s.conflicts.length, 1, 'the conflict is kept');
+      assert.equal(s.conflicts[0].caseId, undefined);
+      const described = await env.client.workflow.getHandle(customerSyncWorkflowId(c.customerId)).describe();
+      assert.equal(described.status.name, 'RUNNING', 'the sync goes on');
+    } finally {
+      await sfAdmin.clearFaults();
+    }
+    // A later change: the Case is tried again and opened, the memory of the conflict intact.
+    await salesforce.updateCustomerMaster({ accountId: master.accountId }, { creditLimit: before.values.creditLimit + 22_200 });
+    const s = await settled(c.customerId, (x) => x.conflicts.some((k) => !!k.caseId), 'the conflict Case');
+    assert.equal(s.conflicts.length, 1);
+    const cases = (await records('Case')).filter((k) => k.AccountId === master.accountId && String(k.Retail_Key__c ?? '').includes('customer-conflict'));
+    assert.equal(cases.length, 1);
+  });
+
+  it('stops after a bounded number of stale (412) writes and waits for the next change instead of looping', async () => {
+    const c = world().customers[28];
+    const erpAdmin = admin(sandbox.urls.erpCloud!);
+    // The ERP answers every write as stale while its re-read shows the version already held.
+    await erpAdmin.fault({ method: 'PATCH', path: `/api/v2/customers/${c.customerId}`, kind: 'error', status: 412, errorCode: 'PRECONDITION_FAILED', message: 'version mismatch' });
+    try {
+      const master = await salesforce.getCustomerMaster({ customerId: c.customerId });
+      await salesforce.updateCustomerMaster({ accountId: master.accountId, contactId: master.contactId }, { phone: '+1-555-412-0001' });
+      await settled(c.customerId, (x) => x.writes.erpStale >= 6, 'the stale writes');
+      // Time for a loop to show: a spinning workflow would send six more PATCHes each round.
+      await new Promise((r) => setTimeout(r, 4_000));
+      const s = await state(c.customerId);
+      assert.equal(s.writes.erpStale, 6, 'six tries, then it waits');
+      assert.equal(s.lastRefusal?.errorType, 'StaleVersion');
+      assert.equal(s.writes.erp, 0);
+    } finally {
+      await erpAdmin.clearFaults();
+    }
+    // The next change writes again.
+    const master = await salesforce.getCustomerMaster({ customerId: c.customerId });
+    await salesforce.updateCustomerMaster({ accountId: master.accountId, contactId: master.contactId }, { phone: '+1-555-412-0002' });
+    await settled(c.customerId, (x) => x.writes.erp === 1, 'the write after the next change');
+    assert.equal((await erp.getCustomer(c.customerId)).values.phone, '+1-555-412-0002');
+  });
+
   it('treats an ERP change to a Salesforce-owned field as a conflict until the steward aligns the two, then syncs the field again', async () => {
     const c = world().customers[27];
     const poll = await ensureCustomerChangePoll(env.client, config, customers, { id: uniqueName('poll'), cursor: await feedEnd() });

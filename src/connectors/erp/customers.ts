@@ -3,7 +3,7 @@ import type { Config } from '../../config';
 import { isDownstreamError } from '../../domain/errors';
 import { BillingAddressSchema, PaymentTermsSchema, type CustomerMasterValues } from '../../domain/customer-master';
 import type { CustomerSegment } from '../../domain/customer';
-import { toDecimal } from '../../domain/money';
+import { fromDecimal, toDecimal } from '../../domain/money';
 import { breakerOptionsFromConfig, type BreakerOptions } from '../shared/breaker';
 import type { HttpSystem } from '../shared/http';
 import { cloudErpHttp } from './cloud-adapter';
@@ -38,11 +38,6 @@ export interface ErpCustomerRecord {
 
 export type ErpCustomerUpdateResult = { status: 'updated'; record: ErpCustomerRecord } | { status: 'stale'; currentVersion?: number };
 
-const minorOf = (text: string) => {
-  const [whole, frac = ''] = text.split('.');
-  return Number(whole) * 100 + Number(frac.padEnd(2, '0').slice(0, 2));
-};
-
 export function toErpCustomerRecord(c: CloudCustomer): ErpCustomerRecord {
   return {
     customerId: c.customerNumber,
@@ -52,7 +47,7 @@ export function toErpCustomerRecord(c: CloudCustomer): ErpCustomerRecord {
       phone: c.phone,
       marketingConsent: c.marketingConsent,
       segment: c.segment.toLowerCase().replace('_', '-') as CustomerSegment,
-      creditLimit: minorOf(c.creditLimit),
+      creditLimit: fromDecimal(c.creditLimit, c.currency).amount,
       paymentTerms: c.paymentTerms,
       billingAddress: c.billingAddress,
     },

@@ -266,8 +266,8 @@ export class SalesforceConnector {
   async openProactiveCase(finding: ProactiveFinding): Promise<ProactiveCaseResult> {
     const input = this.input('openProactiveCase', ProactiveFindingSchema, finding);
     const key = soqlString(input.key);
-    const [earlierCase] = await this.queryAll('findProactiveCase', TaskKeySchema, `SELECT Id FROM Case WHERE Retail_Key__c = ${key} LIMIT 1`);
-    if (earlierCase) return { via: 'case', caseId: earlierCase.Id, created: false };
+    const earlierCase = await this.findCaseByKey('findProactiveCase', input.key);
+    if (earlierCase) return { via: 'case', caseId: earlierCase, created: false };
     const [earlierTask] = await this.queryAll('findProactiveTask', TaskOnCaseSchema, `SELECT Id, WhatId FROM Task WHERE Retail_Key__c = ${key} LIMIT 1`);
     if (earlierTask) return { via: 'task', caseId: earlierTask.WhatId ?? '', taskId: earlierTask.Id, created: false };
     const subject = proactiveSubject(input);
@@ -278,22 +278,17 @@ export class SalesforceConnector {
       const task = await this.createEscalationTask(open.Id, subject, input.key, { description, priority: 'High' });
       return { via: 'task', caseId: open.Id, taskId: task.taskId, created: task.created };
     }
-    return this.call('openProactiveCase', async (conn) => {
-      const record = {
-        // jsforce puts the external id into the URL path unencoded.
-        Retail_Key__c: encodeURIComponent(input.key),
-        Subject: subject,
-        Description: description,
-        Status: 'New',
-        Origin: 'Proactive',
-        Reason: input.kind === 'carrier-exception' ? 'Delivery Exception' : 'Late Delivery',
-        Priority: 'High',
-        Order_Number__c: input.orderNumber,
-        ...(input.customerId ? { Account: { Customer_Id__c: input.customerId } } : {}),
-      };
-      const saved = this.parse('openProactiveCase', UpsertResultSchema, await conn.sobject('Case').upsert(record, 'Retail_Key__c'));
-      return { via: 'case' as const, caseId: saved.id, created: saved.created };
+    const saved = await this.upsertCaseByKey('openProactiveCase', input.key, {
+      Subject: subject,
+      Description: description,
+      Status: 'New',
+      Origin: 'Proactive',
+      Reason: input.kind === 'carrier-exception' ? 'Delivery Exception' : 'Late Delivery',
+      Priority: 'High',
+      Order_Number__c: input.orderNumber,
+      ...(input.customerId ? { Account: { Customer_Id__c: input.customerId } } : {}),
     });
+    return { via: 'case', ...saved };
   }
 
   /** Upsert by External_Id__c = the adjustment's idempotency key, so a retry updates instead of booking twice. */
@@ -507,11 +502,23 @@ export class SalesforceConnector {
    */
   async openCustomerConflictCase(input: { key: string; accountId: string; subject: string; description: string }): Promise<{ caseId: string; created: boolean }> {
     this.assertId('openCustomerConflictCase', input.accountId, '001');
-    const [earlier] = await this.queryAll('findCustomerConflictCase', TaskKeySchema, `SELECT Id FROM Case WHERE Retail_Key__c = ${soqlString(encodeURIComponent(input.key))} LIMIT 1`);
-    if (earlier) return { caseId: earlier.Id, created: false };
-    return this.call('openCustomerConflictCase', async (conn) => {
-      const record = { Retail_Key__c: encodeURIComponent(input.key), Subject: input.subject.slice(0, 255), Description: input.description, AccountId: input.accountId, Status: 'New', Priority: 'High', Origin: 'Integration' };
-      const saved = this.parse('openCustomerConflictCase', UpsertResultSchema, await conn.sobject('Case').upsert(record, 'Retail_Key__c'));
+    const earlier = await this.findCaseByKey('findCustomerConflictCase', input.key);
+    if (earlier) return { caseId: earlier, created: false };
+    return this.upsertCaseByKey('openCustomerConflictCase', input.key, { Subject: input.subject.slice(0, 255), Description: input.description, AccountId: input.accountId, Status: 'New', Priority: 'High', Origin: 'Integration' });
+  }
+
+  /** The Case an earlier attempt opened under this Retail_Key__c, if any. */
+  private async findCaseByKey(operation: string, key: string): Promise<string | undefined> {
+    const [earlier] = await this.queryAll(operation, TaskKeySchema, `SELECT Id FROM Case WHERE Retail_Key__c = ${soqlString(key)} LIMIT 1`);
+    return earlier?.Id;
+  }
+
+  /** Creates the Case under its Retail_Key__c, or updates the one a lost answer already created. */
+  private upsertCaseByKey(operation: string, key: string, fields: Record<string, unknown>): Promise<{ caseId: string; created: boolean }> {
+    return this.call(operation, async (conn) => {
+      // jsforce puts the external id into the URL path unencoded.
+      const record = { Retail_Key__c: encodeURIComponent(key), ...fields };
+      const saved = this.parse(operation, UpsertResultSchema, await conn.sobject('Case').upsert(record, 'Retail_Key__c'));
       return { caseId: saved.id, created: saved.created };
     });
   }

@@ -9,8 +9,8 @@ export interface FieldState {
   versions: Partial<Record<MasterSystem, number>>;
   /** Values this workflow wrote to Salesforce lately: one coming back is an echo, not a change. */
   writtenToSalesforce: unknown[];
-  /** An open conflict (index into `conflicts`): the field is not written until the steward settles it. */
-  openConflict?: number;
+  /** The open conflict's key: the field is not written until the steward settles it. */
+  openConflict?: string;
 }
 
 /** A non-owning system holding another value than the owner: a Case for the data steward, neither side overwritten. */
@@ -44,13 +44,17 @@ export interface CustomerSyncState {
   erpWriteSeq: number;
   /** The last write a system refused (a rejection, not an outage): retried only after the next change. */
   lastRefusal?: { target: MasterSystem; errorType?: string; message: string; at: string };
+  /** Open conflicts and the last few resolved ones (carried across continue-as-new, so bounded). */
   conflicts: CustomerConflict[];
+  /** Conflicts raised so far: names each conflict's Case key, so a pruned list never reuses one. */
+  conflictSeq: number;
   ignored: { eventId: string; source?: string; reason: IgnoredCustomerReason }[];
   continuedAsNew: number;
 }
 
 const DEDUP_MEMORY = 500;
 const ECHO_MEMORY = 5;
+const RESOLVED_CONFLICT_MEMORY = 20;
 
 export const otherSystem = (s: MasterSystem): MasterSystem => (s === 'erp' ? 'salesforce' : 'erp');
 
@@ -64,6 +68,7 @@ export function emptyCustomerState(customerId: string): CustomerSyncState {
     writes: { salesforce: 0, erp: 0, erpStale: 0, refused: 0 },
     erpWriteSeq: 0,
     conflicts: [],
+    conflictSeq: 0,
     ignored: [],
     continuedAsNew: 0,
   };
@@ -204,7 +209,8 @@ export class CustomerFold {
     const f = this.field(name);
     if (f.openConflict !== undefined) return; // one Case per open conflict; later values show in it via the query
     const owner = this.ownership[name];
-    const n = this.state.conflicts.length;
+    this.state.conflictSeq = (this.state.conflictSeq ?? this.state.conflicts.length) + 1;
+    const key = `customer-conflict.${this.state.customerId}.${name}.${this.state.conflictSeq}`;
     this.state.conflicts.push({
       field: name,
       owner,
@@ -213,9 +219,9 @@ export class CustomerFold {
       otherValue: f.held[otherSystem(owner)],
       cause,
       detectedAt: this.now(),
-      key: `customer-conflict.${this.state.customerId}.${name}.${n + 1}`,
+      key,
     });
-    f.openConflict = n;
+    f.openConflict = key;
   }
 
   /** A conflict is over once both systems hold the same value again (the steward aligned them). */
@@ -224,10 +230,20 @@ export class CustomerFold {
       const f = this.state.fields[name];
       if (f?.openConflict === undefined) continue;
       if (sameValue(f.held.erp, f.held.salesforce)) {
-        this.state.conflicts[f.openConflict].resolvedAt = this.now();
+        const conflict = this.state.conflicts.find((c) => c.key === f.openConflict);
+        if (conflict) conflict.resolvedAt = this.now();
         delete f.openConflict;
       }
     }
+    this.forgetResolvedConflicts();
+  }
+
+  /** Open conflicts stay; of the resolved ones only the latest are kept, for the query. */
+  private forgetResolvedConflicts(): void {
+    const resolved = this.state.conflicts.filter((c) => c.resolvedAt);
+    if (resolved.length <= RESOLVED_CONFLICT_MEMORY) return;
+    const forget = new Set(resolved.slice(0, resolved.length - RESOLVED_CONFLICT_MEMORY));
+    this.state.conflicts = this.state.conflicts.filter((c) => !forget.has(c));
   }
 
   /** Salesforce accepted these values. */
