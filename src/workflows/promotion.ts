@@ -171,7 +171,9 @@ export async function promotion(input: PromotionInput): Promise<PromotionState> 
       if (Date.now() < Date.parse(current.startAt)) {
         await writeBook('scheduled'); // postponed: off sale until its new start
       } else if (before.promotionalPrice?.amount !== current.promotionalPrice?.amount || before.percentOff !== current.percentOff || before.skus.join() !== current.skus.join()) {
-        state.phase = 'held'; // re-checked and re-priced before it shows the new terms
+        // Off sale in Salesforce until the new terms pass the re-check: never live on the old ones.
+        state.heldBecause = 'the ERP changed its terms: re-checking price and stock';
+        await writeBook('held');
       } else await writeBook('live');
     }
   }

@@ -225,6 +225,27 @@ describe('workflows: pricing feed and promotions', function () {
     assert.deepEqual((await entries(id)).map((e) => e.IsActive), [false, false]);
   });
 
+  it('takes a live promotion off sale in Salesforce when the ERP adds a SKU without stock, until the stock arrives', async () => {
+    const id = `PROMO-NEWSKU-${run}`;
+    const [first, added] = [sku(), sku()];
+    await createPromotion({ promotionId: id, name: 'New SKU', skus: [first], percentOff: 10, startAt: in_(500), endAt: in_(120_000) });
+    await phase(id, 'live', 20_000);
+    const rows = (await erpCall('GET', `/api/v2/inventory/availability?skus=${added}`)).data as { warehouseId: string; reserved: number }[];
+    for (const r of rows) await erpCall('POST', '/__sandbox/erp/stock', { sku: added, warehouseId: r.warehouseId, onHand: r.reserved, reserved: r.reserved });
+    await erpCall('PATCH', `/__sandbox/erp/promotions/${id}`, { skus: [first, added] });
+    await eventually(async () => {
+      const s = await promotionState(id);
+      return s.phase === 'held' && /no stock available/.test(s.heldBecause ?? '') ? s : undefined;
+    }, 20_000, `${id} held for the stock`);
+    const offSale = await book(id);
+    assert.deepEqual([offSale.IsActive, offSale.Promotion_Status__c], [false, 'Scheduled'], 'Salesforce no longer shows it live on the old terms');
+    await erpCall('POST', '/__sandbox/erp/stock', { sku: added, warehouseId: rows[0].warehouseId, onHand: rows[0].reserved + 5 });
+    await phase(id, 'live', 20_000);
+    assert.equal((await book(id)).IsActive, true);
+    await erpCall('POST', `/__sandbox/erp/promotions/${id}/withdraw`);
+    await phase(id, 'withdrawn');
+  });
+
   it('reschedules a promotion whose start the ERP moves before it began', async () => {
     const id = `PROMO-MOVED-${run}`;
     await createPromotion({ promotionId: id, name: 'Moved', skus: [sku()], promotionalPrice: '2.00', startAt: in_(120_000), endAt: in_(180_000) });
