@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { Promotion } from '../domain/pricing';
+import { ListPriceSchema, type Promotion } from '../domain/pricing';
 import { createAlerter, type Alert } from './lib/alerts';
 import { parseInput } from './lib/case-facts';
 import { failureType, untilSucceeded } from './lib/persistent';
@@ -47,8 +47,18 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
   const prices = new PriceFold(state);
   let pollRequested = false;
 
-  // Pushed prices are written at once, not at the next poll.
-  setHandler(priceChangesSignal, (changes) => changes.forEach((p) => void (prices.receive(p) && (pollRequested = true))));
+  // Pushed prices are written at once, not at the next poll; a malformed one is counted and dropped (it would sit pending forever).
+  setHandler(priceChangesSignal, (changes: unknown) => {
+    let malformed = 0;
+    for (const item of Array.isArray(changes) ? (changes as unknown[]) : [changes]) {
+      const parsed = ListPriceSchema.safeParse(item);
+      if (!parsed.success) malformed += 1;
+      else if (prices.receive(parsed.data)) pollRequested = true;
+    }
+    if (!malformed) return;
+    state.counts.malformed += malformed;
+    log.warn('malformed pushed prices ignored', { malformed });
+  });
   setHandler(pollNowSignal, () => void (pollRequested = true));
   setHandler(pricingFeedStateQuery, () => ({ ...state, alerts: [...alerts] }));
 

@@ -118,6 +118,18 @@ describe('workflows: pricing feed and promotions', function () {
     assert.equal(written.entries.filter((e) => e.idempotencyKey === `LIST-STD-USD:${target}`).length, 1, 'one write of the new version');
   });
 
+  it('drops malformed pushed prices (counted) and keeps applying the feed', async () => {
+    const target = sku();
+    const before = (await feed().query(pricingFeedStateQuery)).counts.malformed;
+    // A payload that is not a list, and a list with a price missing its version: neither wedges the feed.
+    await feed().signal(priceChangesSignal, { listId: 'LIST-STD-USD', sku: target } as never);
+    await feed().signal(priceChangesSignal, [{ listId: 'LIST-STD-USD', sku: target, unitPrice: { amount: 100, currency: 'USD' }, effectiveFrom: new Date().toISOString() }] as never);
+    await eventually(async () => ((await feed().query(pricingFeedStateQuery)).counts.malformed === before + 2 ? true : undefined), 10_000, 'both counted as malformed');
+    assert.equal(Object.keys((await feed().query(pricingFeedStateQuery)).pending).filter((k) => k.endsWith(`:${target}`)).length, 0, 'nothing malformed waits pending');
+    await erpCall('PUT', `/__sandbox/erp/price-lists/LIST-STD-USD/prices/${target}`, { unitPrice: '54.32' });
+    await eventually(async () => ((await soql(`SELECT UnitPrice FROM PricebookEntry WHERE ERP_Price_Key__c = 'LIST-STD-USD:${target}'`))[0]?.UnitPrice === 54.32 ? true : undefined), 20_000, 'the feed still writes prices');
+  });
+
   it('carries on when the ERP serves a page of its feed again, writing every change once', async () => {
     // A list of its own, so the standard prices the promotions use stay as they are; 15 changes are two pages of 10.
     const listId = `LIST-PAGED-${run}`;

@@ -51,7 +51,8 @@ export interface PricingFeedState {
   lists: Record<string, { name: string; isDefault: boolean; bookWritten: boolean }>;
   /** promotionId → the version last handed to its workflow. */
   promotions: Record<string, number>;
-  counts: { pricesApplied: number; ignored: number; written: number; refused: number; polls: number; promotionsNotified: number };
+  /** malformed: pushed prices that failed the ListPrice schema and were dropped. */
+  counts: { pricesApplied: number; ignored: number; written: number; refused: number; polls: number; promotionsNotified: number; malformed: number };
   /** The last refusals (at most 20), for operators. */
   refusals: { key: string; errorCode?: string; message?: string; at: string }[];
   continuedAsNew: number;

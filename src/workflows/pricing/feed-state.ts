@@ -6,7 +6,7 @@ import type { PricingFeedState } from './definitions';
 type PriceEntryUpdate = Parameters<SalesforcePricingActivities['upsertSalesforcePriceEntries']>[0][number];
 
 export function emptyFeedState(): PricingFeedState {
-  return { watermark: 0, versions: {}, pending: {}, scheduled: {}, lists: {}, promotions: {}, counts: { pricesApplied: 0, ignored: 0, written: 0, refused: 0, polls: 0, promotionsNotified: 0 }, refusals: [], continuedAsNew: 0 };
+  return { watermark: 0, versions: {}, pending: {}, scheduled: {}, lists: {}, promotions: {}, counts: { pricesApplied: 0, ignored: 0, written: 0, refused: 0, polls: 0, promotionsNotified: 0, malformed: 0 }, refusals: [], continuedAsNew: 0 };
 }
 
 /**
