@@ -154,6 +154,8 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
   };
 
   for (;;) {
+    // Reset before the round: a price pushed while it runs wakes the next one at once.
+    pollRequested = false;
     await readChanges();
     await writePrices();
     for (const p of [...due.values()]) {
@@ -171,7 +173,6 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
       state.continuedAsNew += 1;
       await continueAsNew<typeof pricingFeed>({ ...input, carried: { ...state, due: [...due.values()] } });
     }
-    pollRequested = false;
     await condition(() => pollRequested, settings.pollIntervalMs);
   }
 }
