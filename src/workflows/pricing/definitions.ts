@@ -20,7 +20,7 @@ export const PricingSettingsSchema = z.object({
   /** A promotion whose price or stock is not in place at its start re-checks after this long, doubling up to recheckMaxMs. */
   recheckInitialMs: ms.default(60_000),
   recheckMaxMs: ms.default(900_000),
-  /** Continue-as-new once the feed's history has this many events (or the server suggests it). */
+  /** Continue-as-new once the feed's or a promotion's history has this many events (or the server suggests it). */
   maxHistoryEvents: z.number().int().positive().default(2_000),
 });
 export type PricingSettings = z.infer<typeof PricingSettingsSchema>;
