@@ -30,7 +30,7 @@ describe('workflows: pricing feed and promotions', function () {
   let sf: string;
   let token: string;
   const run = uniqueName('p').replace(/[^A-Za-z0-9]/g, '').slice(-6).toUpperCase();
-  const settings = { pollIntervalMs: 500, recheckInitialMs: 500, recheckMaxMs: 1_000, pageSize: 10 };
+  const settings = { pollIntervalMs: 500, recheckInitialMs: 500, recheckMaxMs: 1_000, pageSize: 10, unknownListRounds: 3 };
 
   const erpCall = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${erp}${path}`, { method, headers: { 'x-api-key': 'erp-sandbox-key', ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -130,6 +130,19 @@ describe('workflows: pricing feed and promotions', function () {
     await eventually(async () => ((await soql(`SELECT UnitPrice FROM PricebookEntry WHERE ERP_Price_Key__c = 'LIST-STD-USD:${target}'`))[0]?.UnitPrice === 54.32 ? true : undefined), 20_000, 'the feed still writes prices');
   });
 
+  it('drops (counted) a pushed price whose list the ERP never returns, instead of keeping it pending', async () => {
+    const listId = `LIST-GHOST-${run}`;
+    const before = (await feed().query(pricingFeedStateQuery)).counts.droppedUnknownList;
+    await feed().signal(priceChangesSignal, [{ listId, sku: 'SKU-00001', unitPrice: { amount: 100, currency: 'USD' }, effectiveFrom: new Date().toISOString(), version: 1 }]);
+    const state = await eventually(async () => {
+      const s = await feed().query(pricingFeedStateQuery);
+      return s.counts.droppedUnknownList === before + 1 ? s : undefined;
+    }, 20_000, 'the price for an unknown list dropped');
+    assert.equal(state.pending[`${listId}:SKU-00001`], undefined);
+    assert.equal(state.unknownLists[listId], undefined);
+    assert.equal((await soql(`SELECT Id FROM PricebookEntry WHERE ERP_Price_Key__c = '${listId}:SKU-00001'`)).length, 0);
+  });
+
   it('carries on when the ERP serves a page of its feed again, writing every change once', async () => {
     // A list of its own, so the standard prices the promotions use stay as they are; 15 changes are two pages of 10.
     const listId = `LIST-PAGED-${run}`;
@@ -175,6 +188,7 @@ describe('workflows: pricing feed and promotions', function () {
     const endAt = in_(12_000);
     await createPromotion({ promotionId: id, name: 'Weekend', skus: [target], promotionalPrice: '9.99', startAt, endAt });
     await phase(id, 'scheduled');
+    assert.equal((await feed().query(pricingFeedStateQuery)).promotions[id]?.endAt, new Date(endAt).toISOString(), 'the feed remembers it until its end');
     const scheduled = await book(id);
     assert.deepEqual([scheduled.IsActive, scheduled.Promotion_Status__c], [false, 'Scheduled']);
     assert.equal((await entries(id)).length, 0, 'no promotional price before the start');
@@ -187,6 +201,7 @@ describe('workflows: pricing feed and promotions', function () {
     assert.ok(Date.parse(ended.deactivatedAt!) >= Date.parse(endAt));
     assert.deepEqual([(await book(id)).IsActive, (await book(id)).Promotion_Status__c], [false, 'Ended']);
     assert.deepEqual((await entries(id)).map((e) => e.IsActive), [false]);
+    await eventually(async () => ((await feed().query(pricingFeedStateQuery)).promotions[id] === undefined ? true : undefined), 10_000, 'the ended promotion pruned from the feed state');
   });
 
   it('holds a promotion whose list price arrives late, and takes it live once the price is in force', async () => {
