@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, log, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { Promotion } from '../domain/pricing';
+import { ListPriceSchema, type Promotion } from '../domain/pricing';
 import { createAlerter, type Alert } from './lib/alerts';
 import { parseInput } from './lib/case-facts';
 import { failureType, untilSucceeded } from './lib/persistent';
@@ -47,8 +47,18 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
   const prices = new PriceFold(state);
   let pollRequested = false;
 
-  // Pushed prices are written at once, not at the next poll.
-  setHandler(priceChangesSignal, (changes) => changes.forEach((p) => void (prices.receive(p) && (pollRequested = true))));
+  // Pushed prices are written at once, not at the next poll; a malformed one is counted and dropped (it would sit pending forever).
+  setHandler(priceChangesSignal, (changes: unknown) => {
+    let malformed = 0;
+    for (const item of Array.isArray(changes) ? (changes as unknown[]) : [changes]) {
+      const parsed = ListPriceSchema.safeParse(item);
+      if (!parsed.success) malformed += 1;
+      else if (prices.receive(parsed.data)) pollRequested = true;
+    }
+    if (!malformed) return;
+    state.counts.malformed += malformed;
+    log.warn('malformed pushed prices ignored', { malformed });
+  });
   setHandler(pollNowSignal, () => void (pollRequested = true));
   setHandler(pricingFeedStateQuery, () => ({ ...state, alerts: [...alerts] }));
 
@@ -68,7 +78,7 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
         for (const change of page.changes) {
           if (change.changeSeq <= state.watermark) continue; // a page served again
           if (change.kind === 'price') prices.receive(change.price);
-          else if ((state.promotions[change.promotion.promotionId] ?? 0) < change.promotion.version) due.set(change.promotion.promotionId, change.promotion);
+          else if ((state.promotions[change.promotion.promotionId]?.version ?? 0) < change.promotion.version) due.set(change.promotion.promotionId, change.promotion);
           state.watermark = change.changeSeq;
         }
         cursor = page.nextCursor;
@@ -89,6 +99,19 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
     if (!missing.length) return;
     if (missing.some((id) => !state.lists[id])) {
       for (const list of await systems.erp.listErpPriceLists()) state.lists[list.listId] ??= { name: list.name, isDefault: list.isDefault, bookWritten: list.isDefault };
+      for (const id of missing) {
+        if (state.lists[id]) {
+          delete state.unknownLists[id];
+          continue;
+        }
+        state.unknownLists[id] = (state.unknownLists[id] ?? 0) + 1;
+        if (state.unknownLists[id] < settings.unknownListRounds) continue;
+        // The ERP still does not know the list: its prices can never be written, and would re-read the lists every round.
+        const dropped = prices.dropList(id);
+        state.counts.droppedUnknownList += dropped;
+        delete state.unknownLists[id];
+        log.error('prices for a list the ERP does not return dropped', { listId: id, dropped });
+      }
     }
     const books = missing.filter((id) => state.lists[id] && !state.lists[id].bookWritten).map((id) => ({ listId: id, name: state.lists[id].name, active: true }));
     if (!books.length) return;
@@ -139,11 +162,13 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
         await signal();
       }
     }
-    state.promotions[changed.promotionId] = changed.version;
+    state.promotions[changed.promotionId] = { version: changed.version, endAt: changed.endAt };
     state.counts.promotionsNotified += 1;
   };
 
   for (;;) {
+    // Reset before the round: a price pushed while it runs wakes the next one at once.
+    pollRequested = false;
     await readChanges();
     await writePrices();
     for (const p of [...due.values()]) {
@@ -156,12 +181,13 @@ export async function pricingFeed(input: PricingFeedInput = {}): Promise<never> 
         state.lastError = { step: `promotion:${p.promotionId}`, errorType: failureType(err), message: (err as Error).message, at: new Date().toISOString() };
       }
     }
+    // An ended promotion gets no more changes worth handing over: its entry would only grow the carried state.
+    for (const [id, seen] of Object.entries(state.promotions)) if (Date.parse(seen.endAt) < Date.now() && !due.has(id)) delete state.promotions[id];
     if (historyIsLarge()) {
       await condition(allHandlersFinished);
       state.continuedAsNew += 1;
       await continueAsNew<typeof pricingFeed>({ ...input, carried: { ...state, due: [...due.values()] } });
     }
-    pollRequested = false;
     await condition(() => pollRequested, settings.pollIntervalMs);
   }
 }

@@ -1,4 +1,4 @@
-import { condition, isCancellation, log, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SalesforcePricingActivities } from '../activities/pricing';
 import type { StockAvailability } from '../domain/inventory';
 import { z } from 'zod';
@@ -29,12 +29,16 @@ export interface PromotionInput {
   promotionId: string;
   settings?: PricingSettingsInput;
   taskQueues?: Partial<SystemQueues>;
+  /** The previous run's state (continue-as-new): its phase, the entries it sold and its re-check backoff. */
+  carried?: { state: PromotionState; pricesSold: [string, { sku: string; unitPrice: Money }][]; backoff: number };
 }
 
+// The carried state is this workflow's own (continue-as-new); only its shape is checked.
 const PromotionInputSchema = z.object({
   promotionId: z.string().regex(/^[A-Za-z0-9-]{1,40}$/),
   settings: z.object({}).loose().optional(),
   taskQueues: z.record(z.string(), z.string().min(1)).optional(),
+  carried: z.object({ state: z.object({ phase: z.string() }).loose(), pricesSold: z.array(z.tuple([z.string(), z.object({}).loose()])), backoff: z.number().positive() }).optional(),
 });
 
 export async function promotion(input: PromotionInput): Promise<PromotionState> {
@@ -46,10 +50,13 @@ export async function promotion(input: PromotionInput): Promise<PromotionState> 
   const alert = createAlerter({ salesforceQueue: queues.salesforce, alerts });
 
   let current: Promotion = await systems.erp.getErpPromotion(input.promotionId);
-  const state: PromotionState = { promotionId: current.promotionId, version: current.version, phase: 'scheduled', startAt: current.startAt, endAt: current.endAt, checks: 0 };
+  const state: PromotionState = input.carried
+    ? { ...input.carried.state, version: Math.max(input.carried.state.version, current.version), startAt: current.startAt, endAt: current.endAt }
+    : { promotionId: current.promotionId, version: current.version, phase: 'scheduled', startAt: current.startAt, endAt: current.endAt, checks: 0 };
   let signalled = 0;
   /** The promotional entries written to Salesforce and their prices (to switch off, unchanged, when it ends). */
-  const pricesSold = new Map<string, { sku: string; unitPrice: Money }>();
+  const pricesSold = new Map<string, { sku: string; unitPrice: Money }>(input.carried?.pricesSold ?? []);
+  const historyIsLarge = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= settings.maxHistoryEvents;
 
   setHandler(promotionChangedSignal, ({ version }) => {
     // An older version than the one held is a late delivery: the ERP has already moved on.
@@ -126,9 +133,15 @@ export async function promotion(input: PromotionInput): Promise<PromotionState> 
     state.deactivatedAt = new Date().toISOString();
   };
 
-  await writeBook('scheduled');
-  let backoff = settings.recheckInitialMs;
+  // A continued run keeps the phase Salesforce already shows (it re-read the ERP's terms above).
+  if (!input.carried) await writeBook('scheduled');
+  let backoff = input.carried?.backoff ?? settings.recheckInitialMs;
   for (;;) {
+    // A promotion held for weeks re-checks hundreds of times: a new run before the history limit.
+    if (historyIsLarge()) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof promotion>({ ...input, carried: { state: { ...state }, pricesSold: [...pricesSold], backoff } });
+    }
     if (current.status === 'withdrawn') {
       await deactivate('withdrawn');
       return state;
@@ -171,7 +184,9 @@ export async function promotion(input: PromotionInput): Promise<PromotionState> 
       if (Date.now() < Date.parse(current.startAt)) {
         await writeBook('scheduled'); // postponed: off sale until its new start
       } else if (before.promotionalPrice?.amount !== current.promotionalPrice?.amount || before.percentOff !== current.percentOff || before.skus.join() !== current.skus.join()) {
-        state.phase = 'held'; // re-checked and re-priced before it shows the new terms
+        // Off sale in Salesforce until the new terms pass the re-check: never live on the old ones.
+        state.heldBecause = 'the ERP changed its terms: re-checking price and stock';
+        await writeBook('held');
       } else await writeBook('live');
     }
   }

@@ -30,7 +30,7 @@ describe('workflows: pricing feed and promotions', function () {
   let sf: string;
   let token: string;
   const run = uniqueName('p').replace(/[^A-Za-z0-9]/g, '').slice(-6).toUpperCase();
-  const settings = { pollIntervalMs: 500, recheckInitialMs: 500, recheckMaxMs: 1_000, pageSize: 10 };
+  const settings = { pollIntervalMs: 500, recheckInitialMs: 500, recheckMaxMs: 1_000, pageSize: 10, unknownListRounds: 3 };
 
   const erpCall = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${erp}${path}`, { method, headers: { 'x-api-key': 'erp-sandbox-key', ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -118,6 +118,31 @@ describe('workflows: pricing feed and promotions', function () {
     assert.equal(written.entries.filter((e) => e.idempotencyKey === `LIST-STD-USD:${target}`).length, 1, 'one write of the new version');
   });
 
+  it('drops malformed pushed prices (counted) and keeps applying the feed', async () => {
+    const target = sku();
+    const before = (await feed().query(pricingFeedStateQuery)).counts.malformed;
+    // A payload that is not a list, and a list with a price missing its version: neither wedges the feed.
+    await feed().signal(priceChangesSignal, { listId: 'LIST-STD-USD', sku: target } as never);
+    await feed().signal(priceChangesSignal, [{ listId: 'LIST-STD-USD', sku: target, unitPrice: { amount: 100, currency: 'USD' }, effectiveFrom: new Date().toISOString() }] as never);
+    await eventually(async () => ((await feed().query(pricingFeedStateQuery)).counts.malformed === before + 2 ? true : undefined), 10_000, 'both counted as malformed');
+    assert.equal(Object.keys((await feed().query(pricingFeedStateQuery)).pending).filter((k) => k.endsWith(`:${target}`)).length, 0, 'nothing malformed waits pending');
+    await erpCall('PUT', `/__sandbox/erp/price-lists/LIST-STD-USD/prices/${target}`, { unitPrice: '54.32' });
+    await eventually(async () => ((await soql(`SELECT UnitPrice FROM PricebookEntry WHERE ERP_Price_Key__c = 'LIST-STD-USD:${target}'`))[0]?.UnitPrice === 54.32 ? true : undefined), 20_000, 'the feed still writes prices');
+  });
+
+  it('drops (counted) a pushed price whose list the ERP never returns, instead of keeping it pending', async () => {
+    const listId = `LIST-GHOST-${run}`;
+    const before = (await feed().query(pricingFeedStateQuery)).counts.droppedUnknownList;
+    await feed().signal(priceChangesSignal, [{ listId, sku: 'SKU-00001', unitPrice: { amount: 100, currency: 'USD' }, effectiveFrom: new Date().toISOString(), version: 1 }]);
+    const state = await eventually(async () => {
+      const s = await feed().query(pricingFeedStateQuery);
+      return s.counts.droppedUnknownList === before + 1 ? s : undefined;
+    }, 20_000, 'the price for an unknown list dropped');
+    assert.equal(state.pending[`${listId}:SKU-00001`], undefined);
+    assert.equal(state.unknownLists[listId], undefined);
+    assert.equal((await soql(`SELECT Id FROM PricebookEntry WHERE ERP_Price_Key__c = '${listId}:SKU-00001'`)).length, 0);
+  });
+
   it('carries on when the ERP serves a page of its feed again, writing every change once', async () => {
     // A list of its own, so the standard prices the promotions use stay as they are; 15 changes are two pages of 10.
     const listId = `LIST-PAGED-${run}`;
@@ -163,6 +188,7 @@ describe('workflows: pricing feed and promotions', function () {
     const endAt = in_(12_000);
     await createPromotion({ promotionId: id, name: 'Weekend', skus: [target], promotionalPrice: '9.99', startAt, endAt });
     await phase(id, 'scheduled');
+    assert.equal((await feed().query(pricingFeedStateQuery)).promotions[id]?.endAt, new Date(endAt).toISOString(), 'the feed remembers it until its end');
     const scheduled = await book(id);
     assert.deepEqual([scheduled.IsActive, scheduled.Promotion_Status__c], [false, 'Scheduled']);
     assert.equal((await entries(id)).length, 0, 'no promotional price before the start');
@@ -175,6 +201,7 @@ describe('workflows: pricing feed and promotions', function () {
     assert.ok(Date.parse(ended.deactivatedAt!) >= Date.parse(endAt));
     assert.deepEqual([(await book(id)).IsActive, (await book(id)).Promotion_Status__c], [false, 'Ended']);
     assert.deepEqual((await entries(id)).map((e) => e.IsActive), [false]);
+    await eventually(async () => ((await feed().query(pricingFeedStateQuery)).promotions[id] === undefined ? true : undefined), 10_000, 'the ended promotion pruned from the feed state');
   });
 
   it('holds a promotion whose list price arrives late, and takes it live once the price is in force', async () => {
@@ -223,6 +250,27 @@ describe('workflows: pricing feed and promotions', function () {
     const withdrawn = await book(id);
     assert.deepEqual([withdrawn.IsActive, withdrawn.Promotion_Status__c], [false, 'Withdrawn']);
     assert.deepEqual((await entries(id)).map((e) => e.IsActive), [false, false]);
+  });
+
+  it('takes a live promotion off sale in Salesforce when the ERP adds a SKU without stock, until the stock arrives', async () => {
+    const id = `PROMO-NEWSKU-${run}`;
+    const [first, added] = [sku(), sku()];
+    await createPromotion({ promotionId: id, name: 'New SKU', skus: [first], percentOff: 10, startAt: in_(500), endAt: in_(120_000) });
+    await phase(id, 'live', 20_000);
+    const rows = (await erpCall('GET', `/api/v2/inventory/availability?skus=${added}`)).data as { warehouseId: string; reserved: number }[];
+    for (const r of rows) await erpCall('POST', '/__sandbox/erp/stock', { sku: added, warehouseId: r.warehouseId, onHand: r.reserved, reserved: r.reserved });
+    await erpCall('PATCH', `/__sandbox/erp/promotions/${id}`, { skus: [first, added] });
+    await eventually(async () => {
+      const s = await promotionState(id);
+      return s.phase === 'held' && /no stock available/.test(s.heldBecause ?? '') ? s : undefined;
+    }, 20_000, `${id} held for the stock`);
+    const offSale = await book(id);
+    assert.deepEqual([offSale.IsActive, offSale.Promotion_Status__c], [false, 'Scheduled'], 'Salesforce no longer shows it live on the old terms');
+    await erpCall('POST', '/__sandbox/erp/stock', { sku: added, warehouseId: rows[0].warehouseId, onHand: rows[0].reserved + 5 });
+    await phase(id, 'live', 20_000);
+    assert.equal((await book(id)).IsActive, true);
+    await erpCall('POST', `/__sandbox/erp/promotions/${id}/withdraw`);
+    await phase(id, 'withdrawn');
   });
 
   it('reschedules a promotion whose start the ERP moves before it began', async () => {

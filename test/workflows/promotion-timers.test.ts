@@ -33,10 +33,10 @@ describe('promotion timers (time-skipping server)', function () {
 
   /** Stand-in systems; each call is recorded with the workflow time it was scheduled at. */
   function world(promo: Promotion, stockFrom: number) {
-    const calls: { name: string; at: number; args: unknown[] }[] = [];
+    const calls: { name: string; at: number; runId: string; args: unknown[] }[] = [];
     const record = (name: string, args: unknown[]) => {
-      const at = Context.current().info.currentAttemptScheduledTimestampMs;
-      calls.push({ name, at, args });
+      const { currentAttemptScheduledTimestampMs: at, workflowExecution } = Context.current().info;
+      calls.push({ name, at, runId: workflowExecution?.runId ?? '', args });
       return at;
     };
     const price = (sku: string): ListPrice => ({ listId: 'LIST-STD-USD', sku, unitPrice: { amount: 2000, currency: 'USD' }, effectiveFrom: new Date(0).toISOString(), version: 1 });
@@ -62,14 +62,15 @@ describe('promotion timers (time-skipping server)', function () {
     return { activities, calls, books };
   }
 
-  async function run(promo: Promotion, stockFrom: number) {
+  async function run(promo: Promotion, stockFrom: number, settings?: { maxHistoryEvents: number }) {
     const config = configFromEnv({ ...testCodecEnv, ...isolatedQueueEnv('promo-timers'), LOG_LEVEL: 'warn' });
     const fake = world(promo, stockFrom);
     const workers = await createWorkers(config, { connection: env.nativeConnection, workflowBundle, activities: fake.activities });
+    const workflowId = uniqueName(promotionWorkflowId(promo.promotionId));
     const result = await runWorkersUntil(workers, () =>
-      env.client.workflow.execute<typeof promotion>('promotion', { taskQueue: config.taskQueues.orchestration, workflowId: uniqueName(promotionWorkflowId(promo.promotionId)), args: [{ promotionId: promo.promotionId, taskQueues: systemQueuesOf(config) }] }),
+      env.client.workflow.execute<typeof promotion>('promotion', { taskQueue: config.taskQueues.orchestration, workflowId, args: [{ promotionId: promo.promotionId, settings, taskQueues: systemQueuesOf(config) }] }),
     );
-    return { result, ...fake };
+    return { result, workflowId, ...fake };
   }
 
   const promotionFrom = async (startInMs: number, lengthMs: number): Promise<Promotion> => {
@@ -102,5 +103,19 @@ describe('promotion timers (time-skipping server)', function () {
     // 1, 2, 4 ... 15 minutes: a day held is about a hundred checks, not one a second.
     assert.ok(checks > 50 && checks < 130, `${checks} checks in a day held`);
     assert.ok(books().some((b) => b.status === 'Scheduled' && !b.active && b.at >= Date.parse(promo.startAt)), 'held is shown inactive');
+  });
+
+  it('continues as new while held for days, keeping what Salesforce shows, and still goes live then off', async () => {
+    const promo = await promotionFrom(DAY, 5 * DAY);
+    const stockFrom = Date.parse(promo.startAt) + 2 * DAY;
+    const { result, books, calls } = await run(promo, stockFrom, { maxHistoryEvents: 300 });
+    assert.equal(result.phase, 'ended');
+    const runs = new Set(calls.map((c) => c.runId)).size;
+    assert.ok(runs > 2, `${runs} runs: continued as new while held`);
+    // One Scheduled book at creation and one when it was held: a continued run writes no book of its own.
+    assert.deepEqual(books().map((b) => b.status), ['Scheduled', 'Scheduled', 'Live', 'Ended']);
+    assert.ok(books()[2].at >= stockFrom, 'not live before the stock is there');
+    const off = calls.filter((c) => c.name === 'entries').at(-1)!.args[0] as { active: boolean }[];
+    assert.deepEqual(off.map((e) => e.active), [false], 'the promotional entry switched off at the end');
   });
 });

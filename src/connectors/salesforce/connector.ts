@@ -361,20 +361,7 @@ export class SalesforceConnector {
    */
   async upsertStockAvailability(updates: StockAvailabilityUpdate[]): Promise<StockAvailabilityResult> {
     const input = this.input('upsertStockAvailability', StockAvailabilityUpdateSchema.array().min(1).max(200), updates);
-    return this.call('upsertStockAvailability', async (conn) => {
-      const answer = await conn.sobject('Product_Availability__c').upsert(input.map(fromStockAvailability), 'Availability_Key__c', { allOrNone: false });
-      const items = this.parse('upsertStockAvailability', CollectionItemResultSchema.array().length(input.length), answer);
-      return {
-        writtenAt: new Date().toISOString(),
-        results: items.map((item, i) => ({
-          key: availabilityKey(input[i].sku, input[i].location),
-          ok: item.success,
-          created: item.created,
-          errorCode: item.errors[0]?.statusCode,
-          message: item.errors[0]?.message,
-        })),
-      };
-    });
+    return this.collectionUpsert('upsertStockAvailability', 'Product_Availability__c', 'Availability_Key__c', input.map(fromStockAvailability), input.map((u) => availabilityKey(u.sku, u.location)));
   }
 
   /** Custom price books of ERP price lists (by ERP_Price_List_Id__c), in one collections call. */

@@ -20,8 +20,10 @@ export const PricingSettingsSchema = z.object({
   /** A promotion whose price or stock is not in place at its start re-checks after this long, doubling up to recheckMaxMs. */
   recheckInitialMs: ms.default(60_000),
   recheckMaxMs: ms.default(900_000),
-  /** Continue-as-new once the feed's history has this many events (or the server suggests it). */
+  /** Continue-as-new once the feed's or a promotion's history has this many events (or the server suggests it). */
   maxHistoryEvents: z.number().int().positive().default(2_000),
+  /** A pending price whose list the ERP still does not return after this many rounds is dropped (it would re-read the lists every round). */
+  unknownListRounds: z.number().int().positive().default(20),
 });
 export type PricingSettings = z.infer<typeof PricingSettingsSchema>;
 export type PricingSettingsInput = z.input<typeof PricingSettingsSchema>;
@@ -49,9 +51,12 @@ export interface PricingFeedState {
   scheduled: Record<string, ListPrice & { writtenActive: boolean }>;
   /** Price lists known and whether each is the default (Salesforce's standard price book). */
   lists: Record<string, { name: string; isDefault: boolean; bookWritten: boolean }>;
-  /** promotionId → the version last handed to its workflow. */
-  promotions: Record<string, number>;
-  counts: { pricesApplied: number; ignored: number; written: number; refused: number; polls: number; promotionsNotified: number };
+  /** promotionId → the version last handed to its workflow and its end (pruned once the end has passed). */
+  promotions: Record<string, { version: number; endAt: string }>;
+  /** listId → rounds its pending prices waited for the ERP to return the list. */
+  unknownLists: Record<string, number>;
+  /** malformed: pushed prices that failed the ListPrice schema and were dropped. */
+  counts: { pricesApplied: number; ignored: number; written: number; refused: number; polls: number; promotionsNotified: number; malformed: number; droppedUnknownList: number };
   /** The last refusals (at most 20), for operators. */
   refusals: { key: string; errorCode?: string; message?: string; at: string }[];
   continuedAsNew: number;

@@ -6,7 +6,7 @@ import type { PricingFeedState } from './definitions';
 type PriceEntryUpdate = Parameters<SalesforcePricingActivities['upsertSalesforcePriceEntries']>[0][number];
 
 export function emptyFeedState(): PricingFeedState {
-  return { watermark: 0, versions: {}, pending: {}, scheduled: {}, lists: {}, promotions: {}, counts: { pricesApplied: 0, ignored: 0, written: 0, refused: 0, polls: 0, promotionsNotified: 0 }, refusals: [], continuedAsNew: 0 };
+  return { watermark: 0, versions: {}, pending: {}, scheduled: {}, lists: {}, promotions: {}, unknownLists: {}, counts: { pricesApplied: 0, ignored: 0, written: 0, refused: 0, polls: 0, promotionsNotified: 0, malformed: 0, droppedUnknownList: 0 }, refusals: [], continuedAsNew: 0 };
 }
 
 /**
@@ -29,6 +29,16 @@ export class PriceFold {
     delete this.state.scheduled[key];
     this.state.counts.pricesApplied += 1;
     return true;
+  }
+
+  /** Drops the pending prices of a list the ERP does not know (and their versions, so a resend applies once it does); how many. */
+  dropList(listId: string): number {
+    const keys = Object.keys(this.state.pending).filter((key) => this.state.pending[key].listId === listId);
+    for (const key of keys) {
+      delete this.state.pending[key];
+      delete this.state.versions[key];
+    }
+    return keys.length;
   }
 
   /** Written prices whose start or end has passed since they were written go back to pending. */

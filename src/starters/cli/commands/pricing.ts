@@ -35,7 +35,7 @@ export function pricingCommand(): Command {
       action(async (ctx) => {
         const state = await (await ctx.client()).workflow.getHandle(pricingFeedWorkflowId).query(pricingFeedStateQuery);
         emit(ctx, state, () =>
-          record({ watermark: state.watermark, polls: state.counts.polls, 'prices applied': state.counts.pricesApplied, 'ignored (duplicate or older)': state.counts.ignored, written: state.counts.written, refused: state.counts.refused, pending: Object.keys(state.pending).length, 'promotions notified': state.counts.promotionsNotified, alerts: state.alerts.length }),
+          record({ watermark: state.watermark, polls: state.counts.polls, 'prices applied': state.counts.pricesApplied, 'ignored (duplicate or older)': state.counts.ignored, written: state.counts.written, refused: state.counts.refused, pending: Object.keys(state.pending).length, 'promotions notified': state.counts.promotionsNotified, 'malformed pushes dropped': state.counts.malformed, 'dropped (unknown list)': state.counts.droppedUnknownList, alerts: state.alerts.length }),
         );
       }),
     );
