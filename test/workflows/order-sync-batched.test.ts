@@ -10,6 +10,7 @@ import { orderEventSignal, orderSync, orderSyncStateQuery, orderSyncWorkflowId }
 import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs } from '../helpers/temporal';
 import { eventually } from './case-resolution-world';
+import { erpStatusEvent } from './order-sync-world';
 
 const COLLECTION_UPSERT = /\/composite\/sobjects\/Order\/Order_Number__c$/;
 
@@ -53,15 +54,7 @@ describe('orderSync writes batched across orders', function () {
     await sandbox?.close();
   });
 
-  const erp = (orderNumber: string, sequence: number, status: OrderEvent['status']): OrderEvent => ({
-    eventId: `evt-erp-${orderNumber}-${sequence}`,
-    source: 'erp',
-    type: 'order.status_changed',
-    orderNumber,
-    sequence,
-    status,
-    occurredAt: new Date(Date.now() - 3_600_000 + sequence * 1000).toISOString(),
-  });
+  const erp = erpStatusEvent;
   const startAll = (orderNumbers: string[], status: OrderEvent['status']) => {
     const { orchestration, salesforce, erp: erpQueue, warehouse, payments } = config.taskQueues;
     const settings = { coalesceWindow: '300 ms', maxCoalesceWindow: '300 ms', closeAfterCompleteGrace: '1 hour' };

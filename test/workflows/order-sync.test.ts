@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { Sandbox } from '../../sandbox';
-import { buildActivities } from '../../src/activities';
-import type { Config } from '../../src/config';
 import type { OrderEvent } from '../../src/domain/order-event';
-import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import { orderEventSignal, orderSync, orderSyncStateQuery, orderSyncWorkflowId, type OrderSyncInput } from '../../src/workflows/order-sync';
-import { configFor, startTestSandbox } from '../helpers/sandbox';
-import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs } from '../helpers/temporal';
 import { eventually } from './case-resolution-world';
+import { erpStatusEvent, orderSyncWorld } from './order-sync-world';
 
 /** The Salesforce sandbox's Order records by order number. */
 async function salesforceOrders(sandbox: Sandbox): Promise<Map<string, Record<string, unknown>>> {
@@ -20,55 +14,25 @@ async function salesforceOrders(sandbox: Sandbox): Promise<Map<string, Record<st
 /** orderSync driven by signals directly: continue-as-new carries the state and the dedup memory; a complete order closes after its grace. */
 describe('orderSync workflow', function () {
   this.timeout(90_000);
-  let env: TestWorkflowEnvironment;
-  let sandbox: Sandbox;
-  let config: Config;
-  let workers: Worker[];
-  let running: Promise<unknown>;
-  let closeActivities: () => void;
+  const fx = orderSyncWorld('order-sync');
 
-  before(async function () {
-    this.timeout(testEnvTimeoutMs);
-    env = await getTestEnv();
-    sandbox = await startTestSandbox(['salesforce', 'erpCloud']);
-    config = configFor(sandbox, isolatedQueueEnv('order-sync'));
-    const activities = buildActivities(config);
-    closeActivities = () => activities.close();
-    workers = await createWorkers(config, { connection: env.nativeConnection, workflowBundle: await getWorkflowBundle(), activities });
-    running = Promise.all(workers.map((w) => w.run()));
-  });
-  after(async () => {
-    shutdownWorkers(workers);
-    await running;
-    closeActivities();
-    await sandbox?.close();
-  });
-
-  const erp = (orderNumber: string, sequence: number, status: OrderEvent['status']): OrderEvent => ({
-    eventId: `evt-erp-${orderNumber}-${sequence}`,
-    source: 'erp',
-    type: 'order.status_changed',
-    orderNumber,
-    sequence,
-    status,
-    occurredAt: new Date(Date.now() - 3_600_000 + sequence * 1000).toISOString(),
-  });
+  const erp = erpStatusEvent;
 
   it('continues as new before the history grows large, keeping the state and the dedup memory, and closes after the grace once complete', async () => {
     // An order the HTTP suite never touches (the server is shared): allocated, early in the seed.
-    const order = sandbox.world().orders.slice(0, 280).filter((o) => o.status === 'allocated')[20];
+    const order = fx.sandbox.world().orders.slice(0, 280).filter((o) => o.status === 'allocated')[20];
     const n = order.orderNumber;
-    const { orchestration, salesforce, erp: erpQueue, warehouse, payments } = config.taskQueues;
+    const { orchestration, salesforce, erp: erpQueue, warehouse, payments } = fx.config.taskQueues;
     const input: OrderSyncInput = { orderNumber: n, settings: { coalesceWindow: '200 ms', maxHistoryEvents: 40, closeAfterCompleteGrace: '2 seconds' }, taskQueues: { salesforce, erp: erpQueue, warehouse, payments } };
     const send = (...events: OrderEvent[]) =>
-      env.client.workflow.signalWithStart(orderSync, { workflowId: orderSyncWorkflowId(n), taskQueue: orchestration, args: [input], signal: orderEventSignal, signalArgs: events });
+      fx.env.client.workflow.signalWithStart(orderSync, { workflowId: orderSyncWorkflowId(n), taskQueue: orchestration, args: [input], signal: orderEventSignal, signalArgs: events });
 
     let sent = 0;
     for (let sequence = 2; sequence <= 31; sequence++) {
       await send(erp(n, sequence, sequence % 2 ? 'shipped' : 'allocated'));
       sent++;
     }
-    const handle = env.client.workflow.getHandle(orderSyncWorkflowId(n));
+    const handle = fx.env.client.workflow.getHandle(orderSyncWorkflowId(n));
     const before = await eventually(async () => {
       const s = await handle.query(orderSyncStateQuery);
       return s.continuedAsNew >= 1 && s.events.received === sent && !s.pendingChange ? s : undefined;
@@ -87,16 +51,16 @@ describe('orderSync workflow', function () {
     assert.deepEqual(result.events, { received: sent, applied: 31, duplicates: 2, outOfOrder: 1 });
     assert.deepEqual([result.status, result.erpVersion], ['delivered', 32]);
     assert.equal(result.salesforce.written?.status, 'delivered');
-    assert.ok((await env.client.workflow.count(`WorkflowId = "${orderSyncWorkflowId(n)}"`)).count >= 2, 'more than one run');
-    assert.equal((await salesforceOrders(sandbox)).get(n)?.Status, 'Delivered');
+    assert.ok((await fx.env.client.workflow.count(`WorkflowId = "${orderSyncWorkflowId(n)}"`)).count >= 2, 'more than one run');
+    assert.equal((await salesforceOrders(fx.sandbox)).get(n)?.Status, 'Delivered');
   });
 
   it('widens the coalescing window while a burst lasts (one write for the burst) and keeps it short for a quiet order', async () => {
-    const [busy, quiet] = sandbox.world().orders.slice(0, 280).filter((o) => o.status === 'allocated').slice(30, 32);
-    const { orchestration, salesforce, erp: erpQueue, warehouse, payments } = config.taskQueues;
+    const [busy, quiet] = fx.sandbox.world().orders.slice(0, 280).filter((o) => o.status === 'allocated').slice(30, 32);
+    const { orchestration, salesforce, erp: erpQueue, warehouse, payments } = fx.config.taskQueues;
     const settings = { coalesceWindow: '400 ms', maxCoalesceWindow: '20 seconds', closeAfterCompleteGrace: '1 hour' };
     const send = (n: string, ...events: OrderEvent[]) =>
-      env.client.workflow.signalWithStart(orderSync, {
+      fx.env.client.workflow.signalWithStart(orderSync, {
         workflowId: orderSyncWorkflowId(n),
         taskQueue: orchestration,
         args: [{ orderNumber: n, settings, taskQueues: { salesforce, erp: erpQueue, warehouse, payments } }],
@@ -109,7 +73,7 @@ describe('orderSync workflow', function () {
       await send(busy.orderNumber, erp(busy.orderNumber, sequence, sequence % 2 ? 'shipped' : 'allocated'));
       await new Promise((r) => setTimeout(r, 250));
     }
-    const busyHandle = env.client.workflow.getHandle(orderSyncWorkflowId(busy.orderNumber));
+    const busyHandle = fx.env.client.workflow.getHandle(orderSyncWorkflowId(busy.orderNumber));
     const written = await eventually(async () => {
       const s = await busyHandle.query(orderSyncStateQuery);
       return !s.pendingChange && s.salesforce.written?.version === s.version ? s : undefined;
@@ -119,7 +83,7 @@ describe('orderSync workflow', function () {
     assert.equal(written.salesforce.written?.status, 'shipped');
 
     await send(quiet.orderNumber, erp(quiet.orderNumber, 2, 'shipped'));
-    const quietHandle = env.client.workflow.getHandle(orderSyncWorkflowId(quiet.orderNumber));
+    const quietHandle = fx.env.client.workflow.getHandle(orderSyncWorkflowId(quiet.orderNumber));
     await eventually(async () => ((await quietHandle.query(orderSyncStateQuery)).salesforce.writes === 1 ? true : undefined), 20_000, 'the quiet order written');
     // The timers the workflow set: the burst's windows doubled; the lone event waited one base window.
     const timers = async (handle: typeof quietHandle) =>
