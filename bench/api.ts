@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { startRefund } from '../src/client';
-import type { SalesforceState } from '../sandbox/systems/salesforce/state';
 import type { Config } from '../src/config';
-import { apiConfig, hashApiKey } from '../src/config/api';
-import { createLogger } from '../src/observability/logger';
+import { hashApiKey } from '../src/config/api';
 import { createCaseFacts } from '../src/services/case-facts';
-import { buildApp } from '../src/starters/http/app';
-import { dataConverterFor } from '../src/temporal/payload-codec';
+import { startReadyChild } from './lib/child-process';
+import { cpuMeter } from './lib/cpu';
 import { startBenchEnvironment } from './lib/environment';
 import { runConcurrently, summarize, runBenchmark } from './lib/measure';
 
@@ -22,7 +19,10 @@ import { runConcurrently, summarize, runBenchmark } from './lib/measure';
  * after the same fact reads the route makes (Case, order, payment: the trust boundary's cost), so the part
  * the API controls is measured against a baseline that pays for the reads too.
  * Only the start path is measured: by default both start on task queues no worker polls, so neither
- * side pays for executing workflows in this one process (BENCH_API_EXECUTE=1: the real workers run them).
+ * side pays for executing workflows (BENCH_API_EXECUTE=1: the real workers run them).
+ * Processes as deployed: the API (each of its two configurations) runs in a process of its own, as `npm start` runs it,
+ * and the sandbox in another; this process sends the requests and runs the baselines, so the load generator's HTTP
+ * client is not charged to the API. The CPU each side used per start is read from /proc and printed.
  *   BENCH_REQUESTS (default 200), BENCH_CONCURRENCY (default 10), BENCH_ROUNDS (default 4: the three alternate)
  */
 const count = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -30,6 +30,9 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const execute = process.env.BENCH_API_EXECUTE === '1';
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
 const warmup = 10;
+// BENCH_API_CPU_PROF=<dir>: the API processes write V8 CPU profiles there (node --cpu-prof) when they stop.
+// BENCH_API_NODE_ARGS: more Node flags for the API processes (e.g. --max-semi-space-size=32).
+const apiNodeArgs = [...(process.env.BENCH_API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`] : []), ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 
 /** Wall time and latencies summed over rounds. */
 function measured() {
@@ -39,42 +42,38 @@ function measured() {
 
 /** What a refund start carries: the case only (the API reads the Case, its order and payment before starting). */
 interface RefundBody {
-  caseId: string;
   caseNumber: string;
 }
 
 async function main(): Promise<void> {
-  const cases = 3 * count + 2 * warmup;
-  const bench = await startBenchEnvironment({ world: { orders: Math.max(480, cases * 3), cases } });
+  const cases = 4 * count + 3 * warmup;
+  const bench = await startBenchEnvironment({ world: { orders: Math.max(480, cases * 3), cases }, sandboxProcess: true });
   const startedIds: string[] = [];
   try {
     const { client } = bench.env;
     const run = `${process.pid}-${Date.now().toString(36)}`;
     const queues = execute ? { refund: bench.config.taskQueues.orchestration, bare: bench.bareQueue } : { refund: `bench-${run}-unpolled-refund`, bare: `bench-${run}-unpolled-bare` };
     const config: Config = { ...bench.config, taskQueues: { ...bench.config.taskQueues, orchestration: queues.refund } };
-    const bodies = refundBodies(bench.sandbox);
+    const bodies: RefundBody[] = bench.sandbox.world().cases.map((kase) => ({ caseNumber: kase.caseNumber }));
     if (bodies.length < cases) throw new Error(`the world has ${bodies.length} cases, ${cases} needed`);
 
     const key = `rk_bench_${randomBytes(16).toString('hex')}`;
-    const app = await buildApp({
-      client,
-      config,
-      // The per-key rate limit would bound the run; the bench measures the start path, so lift it.
-      api: apiConfig({ keys: [{ name: 'bench', sha256: hashApiKey(key), scopes: ['start', 'read'] }], rateLimitMax: 1_000_000 }),
-      logger: createLogger({ level: 'error', format: 'json' }),
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/refunds`;
-    // The same API with a client that leaves payloads in clear text: the codec's cost on the start path.
-    const clearClient = new Client({ connection: bench.env.connection, namespace: bench.env.namespace ?? 'default', dataConverter: dataConverterFor({ encryption: 'off', keys: [], compress: true }) });
-    const clearApp = await buildApp({
-      client: clearClient,
-      config,
-      api: apiConfig({ keys: [{ name: 'bench', sha256: hashApiKey(key), scopes: ['start', 'read'] }], rateLimitMax: 1_000_000 }),
-      logger: createLogger({ level: 'error', format: 'json' }),
-    });
-    await clearApp.listen({ host: '127.0.0.1', port: 0 });
-    const clearUrl = `http://127.0.0.1:${(clearApp.server.address() as AddressInfo).port}/v1/refunds`;
+    // The API as deployed, in a process of its own; and the same API with a client that leaves payloads in clear text: the codec's cost on the start path.
+    const apiEnv: Record<string, string> = {
+      TEMPORAL_ADDRESS: bench.env.address,
+      TEMPORAL_NAMESPACE: bench.env.namespace ?? 'default',
+      LOG_LEVEL: 'error',
+      TASK_QUEUE_ORCHESTRATION: queues.refund,
+      TASK_QUEUE_SALESFORCE: config.taskQueues.salesforce,
+      TASK_QUEUE_ERP: config.taskQueues.erp,
+      TASK_QUEUE_WAREHOUSE: config.taskQueues.warehouse,
+      TASK_QUEUE_PAYMENTS: config.taskQueues.payments,
+    };
+    const startApi = (env: Record<string, string>) =>
+      startReadyChild<{ url: string }>(require.resolve('./lib/api-child.ts'), { BENCH_API_CHILD: JSON.stringify({ sandbox: { urls: bench.sandbox.urls, pubsub: bench.sandbox.pubsub }, env, keySha256: hashApiKey(key) }) }, 'api-ready', apiNodeArgs);
+    const [app, clearApp] = await Promise.all([startApi(apiEnv), startApi({ ...apiEnv, PAYLOAD_ENCRYPTION: 'off' })]);
+    const url = `${app.ready.url}/v1/refunds`;
+    const clearUrl = `${clearApp.ready.url}/v1/refunds`;
     try {
       const postRefund = async (body: RefundBody, to = url) => {
         const res = await post(to, key, JSON.stringify(body));
@@ -98,27 +97,48 @@ async function main(): Promise<void> {
         await facts.checkRefund(await facts.read(body), undefined);
         await bareStart(`reads-${i}`);
       };
+      // What the route calls, without HTTP: the same reads and checks, then the refund's start with the case's search attributes,
+      // made by the API process itself (same client, codec and connectors), `size` cases from `from` at the bench's concurrency.
+      const serviceStarts = async (from: number, size: number) => {
+        const answer = await app.ask<{ wallMs: number; latenciesMs: number[]; workflowIds: string[]; error?: string }>({ refunds: bodies.slice(from, from + size).map((b) => b.caseNumber), concurrency });
+        if (answer.error) throw new Error(answer.error);
+        startedIds.push(...answer.workflowIds);
+        return answer;
+      };
 
       // Warm-up (connections, JIT, the API's first requests) on cases the measured run does not use.
       for (let i = 0; i < warmup; i++) {
-        await postRefund(bodies[3 * count + i]);
-        await postRefund(bodies[3 * count + warmup + i], clearUrl);
+        await postRefund(bodies[4 * count + i]);
+        await postRefund(bodies[4 * count + warmup + i], clearUrl);
         await bareStart(count + i);
-        await readsThenBareStart(count + i, bodies[3 * count + i]);
+        await readsThenBareStart(count + i, bodies[4 * count + i]);
       }
+      await serviceStarts(4 * count + 2 * warmup, warmup);
 
       // Interleaved in rounds, so a neighbour's load on a shared machine falls on all three alike.
-      const runs = { api: measured(), direct: measured(), bare: measured(), clear: measured(), reads: measured() };
+      const runs = { api: measured(), service: measured(), direct: measured(), bare: measured(), clear: measured(), reads: measured() };
+      // CPU per start: the API process and this one (the load generator) during the API's rounds, this one during the reads + bare start rounds.
+      const processes = { api: app.pid, bench: process.pid, sandbox: bench.sandbox.pid };
+      const cpu = { api: {} as Record<string, number>, service: {} as Record<string, number>, direct: {} as Record<string, number>, bare: {} as Record<string, number>, reads: {} as Record<string, number> };
+      const metered = async <T>(into: Record<string, number>, work: () => Promise<T>): Promise<T> => {
+        const stop = cpuMeter(processes);
+        const result = await work();
+        for (const [name, ms] of Object.entries(stop())) into[name] = (into[name] ?? 0) + (ms ?? NaN);
+        return result;
+      };
       for (let round = 0, done = 0; round < rounds; round++) {
         const size = Math.floor((count * (round + 1)) / rounds) - done;
-        runs.api.add(await runConcurrently(size, concurrency, (i) => postRefund(bodies[done + i])));
-        runs.direct.add(await runConcurrently(size, concurrency, (i) => clientStart(bodies[count + done + i])));
-        runs.bare.add(await runConcurrently(size, concurrency, (i) => bareStart(done + i)));
+        runs.api.add(await metered(cpu.api, () => runConcurrently(size, concurrency, (i) => postRefund(bodies[done + i]))));
+        runs.service.add(await metered(cpu.service, () => serviceStarts(3 * count + done, size)));
+        runs.direct.add(await metered(cpu.direct, () => runConcurrently(size, concurrency, (i) => clientStart(bodies[count + done + i]))));
+        runs.bare.add(await metered(cpu.bare, () => runConcurrently(size, concurrency, (i) => bareStart(done + i))));
         runs.clear.add(await runConcurrently(size, concurrency, (i) => postRefund(bodies[2 * count + done + i], clearUrl)));
-        runs.reads.add(await runConcurrently(size, concurrency, (i) => readsThenBareStart(done + i, bodies[count + done + i])));
+        runs.reads.add(await metered(cpu.reads, () => runConcurrently(size, concurrency, (i) => readsThenBareStart(done + i, bodies[count + done + i]))));
         done += size;
       }
+      const perStart = (used: Record<string, number>) => Object.fromEntries(Object.entries(used).map(([name, ms]) => [name, Number((ms / count).toFixed(2))]));
       const api = summarize('POST /v1/refunds (HTTP API, 202)', count, runs.api.total);
+      const service = summarize('starts.refund(): what the route calls (reads, checks, start), no HTTP', count, runs.service.total);
       const direct = summarize('startRefund() client function (one start call, no HTTP)', count, runs.direct.total);
       const bare = summarize('client.workflow.start (no-op workflow)', count, runs.bare.total);
       const clear = summarize('POST /v1/refunds, PAYLOAD_ENCRYPTION=off', count, runs.clear.total);
@@ -131,6 +151,10 @@ async function main(): Promise<void> {
         workflowsExecuted: execute,
         api,
         clientFunction: direct,
+        service,
+        // HTTP's own cost: the route against the service call it makes, in the same kind of process.
+        apiOverServiceThroughputRatio: Number((api.perSecond / service.perSecond).toFixed(3)),
+        apiOverServiceP99Ratio: Number((api.p99Ms / service.p99Ms).toFixed(2)),
         bare,
         throughputRatio: Number((api.perSecond / bare.perSecond).toFixed(3)),
         p50Ratio: Number((api.p50Ms / bare.p50Ms).toFixed(2)),
@@ -141,6 +165,8 @@ async function main(): Promise<void> {
         apiOverReadsThroughputRatio: Number((api.perSecond / reads.perSecond).toFixed(3)),
         apiOverReadsP99Ratio: Number((api.p99Ms / reads.p99Ms).toFixed(2)),
         codec: { clear, throughputRatio: Number((api.perSecond / clear.perSecond).toFixed(3)), p99Ratio: Number((api.p99Ms / clear.p99Ms).toFixed(2)) },
+        // ms of CPU per start, by process: during the API's rounds (api = the API process, bench = the load generator) and the reads + bare start rounds (bench = the baseline's reads and start).
+        cpuMsPerStart: { apiRounds: perStart(cpu.api), serviceRounds: perStart(cpu.service), readsRounds: perStart(cpu.reads), clientFunctionRounds: perStart(cpu.direct), bareRounds: perStart(cpu.bare) },
       };
       console.log(JSON.stringify(report, null, 2));
       console.log(
@@ -149,10 +175,13 @@ async function main(): Promise<void> {
       console.log(`payload encryption on the start path: ${api.perSecond}/s sealed vs ${clear.perSecond}/s clear: ratio ${report.codec.throughputRatio} (p99 ${api.p99Ms} vs ${clear.p99Ms} ms)`);
       console.log(`against a bare start after the same fact reads (${reads.perSecond}/s, p50 ${reads.p50Ms} ms, p99 ${reads.p99Ms} ms): throughput ratio ${report.apiOverReadsThroughputRatio}, p99 ratio ${report.apiOverReadsP99Ratio}`);
       console.log(`startRefund() without HTTP: ${direct.perSecond}/s (p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms), ratio to bare ${report.clientFunctionThroughputRatio}`);
+      console.log(`against starts.refund() without HTTP, the call the route makes (${service.perSecond}/s, p50 ${service.p50Ms} ms, p99 ${service.p99Ms} ms): throughput ratio ${report.apiOverServiceThroughputRatio}, p99 ratio ${report.apiOverServiceP99Ratio}`);
+      const a = report.cpuMsPerStart.apiRounds;
+      const r = report.cpuMsPerStart.readsRounds;
+      console.log(`CPU per start: the API process ${a.api} ms (load generator ${a.bench} ms, sandbox ${a.sandbox} ms) vs starts.refund() in the same process ${report.cpuMsPerStart.serviceRounds.api} ms, reads + bare start ${r.bench} ms (sandbox ${r.sandbox} ms); startRefund() ${report.cpuMsPerStart.clientFunctionRounds.bench} ms, bare start ${report.cpuMsPerStart.bareRounds.bench} ms`);
     } finally {
       agent.destroy();
-      await app.close();
-      await clearApp.close();
+      await Promise.all([app.close(), clearApp.close()]);
     }
   } finally {
     if (process.env.TEMPORAL_ADDRESS) await terminateAll(bench.env.client, startedIds);
@@ -160,7 +189,7 @@ async function main(): Promise<void> {
   }
 }
 
-// A light load generator in the same process: node:http on kept-alive sockets (fetch's streams cost more CPU than the API's own work).
+// The load generator: node:http on kept-alive sockets (fetch's streams cost more CPU than the API's own work).
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 
 function post(url: string, apiKey: string, body: string): Promise<{ status: number; body: string }> {
@@ -174,15 +203,6 @@ function post(url: string, apiKey: string, body: string): Promise<{ status: numb
     req.on('error', reject);
     req.end(body);
   });
-}
-
-/** One refund request per seeded case, with the Salesforce Case id the sandbox gave it. */
-function refundBodies(sandbox: Awaited<ReturnType<typeof startBenchEnvironment>>['sandbox']): RefundBody[] {
-  const world = sandbox.world();
-  // bench:api keeps its sandbox in this process.
-  const sf = sandbox.systems!.salesforce!.ctx.store.data as SalesforceState;
-  const caseIds = new Map(Object.values(sf.records.Case).map((r) => [r.CaseNumber as string, r.Id as string]));
-  return world.cases.map((kase) => ({ caseId: caseIds.get(kase.caseNumber)!, caseNumber: kase.caseNumber }));
 }
 
 /** Started workflows must not outlive the bench on a shared server (TEMPORAL_ADDRESS); the local dev server is discarded anyway. */
