@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Sandbox } from '../../sandbox';
 import { createPaymentsConnector, type PaymentsConnector } from '../../src/connectors/payments';
 import { RetryableDownstreamError } from '../../src/domain/errors';
@@ -49,6 +51,30 @@ describe('payments connector over HTTP', () => {
     const ledger = await ops.ledger({ kind: 'refund.created' });
     assert.equal(ledger.count, 1);
     assert.equal(ledger.entries[0].ref, first.refundId);
+  });
+
+  it('does not follow a redirect: a refund sent to a moved address fails as a ConfigurationError and reaches nobody', async () => {
+    // An address that answers every request with a 307 to the real payments API (307 keeps the method and body).
+    let redirected = 0;
+    const mover = createServer((req, res) => {
+      redirected++;
+      req.resume();
+      res.writeHead(307, { location: `${sandbox.urls.payments}${req.url}` }).end();
+    });
+    await new Promise<void>((resolve) => mover.listen(0, '127.0.0.1', resolve));
+    const moved = createPaymentsConnector(configFor({ urls: { ...sandbox.urls, payments: `http://127.0.0.1:${(mover.address() as AddressInfo).port}` } }));
+    try {
+      const pay = card();
+      const refused = await failure(() => moved.createRefund(pay.paymentId, money(500, pay.currency), 'requested_by_customer', 'refund/00010002:payment-refund'));
+      assert.equal(refused.type, 'ConfigurationError');
+      assert.equal(refused.retryable, false);
+      assert.match(refused.message, /redirected to http:\/\/127\.0\.0\.1:\d+\/.*not followed/);
+      assert.equal(redirected, 1);
+      assert.equal((await ops.ledger({ kind: 'refund.created' })).count, 0, 'the redirect target was called');
+    } finally {
+      moved.shutdown();
+      await new Promise((resolve) => mover.close(resolve));
+    }
   });
 
   it('classifies the same key with a changed body as a non-retryable IdempotencyConflictError', async () => {

@@ -52,6 +52,8 @@ export function classifyStatus(
       : new NonRetryableDownstreamError('IdempotencyConflictError', init);
   }
   if (status === 400 || status === 422) return new NonRetryableDownstreamError('ValidationError', init);
+  // Redirects are not followed (src/connectors/shared/http.ts): the configured address is not the system's.
+  if (status >= 300 && status < 400) return new NonRetryableDownstreamError('ConfigurationError', init);
   return new NonRetryableDownstreamError('BusinessRejectionError', init);
 }
 
@@ -61,7 +63,11 @@ export function classifyAxiosError(system: SystemName, operation: string, err: u
   if (isAxiosError(err)) {
     if (err.response) {
       const retryAfterMs = parseRetryAfter(err.response.headers?.['retry-after']);
-      return classifyStatus(system, operation, err.response.status, readBody(err.response.data), retryAfterMs);
+      const { status } = err.response;
+      const location: unknown = err.response.headers?.location;
+      if (status >= 300 && status < 400)
+        return classifyStatus(system, operation, status, { message: `HTTP ${status}, redirected${typeof location === 'string' ? ` to ${location}` : ''}: redirects are not followed; point the ${system} base URL at the system itself` });
+      return classifyStatus(system, operation, status, readBody(err.response.data), retryAfterMs);
     }
     const code = err.code ?? '';
     if (TIMEOUT_CODES.has(code)) return new RetryableDownstreamError('TimeoutError', { system, operation, code, message: err.message, cause: err });
