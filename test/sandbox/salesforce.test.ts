@@ -521,6 +521,43 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.equal(after.status, 401);
     });
 
+    it('logs in through the SOAP login() a plain jsforce Connection uses, and logs out there', async () => {
+      const conn = new Connection({ loginUrl: url, version: '62.0' });
+      const user = await conn.login('integration@retail.example', 'sandbox-password');
+      assert.match(user.organizationId, /^00D/);
+      assert.equal(conn.instanceUrl, url);
+      const cases = await conn.query<{ CaseNumber: string }>('SELECT CaseNumber FROM Case LIMIT 2');
+      assert.equal(cases.records.length, 2);
+      const session = conn.accessToken!;
+      await conn.logout();
+      assert.equal((await fetch(`${data()}/limits`, { headers: { authorization: `Bearer ${session}` } })).status, 401);
+      // Logging out again is a fault naming the session header, as in Salesforce.
+      const again = await fetch(`${url}/services/Soap/u/62.0`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml', soapaction: '""' },
+        body: `<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Header><SessionHeader xmlns="urn:partner.soap.sforce.com"><sessionId>${session}</sessionId></SessionHeader></se:Header><se:Body><logout xmlns="urn:partner.soap.sforce.com"/></se:Body></se:Envelope>`,
+      });
+      assert.equal(again.status, 500);
+      assert.match(await again.text(), /<faultcode>sf:INVALID_SESSION_ID<\/faultcode>/);
+    });
+
+    it('refuses a wrong password, a missing SOAPAction, an unknown operation and login() after API 64.0 with SOAP faults', async () => {
+      await assert.rejects(new Connection({ loginUrl: url, version: '62.0' }).login('integration@retail.example', 'wrong'), /^Error: INVALID_LOGIN: Invalid username, password, security token; or user locked out\.$/);
+      await assert.rejects(new Connection({ loginUrl: url, version: '65.0' }).login('integration@retail.example', 'sandbox-password'), /UNSUPPORTED_API_VERSION/);
+      const soap = (body: string, headers: Record<string, string> = { soapaction: '""' }) =>
+        fetch(`${url}/services/Soap/u/62.0`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', ...headers }, body });
+      const login = '<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Body><urn:login xmlns:urn="urn:partner.soap.sforce.com"><urn:username>integration@retail.example</urn:username><urn:password>sandbox-password</urn:password></urn:login></se:Body></se:Envelope>';
+      const prefixed = await soap(login);
+      assert.equal(prefixed.status, 200, 'namespace prefixes on the operation and its fields are XML like any other');
+      assert.match(await prefixed.text(), /<sessionId>[^<]+<\/sessionId>/);
+      const noAction = await soap(login, {});
+      assert.equal(noAction.status, 500);
+      assert.match(await noAction.text(), /<faultstring>No SOAPAction header!<\/faultstring>/);
+      const other = await soap(login.replace(/login/g, 'query'));
+      assert.equal(other.status, 500);
+      assert.match(await other.text(), /No operation available for request \{urn:partner\.soap\.sforce\.com\}query/);
+    });
+
     it('keeps at most 10 query cursors per user: the oldest is released and its next page is INVALID_QUERY_LOCATOR', async () => {
       const seeded = await fetch(`${url}/__sandbox/salesforce/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ object: 'Product2', count: 300, fields: { Family: 'Cursors' } }) });
       assert.equal(seeded.status, 201);

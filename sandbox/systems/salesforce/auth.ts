@@ -142,13 +142,8 @@ export function registerAuth(app: FastifyInstance, ctx: SystemContext<Salesforce
       return oauthError(reply, 'unsupported_grant_type', 'grant type not supported');
     }
 
-    const state = ctx.store.data;
-    const now = Date.now();
-    for (const [token, issued] of Object.entries(state.tokens)) if (issued.expiresAt <= now) delete state.tokens[token];
     const userId = USERS[username];
-    const accessToken = `${ORG_ID.slice(0, 15)}!${randomBytes(36).toString('base64url')}`;
-    state.tokens[accessToken] = { issuedAt: now, expiresAt: now + tokenTtlMs(ctx), userId };
-    ctx.store.changed();
+    const { accessToken, issuedAt: now } = issueSession(ctx, userId);
     const id = `${ctx.url()}/id/${ORG_ID}/${userId}`;
     const issuedAt = String(now);
     return reply.header('content-type', SF_JSON).send({
@@ -209,6 +204,22 @@ export function registerAuth(app: FastifyInstance, ctx: SystemContext<Salesforce
   app.get('/__sandbox/salesforce/connected-apps', async () =>
     Object.entries(connectedApps(ctx)).map(([clientId, a]) => ({ clientId, jwt: !!a.certificate, preAuthorizedUsers: a.preAuthorizedUsers })),
   );
+}
+
+/** A new session for a user (OAuth access token or SOAP session id: the same thing in Salesforce), expired ones swept. */
+export function issueSession(ctx: SystemContext<SalesforceState>, userId: string): { accessToken: string; issuedAt: number } {
+  const state = ctx.store.data;
+  const now = Date.now();
+  for (const [token, issued] of Object.entries(state.tokens)) if (issued.expiresAt <= now) delete state.tokens[token];
+  const accessToken = `${ORG_ID.slice(0, 15)}!${randomBytes(36).toString('base64url')}`;
+  state.tokens[accessToken] = { issuedAt: now, expiresAt: now + tokenTtlMs(ctx), userId };
+  ctx.store.changed();
+  return { accessToken, issuedAt: now };
+}
+
+/** The user whose username and password these are (the SOAP login's check), if any. */
+export function userForPassword(username: string | undefined, password: string | undefined): string | undefined {
+  return username === USERNAME && password === PASSWORD ? USERS[USERNAME] : undefined;
 }
 
 /** The user a request's session runs as, or undefined without a live session. */

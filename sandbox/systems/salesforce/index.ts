@@ -5,11 +5,12 @@ import { registerBulkRoutes } from './bulk';
 import { registerBulkQueryRoutes } from './bulk-query';
 import { registerDataRoutes } from './data-routes';
 import { registerPubSubAdmin } from './pubsub/bus';
+import { registerSoapLogin } from './soap-login';
 import { SF_JSON, sendSalesforceError } from './errors';
 import { seedSalesforce, type SalesforceState } from './state';
 
 /**
- * Salesforce as jsforce sees it: OAuth token endpoint, sObject rows and external-id upserts,
+ * Salesforce as jsforce sees it: OAuth token endpoint and the SOAP login, sObject rows and external-id upserts,
  * SOQL with query locators, sObject Collections and Bulk API 2.0 ingest, with Salesforce's
  * error arrays, content type and Sforce-Limit-Info header.
  */
@@ -58,6 +59,7 @@ export const salesforce: SystemDefinition<SalesforceState> = {
     });
 
     registerAuth(app, ctx);
+    registerSoapLogin(app, ctx);
     registerDataRoutes(app, ctx);
     registerBulkRoutes(app, ctx);
     registerBulkQueryRoutes(app, ctx);
