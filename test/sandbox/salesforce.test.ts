@@ -113,7 +113,9 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.equal(got.body.WhatId, undefined, 'only the requested fields');
       assert.equal((await call('PATCH', `/sobjects/Task/${created.body.id}`, { Status: 'Completed' })).status, 204);
       assert.equal((await call('DELETE', `/sobjects/Task/${created.body.id}`)).status, 204);
-      assert.equal(errorCode(await call('GET', `/sobjects/Task/${created.body.id}`)), 'NOT_FOUND');
+      // A deleted record is in the recycle bin: 404 ENTITY_IS_DELETED, not NOT_FOUND.
+      const gone = await call('GET', `/sobjects/Task/${created.body.id}`);
+      assert.deepEqual([gone.status, errorCode(gone)], [404, 'ENTITY_IS_DELETED']);
       const kinds = (await sfAdmin.ledger({ ref: created.body.id })).entries.map((e) => e.kind);
       assert.deepEqual(kinds, ['Task.created', 'Task.updated', 'Task.deleted']);
     });
@@ -556,6 +558,36 @@ describe('sandbox: Salesforce REST surface', function () {
       const other = await soap(login.replace(/login/g, 'query'));
       assert.equal(other.status, 500);
       assert.match(await other.text(), /No operation available for request \{urn:partner\.soap\.sforce\.com\}query/);
+    });
+
+    it('answers getUpdated and getDeleted for a window of the last 30 days, and a deleted record is ENTITY_IS_DELETED', async () => {
+      const conn = new Connection({ oauth2: { loginUrl: url, clientId: 'retail-orchestrator', clientSecret: 'sandbox-client-secret' }, version: '62.0' });
+      await conn.login('integration@retail.example', 'sandbox-password');
+      const start = new Date(Date.now() - 60_000).toISOString();
+      const [kept, gone] = (await conn.sobject('Account').create([{ Name: 'Replicated' }, { Name: 'Deleted soon' }])).map((r) => (r as { id: string }).id);
+      await conn.sobject('Account').destroy(gone);
+      const end = new Date(Date.now() + 60_000).toISOString();
+      const updated = await conn.sobject('Account').updated(start, end);
+      assert.ok(updated.ids.includes(kept));
+      assert.ok(!updated.ids.includes(gone), 'a deleted record is not among the updated ones');
+      assert.ok(Date.parse(updated.latestDateCovered.replace('+0000', 'Z')) <= Date.now());
+      const deleted = await conn.sobject('Account').deleted(start, end);
+      assert.deepEqual(deleted.deletedRecords.map((r) => r.id), [gone]);
+      assert.match(deleted.deletedRecords[0].deletedDate, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
+      const entity = await conn.sobject('Account').retrieve(gone).then(
+        () => assert.fail('a deleted record was retrieved'),
+        (e: Error & { errorCode?: string }) => e,
+      );
+      assert.equal(entity.errorCode, 'ENTITY_IS_DELETED');
+      const old = await conn.sobject('Account').updated(new Date(Date.now() - 31 * 24 * 3600_000).toISOString(), end).then(
+        () => assert.fail('a window older than 30 days was answered'),
+        (e: Error & { errorCode?: string }) => e,
+      );
+      assert.equal(old.errorCode, 'INVALID_REPLICATION_DATE');
+      const backwards = await call('GET', `/sobjects/Account/updated/?start=${encodeURIComponent(end)}&end=${encodeURIComponent(start)}`);
+      assert.equal(backwards.status, 400);
+      assert.equal(errorCode(backwards), 'INVALID_REPLICATION_DATE');
+      assert.equal(errorCode(await call('GET', '/sobjects/Account/updated/')), 'MISSING_ARGUMENT');
     });
 
     it('keeps at most 10 query cursors per user: the oldest is released and its next page is INVALID_QUERY_LOCATOR', async () => {

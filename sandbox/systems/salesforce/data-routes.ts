@@ -6,7 +6,7 @@ import { Org, type Effect } from './records';
 import { read, snapshot, write, type Ctx } from './respond';
 import { describe, findObject, objectByPrefix, objectNames, type ObjectDef } from './schema';
 import { SoqlEngine, parseSoql } from './soql';
-import type { SalesforceState, SfRecord } from './state';
+import { sfDateTime, type SalesforceState, type SfRecord } from './state';
 
 type P = { version: string; type: string; id: string; field: string; value: string; locator: string };
 const MAX_COLLECTION = 200;
@@ -154,6 +154,51 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.get(`${prefix}/sobjects/:type/describe`, async (request, reply) =>
     read(reply, () => ({ status: 200, body: describe(objectOf((request.params as P).type), dataBase(ctx, request)) })),
   );
+
+  // Replication (getUpdated / getDeleted): the ids changed or deleted in a window of the last 30 days, seconds ignored.
+  const replicationWindow = (request: FastifyRequest) => {
+    apiVersion(request);
+    const query = request.query as { start?: string; end?: string };
+    const at = (name: 'start' | 'end') => {
+      const raw = query[name];
+      if (!raw) throw new SfError(400, 'MISSING_ARGUMENT', `${name} not specified`);
+      const ms = Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+      if (Number.isNaN(ms)) throw new SfError(400, 'INVALID_DATE_FORMAT', `${name}: invalid date format: ${raw}`);
+      return Math.floor(ms / 60_000) * 60_000;
+    };
+    const start = at('start');
+    const end = at('end');
+    const now = Date.now();
+    if (start < now - 30 * 24 * 3600_000) throw new SfError(400, 'INVALID_REPLICATION_DATE', 'startDate cannot be more than 30 days ago');
+    if (end <= start) throw new SfError(400, 'INVALID_REPLICATION_DATE', 'EndDate must chronologically follow the StartDate');
+    // Nothing after this moment is known yet: a window reaching into the future is covered up to now.
+    const covered = Math.min(end, now);
+    return { start, covered, inWindow: (stamp: unknown) => typeof stamp === 'string' && Date.parse(stamp.replace('+0000', 'Z')) >= start && Date.parse(stamp.replace('+0000', 'Z')) < covered };
+  };
+  for (const path of [`${prefix}/sobjects/:type/updated`, `${prefix}/sobjects/:type/updated/`]) {
+    app.get(path, async (request, reply) =>
+      read(reply, () => {
+        const object = objectOf((request.params as P).type);
+        const { covered, inWindow } = replicationWindow(request);
+        const ids = Object.values(state().records[object.name] ?? {})
+          .filter((r) => inWindow(r.SystemModstamp))
+          .map((r) => String(r.Id));
+        return { status: 200, body: { ids, latestDateCovered: sfDateTime(new Date(covered)) } };
+      }),
+    );
+  }
+  for (const path of [`${prefix}/sobjects/:type/deleted`, `${prefix}/sobjects/:type/deleted/`]) {
+    app.get(path, async (request, reply) =>
+      read(reply, () => {
+        const object = objectOf((request.params as P).type);
+        const { covered, inWindow } = replicationWindow(request);
+        const deletions = Object.entries(state().deleted?.[object.name] ?? {});
+        const deletedRecords = deletions.filter(([, at]) => inWindow(at)).map(([id, deletedDate]) => ({ id, deletedDate }));
+        const earliest = deletions.map(([, at]) => at).sort()[0];
+        return { status: 200, body: { deletedRecords, earliestDateAvailable: earliest ?? sfDateTime(new Date(Date.now() - 30 * 24 * 3600_000)), latestDateCovered: sfDateTime(new Date(covered)) } };
+      }),
+    );
+  }
 
   app.get(`${prefix}/sobjects/:type/:id`, async (request, reply) =>
     read(reply, () => {

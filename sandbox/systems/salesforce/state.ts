@@ -66,6 +66,8 @@ export interface SalesforceState {
   apiUsage: { used: number; max: number };
   /** client id → app; absent in state files written before connected apps were kept. */
   connectedApps?: Record<string, ConnectedApp>;
+  /** object name → id → when it was deleted (getDeleted's answer, and ENTITY_IS_DELETED); absent in older state files. */
+  deleted?: Record<string, Record<string, string>>;
 }
 
 /** Salesforce's datetime wire format: 2026-01-31T10:00:00.000+0000. */
