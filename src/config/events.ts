@@ -27,6 +27,11 @@ export const EventsConfigSchema = z.object({
   signalConcurrency: positiveInt.default(16),
   /** signalWithStart calls in flight across all requests; events for an order still waiting join its call. 0: per request, as signalConcurrency says. */
   deliveryLanes: z.coerce.number().int().min(0).max(1_000).default(64),
+  /**
+   * Events waiting for a delivery lane across all requests, at most; a request that would go beyond is refused at once with
+   * 503 and Retry-After (nothing of it delivered, its signature usable again) instead of waiting behind the backlog.
+   */
+  maxQueuedEvents: positiveInt.default(10_000),
   /** Signed requests each source may send per window (per source, whatever addresses its senders use). */
   rateLimitPerSource: positiveInt.default(1200),
   /** Requests with a missing or bad signature per client address per window, before 429. */
@@ -68,6 +73,7 @@ export function eventsConfigFromEnv(env: Env = process.env): EventsConfig {
     maxEventsPerRequest: env.EVENTS_MAX_PER_REQUEST || undefined,
     signalConcurrency: env.EVENTS_SIGNAL_CONCURRENCY || undefined,
     deliveryLanes: env.EVENTS_DELIVERY_LANES || undefined,
+    maxQueuedEvents: env.EVENTS_MAX_QUEUED || undefined,
     rateLimitPerSource: env.EVENTS_RATE_LIMIT_PER_SOURCE || undefined,
     rateLimitUnsignedPerAddress: env.EVENTS_RATE_LIMIT_UNSIGNED_PER_ADDRESS || undefined,
     rateLimitWindowMs: env.EVENTS_RATE_LIMIT_WINDOW_MS || undefined,

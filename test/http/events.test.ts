@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { buildActivities } from '../../src/activities';
+import { apiConfig } from '../../src/config/api';
+import { eventsConfig } from '../../src/config/events';
+import { createLogger } from '../../src/observability/logger';
+import { buildApp } from '../../src/starters/http/app';
 import { sign } from '../../src/starters/http/events/signature';
 import { orderSyncStateQuery, orderSyncWorkflowId } from '../../src/workflows/order-sync';
 import { replacement, replacementStateQuery } from '../../src/workflows/replacement';
 import { testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { peakPerWindow } from '../helpers/rates';
 import { eventually } from '../workflows/case-resolution-world';
-import { assertProblem, call, keys, type Reply } from './api-world';
+import { assertProblem, call, keys, testKeys, type Reply } from './api-world';
 import { erpEvent, orderUpserts, salesforceOrders, startEventsWorld, type EventsWorld } from './events-world';
 
 /** Signatures, dedup and ordering, the sandbox's own webhooks end to end, and a burst under the Salesforce queue's rate limit. */
@@ -67,6 +72,49 @@ describe('HTTP API: event ingestion (POST /v1/events/{source}) and order sync', 
     const mismatch = await world.post('erp', erpEvent(a.orderNumber, 3, 'delivered'), { headers: { 'x-retail-event-source': 'warehouse' } });
     assertProblem(mismatch, 400, 'validation');
     assertProblem(await world.post('mainframe', { events: [erpEvent(a.orderNumber, 3, 'delivered')] }), 400, 'validation');
+  });
+
+  it('sheds a request with 503 and Retry-After while the delivery backlog is full, delivering none of it; the same signed request gets through later', async () => {
+    // The same API with one delivery lane and room for 20 waiting events.
+    const tight = await buildApp({
+      client: world.env.client,
+      config: world.config,
+      api: apiConfig({ keys: testKeys, rateLimitMax: 100_000 }),
+      logger: createLogger({ level: 'error', format: 'json' }),
+      events: eventsConfig({ secrets: { erp: world.secret }, deliveryLanes: 1, maxQueuedEvents: 20 }),
+    });
+    await tight.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const tightUrl = `http://127.0.0.1:${(tight.server.address() as AddressInfo).port}`;
+      // Orders no other test here touches: past the first ten allocated ones, before the burst test's last 200.
+      const allocated = new Set(orders().filter((o) => o.status === 'allocated').slice(0, 10).map((o) => o.orderNumber));
+      const spare = orders().slice(0, -200).filter((o) => !allocated.has(o.orderNumber)).slice(-100);
+      assert.equal(spare.length, 100);
+      const [a, b] = [spare.slice(0, 60), spare.slice(60)].map((group) => ({ events: group.map((o) => erpEvent(o.orderNumber, 7, 'shipped')) }));
+      const send = (body: unknown, signature: string) => call(tightUrl, 'POST', '/v1/events/erp', { key: null, rawBody: JSON.stringify(body), headers: { 'x-retail-signature': signature } });
+      const signed = (body: unknown) => sign(world.secret, 'erp', JSON.stringify(body), Math.floor(Date.now() / 1000));
+      const [sigA, sigB] = [signed(a), signed(b)];
+      // A's 60 orders go one at a time; B is sent once A's first order has its process, while the rest of A waits.
+      const first = send(a, sigA);
+      const firstOfA = world.env.client.workflow.getHandle(orderSyncWorkflowId(a.events[0].orderNumber));
+      for (let tries = 0; !(await firstOfA.describe().then(() => true, () => false)); tries++) {
+        assert.ok(tries < 1000, "A's first delivery did not happen");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const shed = await send(b, sigB);
+      assertProblem(shed, 503, 'overloaded');
+      const wait = Number(shed.headers.get('retry-after'));
+      assert.ok(wait >= 1 && wait <= 60, `Retry-After ${shed.headers.get('retry-after')}`);
+      assert.equal((await first).status, 202);
+      for (const e of b.events.slice(0, 5)) assert.equal(await countRuns(e.orderNumber), 0, 'nothing of the refused request was delivered');
+      // The backlog drained: the very same signed request is accepted (a refused signature is not spent).
+      const retried = await send(b, sigB);
+      assert.equal(retried.status, 202, retried.text);
+      assert.equal(retried.body.accepted, 40);
+      assert.equal((await first).body.accepted, 60);
+    } finally {
+      await tight.close();
+    }
   });
 
   it('drops duplicate and out-of-order events and writes the order once per burst', async () => {

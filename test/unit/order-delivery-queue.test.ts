@@ -52,4 +52,33 @@ describe('order delivery queue', () => {
     assert.equal(ok.status, 'fulfilled');
     assert.deepEqual([bad.status, joined.status, other.status], ['rejected', 'rejected', 'fulfilled']);
   });
+
+  it('admits a request while the backlog stays within its bound (always when nothing waits), and estimates the wait from the drain rate', async () => {
+    let clock = 0;
+    const release: (() => void)[] = [];
+    const queue = new OrderDeliveryQueue(() => new Promise<void>((r) => release.push(r)), 1, 500, 10, () => clock);
+    assert.equal(queue.admit(50), undefined, 'nothing waits: even a request beyond the bound is admitted');
+    const first = Array.from({ length: 6 }, (_, i) => queue.deliver(`SO-${i}`, [event(`SO-${i}`, 1), event(`SO-${i}`, 2)]));
+    // One call in flight (SO-0's 2 events), 10 events waiting.
+    assert.equal(queue.backlog, 10);
+    assert.equal(queue.admit(0), undefined);
+    // Nothing drained yet: the wait is the excess at the floor rate of 1 event/s, at most 60 s.
+    assert.deepEqual(queue.admit(4), { retryAfterSeconds: 4 });
+    assert.deepEqual(queue.admit(500), { retryAfterSeconds: 60 });
+    // Three calls finish within the window: 6 events in 10 s = 0.6/s, counted as the floor of 1/s.
+    for (let i = 0; i < 3; i++) {
+      clock += 100;
+      release.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(queue.backlog, 4);
+    assert.equal(queue.admit(6), undefined, 'the backlog went down: 4 + 6 fits');
+    assert.deepEqual(queue.admit(26), { retryAfterSeconds: 20 });
+    while (release.length) {
+      release.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(first);
+    assert.equal(queue.backlog, 0);
+  });
 });

@@ -104,7 +104,7 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
     });
   };
 
-  const shared = settings.deliveryLanes > 0 ? new OrderDeliveryQueue(deliver, settings.deliveryLanes, settings.maxEventsPerRequest) : undefined;
+  const shared = settings.deliveryLanes > 0 ? new OrderDeliveryQueue(deliver, settings.deliveryLanes, settings.maxEventsPerRequest, settings.maxQueuedEvents) : undefined;
 
   // A release a replacement asked for carries that process's id: its shipment events go to it as well.
   const forwardToReplacements = async (events: OrderEvent[]) => {
@@ -143,6 +143,13 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
         results.push({ index, eventId: event.eventId, orderNumber: event.orderNumber, status: 'accepted' });
       });
       if (shared) {
+        // A backlog beyond its bound sheds the request before anything of it is queued: the sender retries after the wait.
+        const wait = shared.admit([...byOrder.values()].reduce((n, orderEvents) => n + orderEvents.length, 0));
+        if (wait) {
+          logger.warn('events refused: delivery backlog full', { requestId: request.id, source, backlog: shared.backlog, retryAfterSeconds: wait.retryAfterSeconds });
+          reply.header('retry-after', String(wait.retryAfterSeconds));
+          throw new Problem(503, 'overloaded', 'Service unavailable', `${shared.backlog} events are waiting for delivery to their orders (at most ${settings.maxQueuedEvents}); retry after ${wait.retryAfterSeconds} s`);
+        }
         // Every order at once into the shared lanes; the settled results say whether all of this request's were delivered.
         const delivered = await Promise.allSettled([...byOrder].map(([orderNumber, orderEvents]) => shared.deliver(orderNumber, orderEvents)));
         const failed = delivered.find((d): d is PromiseRejectedResult => d.status === 'rejected');
