@@ -64,6 +64,11 @@ export const ApiConfigSchema = z.object({
   /** Requests per key (or per address without a key) in each window. */
   rateLimitMax: positiveInt.default(600),
   rateLimitWindowMs: positiveInt.default(60_000),
+  /**
+   * A request (headers and body) must arrive within this long, or the connection is answered 408 and closed: a client
+   * sending a body a byte at a time cannot hold a connection open for ever. Handlers' own time does not count.
+   */
+  requestTimeoutMs: positiveInt.default(30_000),
   /** Updates (approval, decision) wait for the workflow's answer this long; Flow callouts give up at 120 s. */
   updateTimeoutMs: positiveInt.default(30_000),
   /** /readyz gives Temporal this long to answer. */
@@ -115,6 +120,7 @@ export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
     bodyLimitBytes: env.API_BODY_LIMIT_BYTES || undefined,
     rateLimitMax: env.API_RATE_LIMIT_MAX || undefined,
     rateLimitWindowMs: env.API_RATE_LIMIT_WINDOW_MS || undefined,
+    requestTimeoutMs: env.API_REQUEST_TIMEOUT_MS || undefined,
     updateTimeoutMs: env.API_UPDATE_TIMEOUT_MS || undefined,
     readyTimeoutMs: env.API_READY_TIMEOUT_MS || undefined,
     idempotencyTtlMs: env.API_IDEMPOTENCY_TTL_MS || undefined,

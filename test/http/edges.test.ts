@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { testEnvTimeoutMs } from '../helpers/temporal';
 import { assertProblem, keys, startApiWorld, type ApiWorld, type Reply } from './api-world';
 
@@ -35,7 +36,7 @@ describe('HTTP API: edges', function () {
 
   before(async function () {
     this.timeout(testEnvTimeoutMs);
-    world = await startApiWorld({ sandbox: false });
+    world = await startApiWorld({ sandbox: false, api: { requestTimeoutMs: 1500 } });
   });
   after(async () => {
     await world?.close();
@@ -44,6 +45,39 @@ describe('HTTP API: edges', function () {
   it('answers a documented 400 for an over-long id and 414 for an over-long URL', async () => {
     assertProblem(await world.call('GET', `/v1/processes/refund%2F${'9'.repeat(600)}`), 400, 'validation');
     assertProblem(await world.call('GET', `/v1/processes/refund%2F1?note=${'x'.repeat(5000)}`), 414, 'uri-too-long');
+  });
+
+  it('cuts off a client that sends its headers or its body a byte at a time with 408, past API_REQUEST_TIMEOUT_MS, and keeps serving others', async () => {
+    const { hostname, port } = new URL(world.url);
+    const dribble = (head: string, rest: string) =>
+      new Promise<{ answer: string; ms: number }>((resolve, reject) => {
+        const started = Date.now();
+        const socket = connect(Number(port), hostname, () => socket.write(head));
+        let answer = '';
+        let sent = 0;
+        // A byte every 200 ms: never idle, never done.
+        const timer = setInterval(() => sent < rest.length && socket.write(rest[sent++]), 200);
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('close', () => {
+          clearInterval(timer);
+          resolve({ answer, ms: Date.now() - started });
+        });
+        socket.on('error', (err) => {
+          clearInterval(timer);
+          reject(err);
+        });
+      });
+    const body = JSON.stringify({ caseNumber: '00010001', reason: 'damaged-item' });
+    const slowBody = dribble(`POST /v1/refunds HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nX-API-Key: ${keys.flow}\r\n\r\n`, body);
+    const slowHeaders = dribble('GET /healthz HTTP/1.1\r\n', `Host: ${hostname}\r\nX-Slow: ${'a'.repeat(200)}\r\n\r\n`);
+    // Others are served meanwhile.
+    const meanwhile = await world.call('GET', '/healthz');
+    assert.equal(meanwhile.status, 200);
+    for (const { answer, ms } of await Promise.all([slowBody, slowHeaders])) {
+      assert.match(answer, /^HTTP\/1\.1 408 /, answer);
+      assert.ok(ms >= 1400 && ms < 10_000, `cut off after ${ms} ms`);
+    }
   });
 
   it('answers 405 with Allow for a known path and another method', async () => {
