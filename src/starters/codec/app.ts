@@ -8,6 +8,7 @@ import type { Logger } from '../../observability/logger';
 import type { EncryptionCodec } from '../../temporal/payload-codec';
 import { createKeyring } from '../http/auth';
 import { Problem, sendProblem, toProblem } from '../http/problems';
+import { requestTimeouts } from '../server-timeouts';
 
 /**
  * Temporal's remote codec protocol for people: the Web UI and `temporal workflow show
@@ -29,6 +30,8 @@ export interface CodecServerOptions {
   /** Let an allowed origin call without a credential (only for a loopback listener). */
   trustOriginsWithoutCredential: boolean;
   bodyLimitBytes?: number;
+  /** A request's headers and body must arrive within this long (default 30 s), else 408. */
+  requestTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -50,7 +53,7 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
   const { codec, logger } = options;
   const identify = createKeyring(options.keys);
   const tokenDigest = options.token ? createHash('sha256').update(options.token).digest() : undefined;
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 32 * 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 32 * 1024 * 1024, ...requestTimeouts(options.requestTimeoutMs ?? 30_000) });
 
   await app.register(fastifyCors, {
     origin: options.origins,

@@ -22,6 +22,7 @@ import type { RouteDeps } from './routes/deps';
 import { eventIngestion } from './routes/events';
 import { stockEventIngestion } from './routes/stock-events';
 import { mountHealth } from './routes/health';
+import { requestTimeouts } from '../server-timeouts';
 import { orderOperations } from './routes/orders';
 import { processOperations } from './routes/processes';
 import { reconciliationOperations } from './routes/reconciliations';
@@ -67,10 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: deps.api.bodyLimitBytes,
-    // Fastify's default is no limit on receiving a request; headers get at most a minute, and the check runs often
-    // enough that a slow sender is cut off near the limit (Node checks every 30 s by default).
-    requestTimeout: deps.api.requestTimeoutMs,
-    http: { headersTimeout: Math.min(60_000, deps.api.requestTimeoutMs), connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(deps.api.requestTimeoutMs / 4))) },
+    ...requestTimeouts(deps.api.requestTimeoutMs),
     // Callers' ids are echoed when sane, so a Flow's or a proxy's id follows the request through our logs.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
