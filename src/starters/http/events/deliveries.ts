@@ -21,7 +21,7 @@ export class OrderDeliveryQueue {
   private busy = 0;
   /** Events in entries not yet sent. */
   private queuedEvents = 0;
-  /** Events sent in the last DRAIN_WINDOW_MS, for the Retry-After estimate: [time, count] per finished call. */
+  /** Events sent in the last DRAIN_WINDOW_MS, for the Retry-After estimate: [time, count] per finished call, older ones dropped as calls finish. */
   private readonly sent: [number, number][] = [];
 
   constructor(
@@ -47,8 +47,7 @@ export class OrderDeliveryQueue {
   admit(count: number): { retryAfterSeconds: number } | undefined {
     if (this.queuedEvents === 0 || this.queuedEvents + count <= this.maxQueued) return undefined;
     const now = this.now();
-    while (this.sent.length && now - this.sent[0][0] > DRAIN_WINDOW_MS) this.sent.shift();
-    const perSecond = this.sent.reduce((sum, [, n]) => sum + n, 0) / (DRAIN_WINDOW_MS / 1000);
+    const perSecond = this.sent.reduce((sum, [at, n]) => (now - at <= DRAIN_WINDOW_MS ? sum + n : sum), 0) / (DRAIN_WINDOW_MS / 1000);
     const excess = this.queuedEvents + count - this.maxQueued;
     return { retryAfterSeconds: Math.min(60, Math.max(1, Math.ceil(excess / Math.max(perSecond, 1)))) };
   }
@@ -81,7 +80,9 @@ export class OrderDeliveryQueue {
         () => entry.settle.forEach((s) => s.resolve()),
         (err: unknown) => entry.settle.forEach((s) => s.reject(err)),
       ).finally(() => {
-        this.sent.push([this.now(), entry.events.length]);
+        const now = this.now();
+        this.sent.push([now, entry.events.length]);
+        while (now - this.sent[0][0] > DRAIN_WINDOW_MS) this.sent.shift();
         this.busy -= 1;
         this.pump();
       });
