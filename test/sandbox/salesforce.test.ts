@@ -560,7 +560,7 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.match(await other.text(), /No operation available for request \{urn:partner\.soap\.sforce\.com\}query/);
     });
 
-    it('answers getUpdated and getDeleted for a window of the last 30 days, and a deleted record is ENTITY_IS_DELETED', async () => {
+    it('answers getUpdated and getDeleted for a window of the last 30 days; a deleted record is in the recycle bin (ENTITY_IS_DELETED, queryAll)', async () => {
       const conn = new Connection({ oauth2: { loginUrl: url, clientId: 'retail-orchestrator', clientSecret: 'sandbox-client-secret' }, version: '62.0' });
       await conn.login('integration@retail.example', 'sandbox-password');
       const start = new Date(Date.now() - 60_000).toISOString();
@@ -579,6 +579,12 @@ describe('sandbox: Salesforce REST surface', function () {
         (e: Error & { errorCode?: string }) => e,
       );
       assert.equal(entity.errorCode, 'ENTITY_IS_DELETED');
+      // In the recycle bin: queryAll (REST and Bulk 2.0) finds it with IsDeleted, query does not.
+      const soql = `SELECT Id, Name, IsDeleted FROM Account WHERE Id IN ('${kept}', '${gone}') ORDER BY Name`;
+      assert.deepEqual((await conn.query(soql)).records.map((r) => [r.Id, r.IsDeleted]), [[kept, false]]);
+      assert.deepEqual((await conn.query(soql, { scanAll: true })).records.map((r) => [r.Id, r.IsDeleted]), [[gone, true], [kept, false]]);
+      const bulkAll = (await (await conn.bulk2.query(soql, { scanAll: true, pollInterval: 100, pollTimeout: 5_000 })).toArray()) as Record<string, string>[];
+      assert.deepEqual(bulkAll.map((r) => [r.Id, r.IsDeleted]), [[gone, 'true'], [kept, 'false']]);
       const old = await conn.sobject('Account').updated(new Date(Date.now() - 31 * 24 * 3600_000).toISOString(), end).then(
         () => assert.fail('a window older than 30 days was answered'),
         (e: Error & { errorCode?: string }) => e,

@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { jobHeader } from './bulk';
 import { toCsv } from './csv';
 import { SfError } from './errors';
-import { apiVersion } from './data-routes';
+import { apiVersion, engine as queryEngine } from './data-routes';
 import { read, type Ctx } from './respond';
-import { SoqlEngine, parseSoql } from './soql';
-import { nextId, sfDateTime } from './state';
+import { parseSoql } from './soql';
+import { nextId, queryTable, sfDateTime } from './state';
 
 /**
  * Bulk API 2.0 query jobs, as jsforce's bulk2.query drives them: POST a SOQL job, poll it
@@ -82,9 +82,10 @@ export function registerBulkQueryRoutes(app: FastifyInstance, ctx: Ctx): void {
       const parsed = parseSoql(body.query);
       if (parsed.count) throw new SfError(400, 'INVALIDJOB', 'InvalidJob : Aggregate queries are not supported by the Bulk API');
       const state = ctx.store.data;
-      const engine = new SoqlEngine({ table: (o) => (state.records[o.name] ??= {}) });
+      const withDeleted = body.operation === 'queryAll';
+      const engine = queryEngine(state, withDeleted);
       const result = engine.run(parsed);
-      const table = state.records[result.object.name] ?? {};
+      const table = queryTable(state, result.object.name, withDeleted);
       const base = `/services/data/v${version.toFixed(1)}`;
       const rows = result.ids.map((id) => csvRow(engine.shape(result.object, table[id], result.select, base), result.select));
       const now = Date.now();

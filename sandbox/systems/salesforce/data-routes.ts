@@ -6,7 +6,7 @@ import { Org, type Effect } from './records';
 import { read, snapshot, write, type Ctx } from './respond';
 import { describe, findObject, objectByPrefix, objectNames, type ObjectDef } from './schema';
 import { SoqlEngine, parseSoql } from './soql';
-import { sfDateTime, type SalesforceState, type SfRecord } from './state';
+import { queryTable, sfDateTime, type SalesforceState, type SfRecord } from './state';
 
 type P = { version: string; type: string; id: string; field: string; value: string; locator: string };
 const MAX_COLLECTION = 200;
@@ -26,7 +26,11 @@ function objectOf(type: string): ObjectDef {
   return def;
 }
 
-const engine = (state: SalesforceState) => new SoqlEngine({ table: (o) => (state.records[o.name] ??= {}) });
+/** A query engine over the org's rows; `withDeleted` (queryAll) sees the recycle bin too, each table merged once per engine. */
+export const engine = (state: SalesforceState, withDeleted = false): SoqlEngine => {
+  const tables = new Map<string, Record<string, SfRecord>>();
+  return new SoqlEngine({ table: (o) => tables.get(o.name) ?? tables.set(o.name, queryTable(state, o.name, withDeleted)).get(o.name)! });
+};
 
 /** A whole record (or the requested fields) as the sObject Rows resource returns it. */
 function shapeRecord(state: SalesforceState, object: ObjectDef, record: SfRecord, base: string, fields?: string): Record<string, unknown> {
@@ -60,8 +64,8 @@ function page(ctx: Ctx, request: FastifyRequest, cursorId: string, offset: numbe
   const object = objectOf(cursor.object);
   const base = dataBase(ctx, request);
   const slice = cursor.ids.slice(offset, offset + cursor.batchSize);
-  const table = state.records[object.name] ?? {};
-  const eng = engine(state);
+  const table = queryTable(state, object.name, cursor.withDeleted === true);
+  const eng = engine(state, cursor.withDeleted === true);
   const records = slice.filter((id) => table[id]).map((id) => eng.shape(object, table[id], cursor.select, base));
   const nextOffset = repeatLocator ? offset : offset + slice.length;
   const done = !repeatLocator && nextOffset >= cursor.ids.length;
@@ -192,7 +196,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
       read(reply, () => {
         const object = objectOf((request.params as P).type);
         const { covered, inWindow } = replicationWindow(request);
-        const deletions = Object.entries(state().deleted?.[object.name] ?? {});
+        const deletions = Object.values(state().recycleBin?.[object.name] ?? {}).map((r) => [String(r.Id), String(r.SystemModstamp)] as const);
         const deletedRecords = deletions.filter(([, at]) => inWindow(at)).map(([id, deletedDate]) => ({ id, deletedDate }));
         const earliest = deletions.map(([, at]) => at).sort()[0];
         return { status: 200, body: { deletedRecords, earliestDateAvailable: earliest ?? sfDateTime(new Date(Date.now() - 30 * 24 * 3600_000)), latestDateCovered: sfDateTime(new Date(covered)) } };
@@ -259,26 +263,26 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
     }),
   );
 
-  const runQuery = async (request: FastifyRequest, reply: Parameters<typeof read>[0]) =>
+  const runQuery = async (request: FastifyRequest, reply: Parameters<typeof read>[0], withDeleted: boolean) =>
     read(reply, () => {
       const base = dataBase(ctx, request);
       const q = (request.query as { q?: string }).q;
       if (!q) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-      const eng = engine(state());
+      const eng = engine(state(), withDeleted);
       const parsed = parseSoql(q);
       const result = eng.run(parsed);
       if (parsed.count) return { status: 200, body: { totalSize: result.count, done: true, records: [] } };
       const size = batchSize(request);
       if (result.ids.length <= size) {
-        const table = state().records[result.object.name];
+        const table = queryTable(state(), result.object.name, withDeleted);
         return { status: 200, body: { totalSize: result.ids.length, done: true, records: result.ids.map((id) => eng.shape(result.object, table[id], result.select, base)) } };
       }
-      const cursorId = storeCursor(state(), { object: result.object.name, select: result.select, ids: result.ids, batchSize: size, createdAt: Date.now(), userId: sessionUser(ctx, request) ?? INTEGRATION_USER_ID });
+      const cursorId = storeCursor(state(), { object: result.object.name, withDeleted, select: result.select, ids: result.ids, batchSize: size, createdAt: Date.now(), userId: sessionUser(ctx, request) ?? INTEGRATION_USER_ID });
       ctx.store.changed();
       return { status: 200, body: page(ctx, request, cursorId, 0) };
     });
-  app.get(`${prefix}/query`, async (request, reply) => runQuery(request, reply));
-  app.get(`${prefix}/queryAll`, async (request, reply) => runQuery(request, reply));
+  app.get(`${prefix}/query`, async (request, reply) => runQuery(request, reply, false));
+  app.get(`${prefix}/queryAll`, async (request, reply) => runQuery(request, reply, true));
 
   app.get(`${prefix}/query/:locator`, async (request, reply) =>
     read(reply, () => {

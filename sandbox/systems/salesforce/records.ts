@@ -37,7 +37,7 @@ export class Org {
     const id = normalizeId(rawId);
     if (!id || !id.startsWith(object.keyPrefix)) throw malformedId(rawId);
     const record = this.table(object)[id];
-    if (!record) throw this.state.deleted?.[object.name]?.[id] ? new SfError(404, 'ENTITY_IS_DELETED', 'entity is deleted') : notFound();
+    if (!record) throw this.state.recycleBin?.[object.name]?.[id] ? new SfError(404, 'ENTITY_IS_DELETED', 'entity is deleted') : notFound();
     return record;
   }
 
@@ -105,7 +105,9 @@ export class Org {
   remove(object: ObjectDef, rawId: string, effects: Effect[]): string {
     const existing = this.get(object, rawId);
     delete this.table(object)[existing.Id as string];
-    ((this.state.deleted ??= {})[object.name] ??= {})[existing.Id as string] = sfDateTime();
+    // Into the recycle bin: queryAll still finds it, getDeleted reports it, reads answer ENTITY_IS_DELETED.
+    const deletedAt = sfDateTime();
+    ((this.state.recycleBin ??= {})[object.name] ??= {})[existing.Id as string] = { ...existing, IsDeleted: true, LastModifiedDate: deletedAt, SystemModstamp: deletedAt };
     effects.push({ kind: `${object.name}.deleted`, ref: existing.Id as string, idempotencyKey: this.externalKey(object, existing) });
     return existing.Id as string;
   }

@@ -52,11 +52,11 @@ export function commit(ctx: Ctx, effects: Effect[]): void {
 
 /** Everything a DML batch can change, so allOrNone can put it back. */
 export function snapshot(state: SalesforceState): () => void {
-  const saved = structuredClone({ records: state.records, counters: state.counters, autoNumbers: state.autoNumbers, deleted: state.deleted });
+  const saved = structuredClone({ records: state.records, counters: state.counters, autoNumbers: state.autoNumbers, recycleBin: state.recycleBin });
   return () => {
     state.records = saved.records;
     state.counters = saved.counters;
     state.autoNumbers = saved.autoNumbers;
-    state.deleted = saved.deleted;
+    state.recycleBin = saved.recycleBin;
   };
 }

@@ -15,6 +15,8 @@ export interface IssuedToken {
 
 export interface QueryCursor {
   object: string;
+  /** queryAll: rows in the recycle bin too. */
+  withDeleted?: boolean;
   select: string[];
   ids: string[];
   batchSize: number;
@@ -66,8 +68,15 @@ export interface SalesforceState {
   apiUsage: { used: number; max: number };
   /** client id → app; absent in state files written before connected apps were kept. */
   connectedApps?: Record<string, ConnectedApp>;
-  /** object name → id → when it was deleted (getDeleted's answer, and ENTITY_IS_DELETED); absent in older state files. */
-  deleted?: Record<string, Record<string, string>>;
+  /** The recycle bin: object name → id → the deleted record (IsDeleted true, SystemModstamp the deletion); absent in older state files. */
+  recycleBin?: Record<string, Record<string, SfRecord>>;
+}
+
+/** An object's rows for a query: the live ones, and with `queryAll` those in the recycle bin too. */
+export function queryTable(state: SalesforceState, object: string, withDeleted: boolean): Record<string, SfRecord> {
+  const live = (state.records[object] ??= {});
+  const bin = withDeleted ? state.recycleBin?.[object] : undefined;
+  return bin && Object.keys(bin).length ? { ...live, ...bin } : live;
 }
 
 /** Salesforce's datetime wire format: 2026-01-31T10:00:00.000+0000. */
