@@ -106,6 +106,9 @@ describe('HTTP API: event ingestion (POST /v1/events/{source}) and order sync', 
       const wait = Number(shed.headers.get('retry-after'));
       assert.ok(wait >= 1 && wait <= 60, `Retry-After ${shed.headers.get('retry-after')}`);
       assert.equal((await first).status, 202);
+      const metrics = await (await fetch(`${tightUrl}/metrics`)).text();
+      assert.match(metrics, /^retail_events_shed_requests_total\{source="erp"\} 1$/m);
+      assert.match(metrics, /^retail_events_delivery_backlog 0$/m, 'the backlog drained once A was delivered');
       for (const e of b.events.slice(0, 5)) assert.equal(await countRuns(e.orderNumber), 0, 'nothing of the refused request was delivered');
       // The backlog drained: the very same signed request is accepted (a refused signature is not spent).
       const retried = await send(b, sigB);

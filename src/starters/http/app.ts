@@ -111,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const processes = processOperations(routeDeps);
   const operations = [...startOperations(routeDeps), ...processes, ...caseOperations(processes, routeDeps), ...orderOperations(routeDeps, OrderOverviewSchema), ...backfillOperations(routeDeps), ...reconciliationOperations(routeDeps), ...sloOperations(deps.slo), ...masterDataOperations(masterData)];
-  const events = eventIngestion(routeDeps, deps.events);
+  const events = eventIngestion(routeDeps, deps.events, metrics);
   const stockEvents = stockEventIngestion(routeDeps, deps.events);
   const documented = [...operations, events.operation, stockEvents.operation];
   // Order events also arrive at /v1/events (the source in a header): the same operation.

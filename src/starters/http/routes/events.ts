@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { eventsConfigFromEnv, type EventsConfig } from '../../../config/events';
 import { EventSourceSchema, EventSources, toOrderEvent, type EventSource, type OrderEvent } from '../../../domain/order-event';
 import { orderEventSignal, orderSyncWorkflowId, type orderSync } from '../../../workflows/order-sync';
@@ -86,7 +87,7 @@ const shipmentEventType: Record<string, ShipmentEvent['type'] | undefined> = {
   'shipment.delivered': 'delivered',
 };
 
-export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsConfigFromEnv()): EventIngestion {
+export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsConfigFromEnv(), metrics?: Registry): EventIngestion {
   const { client, config, logger } = deps;
   const authenticate = signedSenders(settings);
   const { orchestration: taskQueue, salesforce, erp, warehouse, payments } = config.taskQueues;
@@ -105,6 +106,11 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
   };
 
   const shared = settings.deliveryLanes > 0 ? new OrderDeliveryQueue(deliver, settings.deliveryLanes, settings.maxEventsPerRequest, settings.maxQueuedEvents) : undefined;
+  // The backlog and what it shed, on the API's /metrics.
+  if (shared && metrics) {
+    new Gauge({ name: 'retail_events_delivery_backlog', help: 'Order events waiting for a delivery lane (POST /v1/events), across requests', registers: [metrics], collect() { this.set(shared.backlog); } });
+  }
+  const shed = metrics && new Counter({ name: 'retail_events_shed_requests_total', help: 'Event requests refused with 503 because the delivery backlog was full', labelNames: ['source'] as const, registers: [metrics] });
 
   // A release a replacement asked for carries that process's id: its shipment events go to it as well.
   const forwardToReplacements = async (events: OrderEvent[]) => {
@@ -146,6 +152,7 @@ export function eventIngestion(deps: RouteDeps, settings: EventsConfig = eventsC
         // A backlog beyond its bound sheds the request before anything of it is queued: the sender retries after the wait.
         const wait = shared.admit([...byOrder.values()].reduce((n, orderEvents) => n + orderEvents.length, 0));
         if (wait) {
+          shed?.inc({ source });
           logger.warn('events refused: delivery backlog full', { requestId: request.id, source, backlog: shared.backlog, retryAfterSeconds: wait.retryAfterSeconds });
           reply.header('retry-after', String(wait.retryAfterSeconds));
           throw new Problem(503, 'overloaded', 'Service unavailable', `${shared.backlog} events are waiting for delivery to their orders (at most ${settings.maxQueuedEvents}); retry after ${wait.retryAfterSeconds} s`);
