@@ -86,12 +86,20 @@ const LedgerQuery = z.object({
   sinceSeq: z.coerce.number().int().optional(),
 });
 
+const RequestLogQuery = z.object({
+  since: z.coerce.number().int().nonnegative().optional(),
+  after: z.coerce.number().int().nonnegative().optional(),
+});
+
 export async function startSystem<S>(def: SystemDefinition<S>, opts: StartOptions): Promise<RunningSystem<S>> {
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 50 * 1024 * 1024 });
   const store = new JsonStore<S>(opts.stateDir ? join(opts.stateDir, `${def.name}.json`) : undefined, () => def.seed(opts.world()));
   const faults = new FaultInjector();
   let url = '';
-  const requestLog: { at: number; method: string; path: string; status: number }[] = [];
+  // Each entry is logged before its answer leaves, so a caller that has seen an answer finds its request in the log;
+  // `seq` orders entries for marks that do not depend on the clock.
+  const requestLog: { seq: number; at: number; method: string; path: string; status: number }[] = [];
+  let lastSeq = 0;
 
   const ctx: SystemContext<S> = {
     name: def.name,
@@ -155,17 +163,15 @@ export async function startSystem<S>(def: SystemDefinition<S>, opts: StartOption
       }
     }
   });
-  // The handler has run and its effects are committed; only the answer is late.
-  app.addHook('onSend', async (request, _reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
+    const path = request.url.split('?')[0];
+    if (path.startsWith('/__sandbox')) return payload;
+    requestLog.push({ seq: ++lastSeq, at: Date.now(), method: request.method, path, status: reply.statusCode });
+    if (requestLog.length > 20_000) requestLog.splice(0, requestLog.length - 20_000);
+    // The handler has run and its effects are committed; only the answer is late.
     const ms = slowResponses.get(request);
     if (ms) await new Promise((resolve) => setTimeout(resolve, ms));
     return payload;
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const path = request.url.split('?')[0];
-    if (path.startsWith('/__sandbox')) return;
-    requestLog.push({ at: Date.now(), method: request.method, path, status: reply.statusCode });
-    if (requestLog.length > 20_000) requestLog.splice(0, requestLog.length - 20_000);
   });
 
   app.get('/__sandbox/health', async () => ({ system: def.name, ok: true }));
@@ -189,10 +195,12 @@ export async function startSystem<S>(def: SystemDefinition<S>, opts: StartOption
     );
     return { system: def.name, count: entries.length, entries };
   });
-  app.get('/__sandbox/requests', async (request) => {
-    const since = Number((request.query as { since?: string }).since ?? 0);
-    const entries = requestLog.filter((r) => r.at >= since);
-    return { system: def.name, count: entries.length, requests: entries };
+  app.get('/__sandbox/requests', async (request, reply) => {
+    const q = RequestLogQuery.safeParse(request.query);
+    if (!q.success) return reply.code(400).send({ error: 'since (epoch ms) and after (a seq) are non-negative integers', issues: q.error.issues });
+    const { since = 0, after = 0 } = q.data;
+    const entries = requestLog.filter((r) => r.at >= since && r.seq > after);
+    return { system: def.name, last: lastSeq, count: entries.length, requests: entries };
   });
   app.post('/__sandbox/reset', async () => {
     faults.clear();

@@ -139,9 +139,7 @@ describe('connector: ERP idempotency, fault classification, lifecycle and paging
         for (let i = 1; i <= 5; i++) {
           await connector.draftCreditMemo({ customerId: 'C-000030', orderNumber: 'SO-100030', amount: money(i * 100, 'GBP'), reason: 'goodwill', businessDate: '2031-06-01' }, `paging-${url}-${i}`);
         }
-        // The request log is written after each response; let the drafts' entries land first.
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        const since = Date.now();
+        const since = await admin(url).mark();
         const memos = await connector.listCreditMemos('2031-06-01');
         assert.deepEqual(memos.map((m) => m.amount.amount).sort((a, b) => a - b), [100, 200, 300, 400, 500]);
         assert.equal((await admin(url).requests(since)).count, 3, 'pageSize 2 → three requests');

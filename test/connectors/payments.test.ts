@@ -159,7 +159,7 @@ describe('payments connector over HTTP', () => {
     const from = new Date(Date.now() - 1000).toISOString();
     const pay = card(3);
     for (let i = 0; i < 103; i++) await payments.createRefund(pay.paymentId, money(1, pay.currency), 'requested_by_customer', `k-list-${i}`);
-    const since = Date.now();
+    const since = await ops.mark();
     const all = await payments.listRefunds({ from, to: new Date(Date.now() + 1000).toISOString() });
     assert.equal(all.length, 103);
     assert.equal(new Set(all.map((r) => r.refundId)).size, 103);

@@ -22,12 +22,9 @@ describe('connectors: a repeated paging cursor', function () {
   const underFault = async (url: string, rule: { method: string; path: string }, listing: () => Promise<unknown>, counts: (path: string) => boolean) => {
     const ops = admin(url);
     await ops.fault({ kind: 'repeat-cursor', ...rule });
-    // The request log is written after each response: let earlier entries land first.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const since = Date.now();
+    const since = await ops.mark();
     try {
       const err = await failure(listing);
-      await new Promise((resolve) => setTimeout(resolve, 20));
       const requests = (await ops.requests(since)).requests.filter((r) => counts(r.path)).length;
       return { err, requests };
     } finally {

@@ -5,7 +5,7 @@ import { createSalesforceConnector, OrderWriteCoalescer, type OrderStatusUpdate,
 import { orderStatuses } from '../../src/connectors/salesforce/mapping';
 import type { RetryableDownstreamError } from '../../src/domain/errors';
 import type { Sandbox } from '../../sandbox';
-import { admin, configFor, startTestSandbox } from '../helpers/sandbox';
+import { admin, configFor, startTestSandbox, type RequestMark } from '../helpers/sandbox';
 import { failure } from '../helpers/failures';
 
 const COLLECTION_UPSERT = /\/composite\/sobjects\/Order\/Order_Number__c$/;
@@ -30,13 +30,8 @@ describe('Salesforce order writes in collections calls', function () {
     await sandbox?.close();
   });
 
-  // The sandbox logs a request once its answer is sent, which can come after the caller saw the answer: a mark taken a
-  // moment later leaves the earlier requests out.
-  const markRequests = async () => {
-    await new Promise((r) => setTimeout(r, 100));
-    return Date.now();
-  };
-  const orderWrites = async (since: number) => (await sfAdmin.requests(since)).requests.filter((r) => r.method === 'PATCH' && /\/sobjects\/Order\//.test(r.path));
+  const markRequests = () => sfAdmin.mark();
+  const orderWrites = async (since: RequestMark) => (await sfAdmin.requests(since)).requests.filter((r) => r.method === 'PATCH' && /\/sobjects\/Order\//.test(r.path));
   const ordersByNumber = async () => {
     const state = (await (await fetch(`${sandbox.urls.salesforce}/__sandbox/state`)).json()) as { records: { Order: Record<string, Record<string, unknown>> } };
     return Object.values(state.records.Order).reduce((m, r) => m.set(String(r.Order_Number__c), [...(m.get(String(r.Order_Number__c)) ?? []), r]), new Map<string, Record<string, unknown>[]>());

@@ -101,7 +101,7 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
       body: JSON.stringify({ object: 'Customer_Adjustment__c', count: 2_345, fields: { Business_Date__c: businessDate, Amount__c: 12.34, CurrencyIsoCode: 'EUR' } }),
     });
     assert.equal(seeded.status, 201);
-    const since = Date.now();
+    const since = await sfAdmin.mark();
     const adjustments = await sf.listAdjustments(businessDate);
     assert.equal(adjustments.length, 2_345);
     assert.equal(new Set(adjustments.map((a) => a.externalId)).size, 2_345);
@@ -116,7 +116,7 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
     const businessDate = '2025-06-30'; // seeded by the paging test above
     const released = { kind: 'error', status: 400, errorCode: 'INVALID_QUERY_LOCATOR', message: 'invalid query locator', method: 'GET', path: '/services/data/*/query/*' };
     await sfAdmin.fault({ ...released, count: 1 });
-    const since = Date.now();
+    const since = await sfAdmin.mark();
     assert.equal((await sf.listAdjustments(businessDate)).length, 2_345);
     const { requests } = await sfAdmin.requests(since);
     assert.deepEqual(
@@ -133,7 +133,7 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
 
   it('upserts an adjustment by External_Id__c: created, then updated, one record and one creation in the ledger', async () => {
     const key = 'refund/case-1:salesforceAdjustment'.replace('/', ':');
-    const since = Date.now();
+    const since = await sfAdmin.mark();
     const first = await sf.upsertAdjustment(adjustment(key));
     assert.equal(first.created, true);
     assert.match(first.recordId, /^a0B[a-zA-Z0-9]{15}$/);
@@ -184,7 +184,7 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
     const caseNumber = sandbox.world().cases[0].caseNumber;
     await sf.getCaseByNumber(caseNumber);
     await fetch(`${url}/__sandbox/salesforce/expire-tokens`, { method: 'POST' });
-    const since = Date.now();
+    const since = await sfAdmin.mark();
     const found = await sf.getCaseByNumber(caseNumber);
     assert.equal(found.caseNumber, caseNumber);
     const sequence = (await sfAdmin.requests(since)).requests.map((r) => `${r.method} ${r.path.replace(/\/services\/data\/v[\d.]+/, '')} ${r.status}`);
@@ -226,7 +226,7 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
     it('a rate limit is 403 REQUEST_LIMIT_EXCEEDED without Retry-After: RateLimitedError with the connector\'s own delay, and jsforce does not retry it', async () => {
       await sf.getCustomer('C-000001'); // a success ends any earlier limit streak
       await sfAdmin.fault({ kind: 'rate-limit', retryAfterSeconds: 7, path: '/services/data/*/query', count: 1 });
-      const since = Date.now();
+      const since = await sfAdmin.mark();
       const err = await failure(sf.getCaseByNumber(sandbox.world().cases[0].caseNumber));
       assert.equal(err.type, 'RateLimitedError');
       assert.equal(err.retryable, true);
@@ -408,7 +408,7 @@ describe('Salesforce connector (jsforce against the sandbox over HTTP)', functio
     it('signs in with the JWT bearer grant and re-runs it when the session expires', async () => {
       const jwt = createSalesforceConnector(configFor(sandbox, { ...jwtEnv, SALESFORCE_CLIENT_SECRET: 'not-used-by-this-grant' }));
       try {
-        const since = Date.now();
+        const since = await sfAdmin.mark();
         const found = await jwt.getCaseByNumber(sandbox.world().cases[0].caseNumber);
         assert.equal(found.caseNumber, sandbox.world().cases[0].caseNumber);
         await fetch(`${url}/__sandbox/salesforce/expire-tokens`, { method: 'POST' });

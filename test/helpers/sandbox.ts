@@ -40,6 +40,10 @@ export function configFor(sandbox: SandboxAddresses, env: Record<string, string>
   return configFromEnv({ ...sandboxUrlEnv(sandbox), LOG_LEVEL: 'warn', ...testCodecEnv, ...env });
 }
 
+/** A position in a sandbox system's request log (see `admin().mark()`). */
+export type RequestMark = { after: number };
+type RequestLog = { last: number; count: number; requests: { seq: number; at: number; method: string; path: string; status: number }[] };
+
 /** Admin calls to one sandbox system (faults, ledger, reset) over HTTP, as a test would make them. */
 export function admin(baseUrl: string) {
   const call = async (method: string, path: string, body?: unknown) => {
@@ -56,7 +60,11 @@ export function admin(baseUrl: string) {
     clearFaults: () => call('DELETE', '/faults'),
     ledger: async (query: Record<string, string> = {}) =>
       (await call('GET', `/ledger?${new URLSearchParams(query).toString()}`)) as unknown as { count: number; entries: { kind: string; ref: string; idempotencyKey?: string; data?: Record<string, unknown> }[] },
-    requests: async (since = 0) => (await call('GET', `/requests?since=${since}`)) as unknown as { count: number; requests: { at: number; method: string; path: string; status: number }[] },
+    /** Requests served at or after `since` (epoch ms), or after a mark when given one. */
+    requests: async (since: number | RequestMark = 0) =>
+      (await call('GET', typeof since === 'number' ? `/requests?since=${since}` : `/requests?after=${since.after}`)) as unknown as RequestLog,
+    /** The log's position now: every request whose answer a caller has seen is before it, every later one after. */
+    mark: async (): Promise<RequestMark> => ({ after: ((await call('GET', `/requests?since=${Number.MAX_SAFE_INTEGER}`)) as unknown as RequestLog).last }),
     reset: () => call('POST', '/reset'),
   };
 }

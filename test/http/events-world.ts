@@ -11,7 +11,7 @@ import { createLogger } from '../../src/observability/logger';
 import { buildApp } from '../../src/starters/http/app';
 import { sign } from '../../src/starters/http/events/signature';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
-import { admin, configFor, freePort, startTestSandbox } from '../helpers/sandbox';
+import { admin, configFor, freePort, startTestSandbox, type RequestMark } from '../helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv } from '../helpers/temporal';
 import { call, testKeys, type Reply } from './api-world';
 
@@ -81,8 +81,8 @@ export async function salesforceOrders(sandbox: Sandbox): Promise<Map<string, Re
   return new Map(Object.values(state.records.Order ?? {}).map((r) => [String(r.Order_Number__c), r]));
 }
 
-/** PATCH /sobjects/Order/... requests (upserts by external id) the Salesforce sandbox served since `since`. */
-export async function orderUpserts(sandbox: Sandbox, since = 0): Promise<{ at: number; path: string; status: number }[]> {
+/** PATCH /sobjects/Order/... requests (upserts by external id) the Salesforce sandbox served after the mark `since`. */
+export async function orderUpserts(sandbox: Sandbox, since: RequestMark = { after: 0 }): Promise<{ at: number; path: string; status: number }[]> {
   const { requests } = await admin(sandbox.urls.salesforce!).requests(since);
   return requests.filter((r) => r.method === 'PATCH' && /\/sobjects\/Order\//.test(r.path));
 }

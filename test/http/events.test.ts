@@ -12,6 +12,7 @@ import { testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { peakPerWindow } from '../helpers/rates';
 import { eventually } from '../workflows/case-resolution-world';
 import { assertProblem, call, keys, testKeys, type Reply } from './api-world';
+import { admin } from '../helpers/sandbox';
 import { erpEvent, orderUpserts, salesforceOrders, startEventsWorld, type EventsWorld } from './events-world';
 
 /** Signatures, dedup and ordering, the sandbox's own webhooks end to end, and a burst under the Salesforce queue's rate limit. */
@@ -124,7 +125,7 @@ describe('HTTP API: event ingestion (POST /v1/events/{source}) and order sync', 
     const order = orders().filter((o) => o.status === 'allocated')[5];
     const n = order.orderNumber;
     const t0 = Date.now() - 60_000;
-    const since = Date.now();
+    const since = await admin(world.sandbox.urls.salesforce!).mark();
     // The ERP numbers its events by the order's version (the sandbox's orders are at version 1).
     const shipped = erpEvent(n, 3, 'shipped', t0 + 2000);
     const allocated = erpEvent(n, 2, 'allocated', t0 + 1000);
@@ -228,7 +229,7 @@ describe('HTTP API: event ingestion (POST /v1/events/{source}) and order sync', 
     const burstOrders = orders().filter((o) => !used.has(o.orderNumber)).slice(-200);
     assert.equal(burstOrders.length, 200);
     const { events, expected } = burstOf(burstOrders.map((o) => o.orderNumber), 12);
-    const since = Date.now();
+    const since = await admin(world.sandbox.urls.salesforce!).mark();
     const started = performance.now();
     const replies: Reply[] = [];
     // 8 waves of 25 orders; each wave's 300 events shuffled, split by source into batches of at most 100, posted at once.

@@ -14,6 +14,7 @@ import { testDataConverter } from '../helpers/codec';
 import { testEnvTimeoutMs, uniqueName } from '../helpers/temporal';
 import { eventually, openCase } from '../workflows/case-resolution-world';
 import { assertProblem, call, caseFor, keys, startApiWorld, testKeys, type ApiWorld, type CallOptions } from './api-world';
+import { admin } from '../helpers/sandbox';
 import { erpEvent, orderUpserts, salesforceOrders, startEventsWorld, type EventsWorld } from './events-world';
 
 /** A second API instance: its own app and Temporal client, built from the same configuration, on its own port. */
@@ -148,7 +149,7 @@ describe('HTTP API: two instances share idempotency keys and cannot be replayed 
 
     it('a captured signed event replayed to the other instance changes nothing: the order sync drops it and Salesforce is not written again', async () => {
       const { orderNumber } = world.sandbox.world().orders.filter((o) => o.status === 'allocated')[7];
-      const since = Date.now();
+      const since = await admin(world.sandbox.urls.salesforce!).mark();
       const capture = (body: unknown) => {
         const raw = JSON.stringify(body);
         return { raw, signature: sign(world.secret, 'erp', raw, Math.floor(Date.now() / 1000)) };

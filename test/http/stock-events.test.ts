@@ -17,7 +17,7 @@ import { sign } from '../../src/starters/http/events/signature';
 import { createWorkers, shutdownWorkers } from '../../src/workers/workers';
 import { stockSyncStateQuery, stockSyncWorkflowId } from '../../src/workflows/stock-sync';
 import { peakPerWindow } from '../helpers/rates';
-import { admin, configFor, freePort, startTestSandbox } from '../helpers/sandbox';
+import { admin, configFor, freePort, startTestSandbox, type RequestMark } from '../helpers/sandbox';
 import { getTestEnv, getWorkflowBundle, isolatedQueueEnv, testEnvTimeoutMs } from '../helpers/temporal';
 import { eventually } from '../workflows/case-resolution-world';
 import { assertProblem, call, keys, testKeys, type Reply } from './api-world';
@@ -90,7 +90,7 @@ describe('HTTP API: stock events (POST /v1/stock-events/{source}) and stock sync
     const state = (await (await fetch(`${sandbox.urls.salesforce}/__sandbox/state`)).json()) as { records: Record<string, Record<string, Record<string, unknown>>> };
     return new Map(Object.values(state.records.Product_Availability__c ?? {}).map((r) => [String(r.Availability_Key__c), r]));
   };
-  const collectionWrites = async (since: number) =>
+  const collectionWrites = async (since: RequestMark) =>
     (await admin(sandbox.urls.salesforce!).requests(since)).requests.filter((r) => r.method === 'PATCH' && r.path.includes('/composite/sobjects/Product_Availability__c/'));
   const shardState = (sku: string, location: string) => env.client.workflow.getHandle(stockSyncWorkflowId(location, stockShard(sku, SHARDS))).query(stockSyncStateQuery);
 
@@ -115,7 +115,7 @@ describe('HTTP API: stock events (POST /v1/stock-events/{source}) and stock sync
   it('drops duplicate and out-of-order counts: Salesforce shows the highest sequence per SKU-location, written once per burst', async () => {
     const location = `WH-ORD-${run}`;
     const sku = 'SKU-ORD-1';
-    const since = Date.now();
+    const since = await admin(sandbox.urls.salesforce!).mark();
     const t = Date.now() - 60_000;
     const first = await post('erp', { events: [stockEvent(sku, location, 5, 10, 0, t + 5000), stockEvent(sku, location, 3, 99, 0, t + 3000), stockEvent(sku, location, 5, 10, 0, t + 5000), stockEvent(sku, location, 7, 8, 3, t + 7000)] });
     assert.equal(first.status, 202, first.text);
@@ -170,7 +170,7 @@ describe('HTTP API: stock events (POST /v1/stock-events/{source}) and stock sync
       const j = Math.floor(Math.random() * (i + 1));
       [events[i], events[j]] = [events[j], events[i]];
     }
-    const since = Date.now();
+    const since = await admin(sandbox.urls.salesforce!).mark();
     const batches = Array.from({ length: Math.ceil(events.length / 250) }, (_, b) => events.slice(b * 250, (b + 1) * 250));
     const replies = await Promise.all(batches.map((batch) => post('erp', { events: batch })));
     for (const r of replies) assert.equal(r.status, 202, r.text);

@@ -85,7 +85,7 @@ describe('orderSync writes batched across orders', function () {
     const orders = sandbox.world().orders.slice(0, 280).filter((o) => o.status === 'allocated').slice(40, 52).map((o) => o.orderNumber);
     // Unknown to the ERP and to Salesforce: the upsert would create an Order without account or date, which Salesforce refuses.
     const refused = 'SO-BATCH-UNKNOWN-1';
-    const since = Date.now();
+    const since = await admin(sandbox.urls.salesforce!).mark();
     await startAll([...orders, refused], 'shipped');
     await Promise.all([...orders, refused].map((n) => eventually(async () => {
       const { raw } = await env.client.workflow.getHandle(orderSyncWorkflowId(n)).describe();
@@ -121,7 +121,7 @@ describe('orderSync writes batched across orders', function () {
   it('retries a batch Salesforce answered 503 without duplicating any order', async () => {
     const orders = sandbox.world().orders.slice(0, 280).filter((o) => o.status === 'allocated').slice(52, 62).map((o) => o.orderNumber);
     await admin(sandbox.urls.salesforce!).fault({ kind: 'error', status: 503, errorCode: 'SERVER_UNAVAILABLE', message: 'down for maintenance', method: 'PATCH', path: '/services/data/*/composite/sobjects/Order/Order_Number__c', count: 1 });
-    const since = Date.now();
+    const since = await admin(sandbox.urls.salesforce!).mark();
     await startSalesforceWorker();
     await startAll(orders, 'delivered');
     const states = await Promise.all(orders.map(settled));
