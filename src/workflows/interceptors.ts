@@ -33,7 +33,7 @@ export const interceptors = (): WorkflowInterceptors => {
             throw err;
           }
         },
-        async handleSignal(input, next) {
+        handleSignal(input, next) {
           // orderEvent's arguments are the events themselves (a batch is several arguments).
           if (input.signalName === 'orderEvent') {
             for (const e of input.args as OrderEventTime[]) {
@@ -47,17 +47,20 @@ export const interceptors = (): WorkflowInterceptors => {
     ],
     outbound: [
       {
-        async scheduleActivity(input, next) {
-          const upsert = input.activityType === 'upsertSalesforceOrderStatus';
-          const covered = upsert ? unwritten.length : 0;
+        // Not async: the SDK captures a stack trace for every promise a workflow creates, so a wrapper adds cost to every call.
+        scheduleActivity(input, next) {
+          const covered = input.activityType === 'upsertSalesforceOrderStatus' ? unwritten.length : 0;
           const oldestEventAt = covered ? Math.min(...unwritten) : undefined;
           const header = defaultPayloadConverter.toPayload({ ...contextOf(), ...(oldestEventAt ? { oldestEventAt } : {}) });
-          const result = await next({ ...input, headers: { ...input.headers, [businessContextHeader]: header } });
+          const scheduled = next({ ...input, headers: { ...input.headers, [businessContextHeader]: header } });
+          if (!covered) return scheduled;
           // Written: those events are visible in Salesforce now; later ones wait for the next write.
-          if (covered) unwritten.splice(0, covered);
-          return result;
+          return scheduled.then((result) => {
+            unwritten.splice(0, covered);
+            return result;
+          });
         },
-        async scheduleLocalActivity(input, next) {
+        scheduleLocalActivity(input, next) {
           return next({ ...input, headers: { ...input.headers, [businessContextHeader]: defaultPayloadConverter.toPayload(contextOf()) } });
         },
       },
