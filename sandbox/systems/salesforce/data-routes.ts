@@ -177,7 +177,11 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
     if (end <= start) throw new SfError(400, 'INVALID_REPLICATION_DATE', 'EndDate must chronologically follow the StartDate');
     // Nothing after this moment is known yet: a window reaching into the future is covered up to now.
     const covered = Math.min(end, now);
-    return { start, covered, inWindow: (stamp: unknown) => typeof stamp === 'string' && Date.parse(stamp.replace('+0000', 'Z')) >= start && Date.parse(stamp.replace('+0000', 'Z')) < covered };
+    const inWindow = (stamp: unknown) => {
+      const at = typeof stamp === 'string' ? Date.parse(stamp.replace('+0000', 'Z')) : NaN;
+      return at >= start && at < covered;
+    };
+    return { start, covered, inWindow };
   };
   for (const path of [`${prefix}/sobjects/:type/updated`, `${prefix}/sobjects/:type/updated/`]) {
     app.get(path, async (request, reply) =>

@@ -58,7 +58,8 @@ export function registerSoapLogin(app: FastifyInstance, ctx: SystemContext<Sales
     if (operation === 'login') {
       if (!(versionNumber >= 20 && versionNumber <= LAST_SOAP_LOGIN_VERSION))
         return fault(reply, 'UNSUPPORTED_API_VERSION', `SOAP login() is not available in API version ${version}: use OAuth 2.0`);
-      const userId = userForPassword(element(xml, 'username'), element(xml, 'password'));
+      const username = element(xml, 'username');
+      const userId = userForPassword(username, element(xml, 'password'));
       if (!userId) return fault(reply, 'INVALID_LOGIN', 'Invalid username, password, security token; or user locked out.', 'LoginFault');
       const { accessToken } = issueSession(ctx, userId);
       const base = ctx.url();
@@ -68,7 +69,7 @@ export function registerSoapLogin(app: FastifyInstance, ctx: SystemContext<Sales
           envelope(
             `<loginResponse><result><metadataServerUrl>${base}/services/Soap/m/${version}/${ORG_ID}</metadataServerUrl><passwordExpired>false</passwordExpired><sandbox>true</sandbox>` +
               `<serverUrl>${base}/services/Soap/u/${version}/${ORG_ID}</serverUrl><sessionId>${accessToken}</sessionId><userId>${userId}</userId>` +
-              `<userInfo><organizationId>${ORG_ID}</organizationId><userId>${userId}</userId><userName>${escapeXml(element(xml, 'username')!)}</userName><sessionSecondsValid>${Math.round((ctx.store.data.tokens[accessToken].expiresAt - Date.now()) / 1000)}</sessionSecondsValid></userInfo></result></loginResponse>`,
+              `<userInfo><organizationId>${ORG_ID}</organizationId><userId>${userId}</userId><userName>${escapeXml(username!)}</userName><sessionSecondsValid>${Math.round((ctx.store.data.tokens[accessToken].expiresAt - Date.now()) / 1000)}</sessionSecondsValid></userInfo></result></loginResponse>`,
           ),
         );
     }
