@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   } finally {
     shutdownWorkers(nowWorkers);
     await nowRunning;
-    nowActivities.close();
+    await nowActivities.close();
     await bench.close();
   }
 }

@@ -109,7 +109,7 @@ async function main(): Promise<number> {
   await app.close();
   shutdownWorkers(workers);
   await running;
-  activities.close();
+  await activities.close();
   overview.close();
   await sandbox.close();
   await teardownTestEnv();

@@ -60,7 +60,7 @@ async function record(name: string, type: string, make: () => Recording): Promis
     writeFileSync(file, `${JSON.stringify({ workflowType: type, workflowId, history: JSON.parse(historyToJSON(history)) }, null, 2)}\n`);
     console.log(`recorded ${history.events?.length} events of ${name} (${workflowId}) → ${file}`);
   } finally {
-    activities.close();
+    await activities.close();
     await sandbox.close();
   }
 }

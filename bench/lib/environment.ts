@@ -85,7 +85,7 @@ export async function startBenchEnvironment(options: { world?: WorldOptions; env
     close: async () => {
       shutdownWorkers(workers);
       await running;
-      activities.close();
+      await activities.close();
       await sandbox.close();
       await teardownTestEnv();
     },

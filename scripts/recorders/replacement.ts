@@ -44,7 +44,7 @@ async function startReplacement(client: Parameters<Recording['run']>[0], config:
   try {
     caseId = (await activities.salesforce.getCaseByNumber(kase.caseNumber)).caseId;
   } finally {
-    activities.close();
+    await activities.close();
   }
   const { salesforce, erp, warehouse, payments } = config.taskQueues;
   const handle = await client.workflow.start(replacement, {

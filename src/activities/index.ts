@@ -27,8 +27,8 @@ export interface SystemActivities {
   payments: PaymentsActivities;
   /** Activities of the orchestration worker: the resolution policy (local) and reconciliation's read of a day, which joins three systems. */
   orchestration: PolicyActivities & ReconciliationActivities;
-  /** Releases the connectors (sessions, keep-alive sockets, breaker timers) once the workers drained. */
-  close: () => void;
+  /** Sends any order writes still gathering, then releases the connectors (sessions, keep-alive sockets, breaker timers); for after the workers drained. */
+  close: () => Promise<void>;
 }
 
 /**
@@ -53,8 +53,8 @@ export function buildActivities(config: Config, options: { policy?: ResolutionPo
     warehouse: createWarehouseActivities(warehouse, carrier),
     payments: createPaymentsActivities(payments),
     orchestration: { ...createPolicyActivities(policy), ...createReconciliationActivities({ salesforce, erp, payments }) },
-    close: () => {
-      orderWrites?.flush();
+    close: async () => {
+      await orderWrites?.flush();
       for (const connector of [salesforce, pubsub, erp, erpCustomers, erpPricing, warehouse, carrier, payments]) connector.shutdown();
     },
   };

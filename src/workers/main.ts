@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   try {
     await runWorkers(workers, logger);
   } finally {
-    activities.close();
+    await activities.close();
     await connection.close();
     await tracing?.shutdown();
   }

@@ -111,7 +111,7 @@ export async function cliFixture(prefix: string, options: { workers?: boolean; p
     close: async () => {
       shutdownWorkers(workers);
       await running;
-      activities.close();
+      await activities.close();
       await sandbox.close();
     },
   };

@@ -144,4 +144,17 @@ describe('Salesforce order writes in collections calls', function () {
     const alone = await failure(sf.upsertOrderStatus(bad));
     assert.deepEqual([batched.type, batched.code, batched.retryable], [alone.type, alone.code, alone.retryable]);
   });
+
+  it('sends what is waiting when flushed at shutdown, and the flush settles once Salesforce answered', async () => {
+    const coalescer = new OrderWriteCoalescer(sf, { windowMs: 60_000, maxBatch: 200 });
+    const updates = world().orders.slice(70, 73).map((o): OrderStatusUpdate => ({ orderNumber: o.orderNumber, status: 'delivered' }));
+    const since = await markRequests();
+    const answers = updates.map((u) => coalescer.upsert(u));
+    assert.equal((await orderWrites(since)).length, 0, 'nothing sent within the window');
+    await coalescer.flush();
+    assert.equal((await orderWrites(since)).length, 1, 'one request once flushed');
+    const orders = await ordersByNumber();
+    for (const u of updates) assert.equal(orders.get(u.orderNumber)?.[0].Status, orderStatuses.toLabel('delivered'));
+    assert.equal((await Promise.all(answers)).length, 3);
+  });
 });

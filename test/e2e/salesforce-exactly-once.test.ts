@@ -101,7 +101,7 @@ describe('Salesforce write-backs exactly once when the answer is lost', function
       assert.ok((attempts.get('upsertSalesforceAdjustment') ?? 0) >= 2, 'the adjustment was retried after its timeout');
     } finally {
       await admin(sf).clearFaults();
-      activities.close();
+      await activities.close();
     }
   });
 

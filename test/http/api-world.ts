@@ -65,7 +65,7 @@ export async function startApiWorld(options: { api?: ApiConfigInput; workers?: b
   const config = sandbox ? configFor(sandbox, { ...isolatedQueueEnv('http'), ...options.env }) : configForNoSandbox();
   let workers: Worker[] = [];
   let running: Promise<unknown> | undefined;
-  let closeActivities = () => undefined as void;
+  let closeActivities = async (): Promise<void> => undefined;
   if (options.workers) {
     const activities = buildActivities(config);
     closeActivities = () => activities.close();
@@ -96,7 +96,7 @@ export async function startApiWorld(options: { api?: ApiConfigInput; workers?: b
         shutdownWorkers(workers);
         await running;
       }
-      closeActivities();
+      await closeActivities();
       overview?.close();
       await sandbox?.close();
     },

@@ -69,7 +69,7 @@ export async function startEventsWorld(options: { salesforceRate?: number; order
       await app.close();
       shutdownWorkers(workers);
       await running;
-      activities.close();
+      await activities.close();
       await sandbox.close();
     },
   };

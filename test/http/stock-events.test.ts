@@ -64,7 +64,7 @@ describe('HTTP API: stock events (POST /v1/stock-events/{source}) and stock sync
       await app.close();
       shutdownWorkers(workers);
       await running;
-      activities.close();
+      await activities.close();
       await sandbox.close();
     };
   });

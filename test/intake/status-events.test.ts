@@ -67,7 +67,7 @@ describe('case process status events over the Pub/Sub API', function () {
       assert.equal(new Set(keys).size, keys.length, 'one event per milestone');
       assert.ok(keys.includes(`${workflowIds.caseResolution(kase.caseNumber)}:status:working`.replace(/[^A-Za-z0-9:._-]/g, ':')));
     } finally {
-      activities.close();
+      await activities.close();
       sub.close();
       client.close();
     }

@@ -97,7 +97,7 @@ describe('payload encryption: histories sealed at rest, opened by the codec serv
       const raw = await new Client({ connection: env.connection, namespace: env.namespace ?? 'default' }).workflow.getHandle(workflowId).fetchHistory();
       return { report, raw: JSON.parse(JSON.stringify(raw)) as unknown, workflowId };
     } finally {
-      activities.close();
+      await activities.close();
     }
   }
 

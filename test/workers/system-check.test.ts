@@ -51,7 +51,7 @@ describe('systemCheck through the real workers and connectors', function () {
         }),
       );
     } finally {
-      activities.close();
+      await activities.close();
     }
   }
 

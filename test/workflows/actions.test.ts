@@ -63,7 +63,7 @@ describe('billable actions of a case resolution and its refund', function () {
       assert.ok(ledger.updates.some((u) => u.Resolution__c && !u.Status), 'the refund set the resolution');
       for (const note of ['Decision: refund by policy', 'Refund of', 'Refunded']) assert.equal(ledger.comments.filter((c) => c.includes(note)).length, 1, note);
     } finally {
-      activities.close();
+      await activities.close();
     }
   });
 });

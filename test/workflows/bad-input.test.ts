@@ -70,7 +70,7 @@ describe('every workflow type refuses bad input as a failed process', function (
       const erp = (await admin(sandbox.urls.erpCloud!).ledger()).entries.filter((e) => !e.kind.startsWith('order.'));
       assert.deepEqual(erp, [], 'nothing reserved or created in the ERP');
     } finally {
-      activities.close();
+      await activities.close();
       await sandbox.close();
     }
   });

@@ -70,7 +70,7 @@ describe('process client functions', function () {
         await assert.rejects(chooseResolution(env.client, kase.caseNumber, { resolution: 'refund', agent: 'ana' }), ProcessClosedError);
       });
     } finally {
-      activities.close();
+      await activities.close();
     }
   });
 

@@ -48,7 +48,7 @@ describe('caseResolution', function () {
       const workers = await createWorkers(config, { connection: env.nativeConnection, workflowBundle, activities });
       return await runWorkersUntil(workers, () => drive(env.client, config));
     } finally {
-      activities.close();
+      await activities.close();
     }
   }
 

@@ -70,7 +70,7 @@ describe('customerSync: the customer master between Salesforce and the ERP', fun
     stopIntake.abort();
     await Promise.all(intakes);
     await stopWorkers();
-    activities?.close();
+    await activities?.close();
     pubsub?.shutdown();
     salesforce?.shutdown();
     erp?.shutdown();

@@ -22,7 +22,7 @@ describe('orderSync writes batched across orders', function () {
   let config: Config;
   let workers: Worker[];
   let running: Promise<unknown>[];
-  let closeActivities: () => void;
+  let closeActivities: () => Promise<void>;
   let startSalesforceWorker: () => Promise<void>;
 
   before(async function () {
@@ -50,7 +50,7 @@ describe('orderSync writes batched across orders', function () {
   after(async () => {
     shutdownWorkers(workers);
     await Promise.all(running);
-    closeActivities();
+    await closeActivities();
     await sandbox?.close();
   });
 

@@ -29,7 +29,7 @@ export function orderSyncWorld(queues: string): OrderSyncWorld {
     stop = async () => {
       shutdownWorkers(workers);
       await running;
-      activities.close();
+      await activities.close();
       await world.sandbox.close();
     };
   });

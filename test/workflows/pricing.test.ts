@@ -74,7 +74,7 @@ describe('workflows: pricing feed and promotions', function () {
       await feed().terminate('test over').catch(() => undefined);
       shutdownWorkers(workers);
       await running;
-      activities.close();
+      await activities.close();
       await sandbox.close();
     };
     const candidates = Array.from({ length: 40 }, (_, i) => `SKU-${String(i + 1).padStart(5, '0')}`);

@@ -48,7 +48,7 @@ describe('reconciliation of a busy day (50,000 records per system)', function ()
   after(async () => {
     shutdownWorkers(workers);
     await running;
-    activities?.close();
+    await activities?.close();
     await sandbox?.close();
   });
 

@@ -64,7 +64,7 @@ describe('reconciliation workflow', function () {
   after(async () => {
     shutdownWorkers(workers);
     await running;
-    activities?.close();
+    await activities?.close();
     await sandbox?.close();
   });
   let cliEnv: Record<string, string>;

@@ -69,7 +69,7 @@ export async function refundFixture(): Promise<RefundFixture> {
     },
     start: (input) => env.client.workflow.start<typeof refund>('refund', { taskQueue: config.taskQueues.orchestration, workflowId, args: [{ ...input, taskQueues: systemQueuesOf(config) }] }),
     close: async () => {
-      activities.close();
+      await activities.close();
       await sandbox.close();
     },
   };

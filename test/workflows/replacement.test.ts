@@ -131,7 +131,7 @@ describe('replacement saga (real workers, connectors and sandbox)', function () 
         return fn(run);
       });
     } finally {
-      activities.close();
+      await activities.close();
       await sandbox.close();
     }
   }

@@ -106,7 +106,7 @@ describe('worker deployment versioning: a changed refund workflow deployed under
     } finally {
       shutdownWorkers(workers);
       await Promise.allSettled(running);
-      activities.close();
+      await activities.close();
     }
   });
 });

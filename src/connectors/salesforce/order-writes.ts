@@ -44,19 +44,19 @@ export class OrderWriteCoalescer {
       return Promise.reject(new NonRetryableDownstreamError('ValidationError', { system: 'salesforce', operation: 'upsertOrderStatus', code: 'INVALID_INPUT', message }));
     }
     return new Promise<OrderUpsertResult>((resolve, reject) => {
-      if (this.waiting.some((w) => w.update.orderNumber === parsed.data.orderNumber)) this.flush();
+      if (this.waiting.some((w) => w.update.orderNumber === parsed.data.orderNumber)) void this.flush();
       this.waiting.push({ update: parsed.data, resolve, reject });
-      if (this.waiting.length >= this.batching.maxBatch) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.batching.windowMs);
+      if (this.waiting.length >= this.batching.maxBatch) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), this.batching.windowMs);
     });
   }
 
-  /** Sends what is waiting now (also at shutdown, so no caller is left hanging). */
-  flush(): void {
+  /** Sends what is waiting now (also at shutdown, so no caller is left hanging); settles once it was answered. */
+  flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.waiting.splice(0);
-    if (batch.length) void this.send(batch);
+    return batch.length ? this.send(batch) : Promise.resolve();
   }
 
   private send(batch: Waiting[]): Promise<void> {
