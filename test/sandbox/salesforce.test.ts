@@ -596,6 +596,26 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.equal(errorCode(await call('GET', '/sobjects/Account/updated/')), 'MISSING_ARGUMENT');
     });
 
+    it('explains a query as a table scan of the rows it would return, lists the version\'s resources, and checks the query first', async () => {
+      const conn = new Connection({ instanceUrl: url, accessToken: token, version: '62.0' });
+      const cases = await conn.query<{ Id: string }>("SELECT Id FROM Case WHERE Status = 'New'");
+      const all = await conn.sobject('Case').count({});
+      const explained = await conn.query("SELECT Id FROM Case WHERE Status = 'New'").explain();
+      assert.deepEqual(
+        explained.plans.map((p) => [p.leadingOperationType, p.sobjectType, p.cardinality, p.sobjectCardinality]),
+        [['TableScan', 'Case', cases.totalSize, all]],
+      );
+      const refused = await conn.query('SELECT Bogus__c FROM Case').explain().then(
+        () => assert.fail('an unknown field was explained'),
+        (e: Error & { errorCode?: string }) => e,
+      );
+      assert.equal(refused.errorCode, 'INVALID_FIELD');
+      const resources = await call<Record<string, string>>('GET', '');
+      assert.equal(resources.status, 200);
+      assert.equal(resources.body.query, '/services/data/v62.0/query');
+      assert.equal(resources.body.sobjects, '/services/data/v62.0/sobjects');
+    });
+
     it('keeps at most 10 query cursors per user: the oldest is released and its next page is INVALID_QUERY_LOCATOR', async () => {
       const seeded = await fetch(`${url}/__sandbox/salesforce/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ object: 'Product2', count: 300, fields: { Family: 'Cursors' } }) });
       assert.equal(seeded.status, 201);

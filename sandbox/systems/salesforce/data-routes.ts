@@ -140,6 +140,15 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
     reply.send(['58.0', '59.0', '60.0', '61.0', '62.0'].map((v) => ({ version: v, label: `v${v}`, url: `/services/data/v${v}` }))),
   );
 
+  // The version's resource directory, listing only the resources this org answers.
+  app.get(prefix, async (request, reply) =>
+    read(reply, () => {
+      const base = dataBase(ctx, request);
+      const names = ['sobjects', 'query', 'queryAll', 'search', 'parameterizedSearch', 'composite', 'limits'];
+      return { status: 200, body: Object.fromEntries(names.map((n) => [n, `${base}/${n}`])) };
+    }),
+  );
+
   app.get(`${prefix}/limits`, async (request, reply) =>
     read(reply, () => {
       apiVersion(request);
@@ -267,8 +276,23 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
     }),
   );
 
+  /**
+   * The query plan tool (`?explain=`): the query is parsed and checked as if run. There are no indexes here, so
+   * every plan is a table scan; its cardinality is the rows the query would return.
+   */
+  const explain = (soql: string) => {
+    if (!soql) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+    const parsed = parseSoql(soql);
+    const result = engine(state()).run(parsed);
+    const rows = Object.keys(queryTable(state(), result.object.name, false)).length;
+    const plan = { cardinality: result.count, fields: [], leadingOperationType: 'TableScan', notes: [], relativeCost: rows ? Math.round((100 * result.count) / rows) / 100 : 0, sobjectCardinality: rows, sobjectType: result.object.name };
+    return { status: 200, body: { plans: [plan], sourceQuery: soql } };
+  };
+
   const runQuery = async (request: FastifyRequest, reply: Parameters<typeof read>[0], withDeleted: boolean) =>
     read(reply, () => {
+      const explained = (request.query as { explain?: string }).explain;
+      if (explained !== undefined) return explain(explained);
       const base = dataBase(ctx, request);
       const q = (request.query as { q?: string }).q;
       if (!q) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
@@ -290,6 +314,8 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
 
   app.get(`${prefix}/query/:locator`, async (request, reply) =>
     read(reply, () => {
+      const explained = (request.query as { explain?: string }).explain;
+      if ((request.params as P).locator === '' && explained !== undefined) return explain(explained);
       const match = /^([a-zA-Z0-9]{18})-(\d+)$/.exec((request.params as P).locator);
       if (!match) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
       const body = page(ctx, request, match[1], Number(match[2]), ctx.faults.repeatsCursor('GET', request.url.split('?')[0]));
