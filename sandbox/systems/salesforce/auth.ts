@@ -225,7 +225,12 @@ export function userForPassword(username: string | undefined, password: string |
 /** The user a request's session runs as, or undefined without a live session. */
 export function sessionUser(ctx: SystemContext<SalesforceState>, request: FastifyRequest): string | undefined {
   const match = /^(?:Bearer|OAuth) (.+)$/i.exec(request.headers.authorization ?? '');
-  const issued = match ? ctx.store.data.tokens[match[1].trim()] : undefined;
+  return match ? tokenUser(ctx, match[1].trim()) : undefined;
+}
+
+/** The user a session id runs as, or undefined when it is unknown or expired (the Bulk API 1.0 sends it as X-SFDC-Session). */
+export function tokenUser(ctx: SystemContext<SalesforceState>, token: string): string | undefined {
+  const issued = ctx.store.data.tokens[token];
   return issued && issued.expiresAt > Date.now() ? (issued.userId ?? INTEGRATION_USER_ID) : undefined;
 }
 

@@ -5,7 +5,8 @@ import { SfError } from './errors';
 import { apiVersion, engine as queryEngine } from './data-routes';
 import { read, type Ctx } from './respond';
 import { parseSoql } from './soql';
-import { nextId, queryTable, sfDateTime } from './state';
+import type { ObjectDef } from './schema';
+import { nextId, queryTable, sfDateTime, type SalesforceState } from './state';
 
 /**
  * Bulk API 2.0 query jobs, as jsforce's bulk2.query drives them: POST a SOQL job, poll it
@@ -47,11 +48,24 @@ function info(job: QueryJob): Record<string, unknown> {
 }
 
 /** A shaped REST record → one CSV row in select order; parents are "Account.Name" columns, nulls empty. */
-function csvRow(shaped: Record<string, unknown>, select: string[]): string[] {
+export function csvRow(shaped: Record<string, unknown>, select: string[]): string[] {
   return select.map((name) => {
     const value = name.split('.').reduce<unknown>((at, part) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[part] : undefined), shaped);
     return value === null || value === undefined ? '' : String(value);
   });
+}
+
+/**
+ * A Bulk query's rows: the SOQL run against the org (queryAll: with the recycle bin), each record shaped as
+ * the REST API returns it (`base` is the data URL its attributes point under). Aggregates are refused.
+ */
+export function bulkQuery(state: SalesforceState, soql: string, withDeleted: boolean, base: string): { object: ObjectDef; select: string[]; records: Record<string, unknown>[] } {
+  const parsed = parseSoql(soql);
+  if (parsed.count) throw new SfError(400, 'INVALIDJOB', 'InvalidJob : Aggregate queries are not supported by the Bulk API');
+  const engine = queryEngine(state, withDeleted);
+  const result = engine.run(parsed);
+  const table = queryTable(state, result.object.name, withDeleted);
+  return { object: result.object, select: result.select, records: result.ids.map((id) => engine.shape(result.object, table[id], result.select, base)) };
 }
 
 export function registerBulkQueryRoutes(app: FastifyInstance, ctx: Ctx): void {
@@ -79,15 +93,9 @@ export function registerBulkQueryRoutes(app: FastifyInstance, ctx: Ctx): void {
       if (body.operation !== 'query' && body.operation !== 'queryAll') throw new SfError(400, 'INVALIDJOB', `InvalidJob : Invalid operation ${body.operation ?? '(none)'}`);
       if (!body.query) throw new SfError(400, 'INVALIDJOB', 'InvalidJob : query is required');
       if (body.columnDelimiter && body.columnDelimiter !== 'COMMA') throw new SfError(400, 'INVALIDJOB', 'InvalidJob : only COMMA column delimiters are supported here');
-      const parsed = parseSoql(body.query);
-      if (parsed.count) throw new SfError(400, 'INVALIDJOB', 'InvalidJob : Aggregate queries are not supported by the Bulk API');
       const state = ctx.store.data;
-      const withDeleted = body.operation === 'queryAll';
-      const engine = queryEngine(state, withDeleted);
-      const result = engine.run(parsed);
-      const table = queryTable(state, result.object.name, withDeleted);
-      const base = `/services/data/v${version.toFixed(1)}`;
-      const rows = result.ids.map((id) => csvRow(engine.shape(result.object, table[id], result.select, base), result.select));
+      const result = bulkQuery(state, body.query, body.operation === 'queryAll', `/services/data/v${version.toFixed(1)}`);
+      const rows = result.records.map((record) => csvRow(record, result.select));
       const now = Date.now();
       const job: QueryJob = {
         id: nextId(state, '750'),

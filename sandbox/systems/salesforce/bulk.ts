@@ -4,8 +4,8 @@ import { SfError } from './errors';
 import { INTEGRATION_USER_ID } from './ids';
 import { Org, type Effect } from './records';
 import { commit, read, write, type Ctx } from './respond';
-import { findField, findObject, findRelationship } from './schema';
-import { nextId, sfDateTime, type IngestJob } from './state';
+import { findField, findObject, findRelationship, type ObjectDef } from './schema';
+import { nextId, sfDateTime, type IngestJob, type SalesforceState } from './state';
 import { apiVersion } from './data-routes';
 
 /**
@@ -54,15 +54,50 @@ function advance(ctx: Ctx, job: IngestJob): void {
   ctx.store.changed();
 }
 
+/** The first header column the object does not have ("Account.Name" columns name a relationship), if any. */
+export function unknownColumn(object: ObjectDef, header: string[]): string | undefined {
+  return header.find((col) => {
+    if (col.includes('.')) return !findRelationship(object, col.split('.')[0]);
+    return !findField(object, col);
+  });
+}
+
+/** A failed row's error as Bulk results write it: "CODE:message:fields --". */
+export const rowError = (err: SfError): string => `${err.errorCode}:${err.message}:${err.fields.join(',')} --`;
+
+export type IngestOperation = IngestJob['operation'] | 'hardDelete';
+
+/**
+ * One ingest row through the org, with the REST API's checks (throws SfError when the row fails).
+ * `csv`: an empty cell leaves a field alone and #N/A clears it, as in CSV data; XML and JSON rows carry real nulls.
+ * A hard delete skips the recycle bin.
+ */
+export function applyRow(org: Org, state: SalesforceState, object: ObjectDef, operation: IngestOperation, externalIdFieldName: string | undefined, input: Record<string, unknown>, effects: Effect[], csv = true): { id: string; created: boolean } {
+  const record = { ...input };
+  const idColumn = Object.keys(record).find((k) => k.toLowerCase() === 'id');
+  if (operation === 'insert') return { id: org.create(object, record, effects, csv), created: true };
+  if (operation === 'upsert') {
+    const ext = externalIdFieldName!;
+    const column = Object.keys(record).find((k) => k.toLowerCase() === ext.toLowerCase());
+    const value = column && record[column] !== null && record[column] !== undefined ? String(record[column]) : '';
+    if (!value) throw new SfError(400, 'MISSING_ARGUMENT', `${ext} not specified`, [ext]);
+    return org.upsert(object, ext, value, record, effects, csv);
+  }
+  const id = idColumn && record[idColumn] !== null && record[idColumn] !== undefined ? String(record[idColumn]) : '';
+  if (!id) throw new SfError(400, 'MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
+  if (idColumn) delete record[idColumn];
+  if (operation === 'update') return { id: org.update(object, id, record, effects, csv), created: false };
+  const removed = org.remove(object, id, effects);
+  if (operation === 'hardDelete') delete state.recycleBin?.[object.name]?.[removed];
+  return { id: removed, created: false };
+}
+
 function process(ctx: Ctx, job: IngestJob): void {
   const object = findObject(job.object)!;
   const rows = parseCsv(job.csv);
   const [header = [], ...data] = rows;
   job.columns = header;
-  const unknown = header.find((col) => {
-    if (col.includes('.')) return !findRelationship(object, col.split('.')[0]);
-    return !findField(object, col);
-  });
+  const unknown = unknownColumn(object, header);
   if (unknown) {
     job.state = 'Failed';
     job.errorMessage = `InvalidBatch : Field name not found : ${unknown}`;
@@ -73,29 +108,14 @@ function process(ctx: Ctx, job: IngestJob): void {
   const effects: Effect[] = [];
   for (const row of data) {
     const record: Record<string, unknown> = Object.fromEntries(header.map((col, i) => [col, row[i] ?? '']));
-    const idColumn = Object.keys(record).find((k) => k.toLowerCase() === 'id');
     const rowEffects: Effect[] = [];
     try {
-      if (job.operation === 'insert') {
-        job.successful.push({ id: org.create(object, record, rowEffects, true), created: true, row });
-      } else if (job.operation === 'update' || job.operation === 'delete') {
-        const id = idColumn ? String(record[idColumn]) : '';
-        if (!id) throw new SfError(400, 'MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
-        if (idColumn) delete record[idColumn];
-        if (job.operation === 'update') job.successful.push({ id: org.update(object, id, record, rowEffects, true), created: false, row });
-        else job.successful.push({ id: org.remove(object, id, rowEffects), created: false, row });
-      } else {
-        const ext = job.externalIdFieldName!;
-        const column = Object.keys(record).find((k) => k.toLowerCase() === ext.toLowerCase());
-        const value = column ? String(record[column]) : '';
-        if (!value) throw new SfError(400, 'MISSING_ARGUMENT', `${ext} not specified`, [ext]);
-        const result = org.upsert(object, ext, value, record, rowEffects, true);
-        job.successful.push({ id: result.id, created: result.created, row });
-      }
+      const result = applyRow(org, ctx.store.data, object, job.operation, job.externalIdFieldName, record, rowEffects);
+      job.successful.push({ ...result, row });
       effects.push(...rowEffects.map((e) => ({ ...e, data: { ...e.data, bulkJobId: job.id } })));
     } catch (err) {
       if (!(err instanceof SfError)) throw err;
-      job.failed.push({ id: '', error: `${err.errorCode}:${err.message}:${err.fields.join(',')} --`, row });
+      job.failed.push({ id: '', error: rowError(err), row });
     }
   }
   job.state = 'JobComplete';

@@ -3,6 +3,7 @@ import { invalidSession, registerAuth, sessionValid } from './auth';
 import { registerAdmin } from './admin';
 import { registerBulkRoutes } from './bulk';
 import { registerBulkQueryRoutes } from './bulk-query';
+import { registerBulkV1Routes } from './bulk-v1';
 import { registerDataRoutes } from './data-routes';
 import { registerPubSubAdmin } from './pubsub/bus';
 import { registerSoapLogin } from './soap-login';
@@ -63,6 +64,7 @@ export const salesforce: SystemDefinition<SalesforceState> = {
     registerDataRoutes(app, ctx);
     registerBulkRoutes(app, ctx);
     registerBulkQueryRoutes(app, ctx);
+    registerBulkV1Routes(app, ctx);
     registerAdmin(app, ctx);
     registerPubSubAdmin(app, ctx);
   },

@@ -1,4 +1,5 @@
 import type { World } from '../../seed/world';
+import type { ClassicJob } from './bulk-v1-jobs';
 import { INTEGRATION_USER_ID, makeId } from './ids';
 import { findObject, objectNames } from './schema';
 import { seedCustomerMaster } from '../../seed/customer-master';
@@ -70,6 +71,8 @@ export interface SalesforceState {
   connectedApps?: Record<string, ConnectedApp>;
   /** The recycle bin: object name → id → the deleted record (IsDeleted true, SystemModstamp the deletion); absent in older state files. */
   recycleBin?: Record<string, Record<string, SfRecord>>;
+  /** Bulk API 1.0 jobs with their batches; absent in older state files. */
+  bulkV1Jobs?: Record<string, ClassicJob>;
 }
 
 /** An object's rows for a query: the live ones, and with `queryAll` those in the recycle bin too. */
