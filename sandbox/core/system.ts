@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -75,6 +75,14 @@ const stableStringify = (value: unknown): string => {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
 };
 
+/**
+ * A request a system makes to itself (a composite's subrequest) carries this header with this
+ * process's secret: it is part of the request that brought it, so it is neither logged nor faulted
+ * on its own, and a client cannot forge the mark.
+ */
+export const INTERNAL_REQUEST = { header: 'x-sandbox-internal', token: randomUUID() } as const;
+export const isInternalRequest = (request: FastifyRequest): boolean => request.headers[INTERNAL_REQUEST.header] === INTERNAL_REQUEST.token;
+
 export function fingerprint(method: string, url: string, body: unknown): string {
   return createHash('sha256').update(`${method} ${url.split('?')[0]} ${stableStringify(body ?? null)}`).digest('hex');
 }
@@ -146,7 +154,7 @@ export async function startSystem<S>(def: SystemDefinition<S>, opts: StartOption
   const slowResponses = new WeakMap<FastifyRequest, number>();
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
-    if (path.startsWith('/__sandbox')) return;
+    if (path.startsWith('/__sandbox') || isInternalRequest(request)) return;
     for (const action of faults.evaluate(request.method, path)) {
       if (action.kind === 'latency') {
         await new Promise((resolve) => setTimeout(resolve, action.ms));
@@ -165,7 +173,7 @@ export async function startSystem<S>(def: SystemDefinition<S>, opts: StartOption
   });
   app.addHook('onSend', async (request, reply, payload) => {
     const path = request.url.split('?')[0];
-    if (path.startsWith('/__sandbox')) return payload;
+    if (path.startsWith('/__sandbox') || isInternalRequest(request)) return payload;
     requestLog.push({ seq: ++lastSeq, at: Date.now(), method: request.method, path, status: reply.statusCode });
     if (requestLog.length > 20_000) requestLog.splice(0, requestLog.length - 20_000);
     // The handler has run and its effects are committed; only the answer is late.

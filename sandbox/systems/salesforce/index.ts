@@ -1,9 +1,10 @@
-import type { SystemDefinition } from '../../core/system';
+import { isInternalRequest, type SystemDefinition } from '../../core/system';
 import { invalidSession, registerAuth, sessionValid } from './auth';
 import { registerAdmin } from './admin';
 import { registerBulkRoutes } from './bulk';
 import { registerBulkQueryRoutes } from './bulk-query';
 import { registerBulkV1Routes } from './bulk-v1';
+import { registerCompositeRoutes } from './composite';
 import { registerDataRoutes } from './data-routes';
 import { registerPubSubAdmin } from './pubsub/bus';
 import { registerSoapLogin } from './soap-login';
@@ -33,6 +34,8 @@ export const salesforce: SystemDefinition<SalesforceState> = {
     app.addHook('onRequest', async (request, reply) => {
       if (!request.url.startsWith('/services/data/')) return;
       if (!sessionValid(ctx, request)) return invalidSession(reply);
+      // A composite's subrequests are part of the one call already counted.
+      if (isInternalRequest(request)) return;
       const usage = ctx.store.data.apiUsage;
       usage.used += 1;
       ctx.store.changed();
@@ -65,6 +68,7 @@ export const salesforce: SystemDefinition<SalesforceState> = {
     registerBulkRoutes(app, ctx);
     registerBulkQueryRoutes(app, ctx);
     registerBulkV1Routes(app, ctx);
+    registerCompositeRoutes(app, ctx);
     registerAdmin(app, ctx);
     registerPubSubAdmin(app, ctx);
   },

@@ -39,11 +39,17 @@ export async function write(ctx: Ctx, _request: FastifyRequest, reply: FastifyRe
   }
 }
 
+/** Per org, the effects of the transaction under way (see `transaction`). */
+const openTransactions = new WeakMap<Ctx, Effect[]>();
+
 /**
  * The one place where committed record changes become visible (ledger, state file): every REST,
  * collection and Bulk write ends here, so a change-event feed can hook in at this point.
  */
 export function commit(ctx: Ctx, effects: Effect[]): void {
+  // Inside a transaction nothing is visible until it ends (see `transaction`).
+  const held = openTransactions.get(ctx);
+  if (held) return void held.push(...effects);
   for (const effect of effects) ctx.record(effect);
   // Change Data Capture sees committed changes only, once per commit.
   publishChangeEvents(ctx, effects);
@@ -59,4 +65,28 @@ export function snapshot(state: SalesforceState): () => void {
     state.autoNumbers = saved.autoNumbers;
     state.recycleBin = saved.recycleBin;
   };
+}
+
+/**
+ * Runs `work` as one transaction (a composite with allOrNone): the commits inside it are held and
+ * reach the ledger and the change-event feed as one commit when it returns true; when it returns
+ * false or throws, the records are put back and the held effects dropped, so nothing of it shows.
+ * The caller keeps other requests out while it runs (their writes would be held and put back too).
+ */
+export async function transaction(ctx: Ctx, work: () => Promise<boolean>): Promise<boolean> {
+  const restore = snapshot(ctx.store.data);
+  const held: Effect[] = [];
+  openTransactions.set(ctx, held);
+  let keep = false;
+  try {
+    keep = await work();
+    return keep;
+  } finally {
+    openTransactions.delete(ctx);
+    if (keep) commit(ctx, held);
+    else {
+      restore();
+      ctx.store.changed();
+    }
+  }
 }
