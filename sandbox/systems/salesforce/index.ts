@@ -7,14 +7,15 @@ import { registerBulkV1Routes } from './bulk-v1';
 import { registerCompositeRoutes } from './composite';
 import { registerDataRoutes } from './data-routes';
 import { registerPubSubAdmin } from './pubsub/bus';
+import { registerSearchRoutes } from './search';
 import { registerSoapLogin } from './soap-login';
 import { SF_JSON, sendSalesforceError } from './errors';
 import { seedSalesforce, type SalesforceState } from './state';
 
 /**
  * Salesforce as jsforce sees it: OAuth token endpoint and the SOAP login, sObject rows and external-id upserts,
- * SOQL with query locators, sObject Collections and Bulk API 2.0 ingest, with Salesforce's
- * error arrays, content type and Sforce-Limit-Info header.
+ * SOQL with query locators, SOSL search, sObject Collections, the Composite resources, Bulk API 1.0 and 2.0,
+ * with Salesforce's error arrays, content type and Sforce-Limit-Info header.
  */
 export const salesforce: SystemDefinition<SalesforceState> = {
   name: 'salesforce',
@@ -69,6 +70,7 @@ export const salesforce: SystemDefinition<SalesforceState> = {
     registerBulkQueryRoutes(app, ctx);
     registerBulkV1Routes(app, ctx);
     registerCompositeRoutes(app, ctx);
+    registerSearchRoutes(app, ctx);
     registerAdmin(app, ctx);
     registerPubSubAdmin(app, ctx);
   },
