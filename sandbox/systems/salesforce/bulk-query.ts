@@ -4,7 +4,7 @@ import { toCsv } from './csv';
 import { SfError } from './errors';
 import { apiVersion, engine as queryEngine } from './data-routes';
 import { read, type Ctx } from './respond';
-import { parseSoql } from './soql';
+import { isSubquery, parseSoql } from './soql';
 import type { ObjectDef } from './schema';
 import { nextId, queryTable, sfDateTime, type SalesforceState } from './state';
 
@@ -61,7 +61,8 @@ export function csvRow(shaped: Record<string, unknown>, select: string[]): strin
  */
 export function bulkQuery(state: SalesforceState, soql: string, withDeleted: boolean, base: string): { object: ObjectDef; select: string[]; records: Record<string, unknown>[] } {
   const parsed = parseSoql(soql);
-  if (parsed.count) throw new SfError(400, 'INVALIDJOB', 'InvalidJob : Aggregate queries are not supported by the Bulk API');
+  if (parsed.count || parsed.aggregate) throw new SfError(400, 'INVALIDJOB', 'InvalidJob : Aggregate queries are not supported by the Bulk API');
+  if (parsed.fields.some(isSubquery)) throw new SfError(400, 'INVALIDJOB', 'InvalidJob : Parent-to-child relationship queries are not supported by the Bulk API');
   const engine = queryEngine(state, withDeleted);
   const result = engine.run(parsed);
   const table = queryTable(state, result.object.name, withDeleted);

@@ -6,6 +6,7 @@ import { Org, type Effect } from './records';
 import { read, snapshot, write, type Ctx } from './respond';
 import { describe, findObject, objectByPrefix, objectNames, type ObjectDef } from './schema';
 import { SoqlEngine, parseSoql } from './soql';
+import { aggregateQuery } from './soql-aggregate';
 import { queryTable, sfDateTime, type SalesforceState, type SfRecord } from './state';
 
 type P = { version: string; type: string; id: string; field: string; value: string; locator: string };
@@ -298,6 +299,11 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
       if (!q) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
       const eng = engine(state(), withDeleted);
       const parsed = parseSoql(q);
+      // Aggregate results come whole, without a locator (at most 2,000 rows).
+      if (parsed.aggregate) {
+        const records = aggregateQuery(eng, parsed);
+        return { status: 200, body: { totalSize: records.length, done: true, records } };
+      }
       const result = eng.run(parsed);
       if (parsed.count) return { status: 200, body: { totalSize: result.count, done: true, records: [] } };
       const size = batchSize(request);

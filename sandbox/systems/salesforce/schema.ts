@@ -15,6 +15,8 @@ export interface FieldDef {
   /** For references: the sObject pointed at and the relationship name used in SOQL and upserts. */
   referenceTo?: string;
   relationshipName?: string;
+  /** For references: the name the parent uses for its children in SOQL subqueries and describe's childRelationships. */
+  childRelationshipName?: string;
   defaultValue?: string | number | boolean;
   /** Long text areas cannot be filtered in SOQL WHERE clauses. */
   filterable?: boolean;
@@ -99,7 +101,7 @@ const OBJECTS: ObjectDef[] = [
       f('LastName', 'string', { required: true }),
       f('Email', 'email'),
       f('Phone', 'phone'),
-      ref('AccountId', 'Account', 'Account'),
+      ref('AccountId', 'Account', 'Account', { childRelationshipName: 'Contacts' }),
       f('Marketing_Consent__c', 'boolean', { defaultValue: false }),
     ],
   },
@@ -124,8 +126,8 @@ const OBJECTS: ObjectDef[] = [
       f('Store_Id__c', 'string'),
       f('Region__c', 'picklist'),
       f('Resolution__c', 'picklist'),
-      ref('AccountId', 'Account', 'Account'),
-      ref('ContactId', 'Contact', 'Contact'),
+      ref('AccountId', 'Account', 'Account', { childRelationshipName: 'Cases' }),
+      ref('ContactId', 'Contact', 'Contact', { childRelationshipName: 'Cases' }),
       // The writer's own key for cases it opens itself (proactive service): a repeated open upserts the same Case.
       f('Retail_Key__c', 'string', { externalId: true, unique: true }),
     ],
@@ -136,7 +138,7 @@ const OBJECTS: ObjectDef[] = [
     keyPrefix: '00a',
     fields: [
       ...system(),
-      ref('ParentId', 'Case', 'Parent', { required: true, updateable: false }),
+      ref('ParentId', 'Case', 'Parent', { required: true, updateable: false, childRelationshipName: 'CaseComments' }),
       f('CommentBody', 'textarea', { required: true, filterable: false }),
       f('IsPublished', 'boolean', { defaultValue: false }),
     ],
@@ -152,7 +154,7 @@ const OBJECTS: ObjectDef[] = [
       f('Order_Number__c', 'string', { externalId: true, unique: true }),
       f('Status', 'picklist', { required: true }),
       f('EffectiveDate', 'date', { required: true }),
-      ref('AccountId', 'Account', 'Account', { required: true }),
+      ref('AccountId', 'Account', 'Account', { required: true, childRelationshipName: 'Orders' }),
       f('Store_Id__c', 'string'),
       f('Region__c', 'picklist'),
       f('Channel__c', 'picklist'),
@@ -170,7 +172,7 @@ const OBJECTS: ObjectDef[] = [
     keyPrefix: '802',
     fields: [
       ...system(),
-      ref('OrderId', 'Order', 'Order', { required: true, updateable: false }),
+      ref('OrderId', 'Order', 'Order', { required: true, updateable: false, childRelationshipName: 'OrderItems' }),
       ref('Product2Id', 'Product2', 'Product2'),
       f('Line_Number__c', 'int'),
       f('Quantity', 'double', { required: true }),
@@ -220,8 +222,8 @@ const OBJECTS: ObjectDef[] = [
       ...system(),
       f('Name', 'string', { createable: false, updateable: false }),
       f('ProductCode', 'string', { createable: false, updateable: false }),
-      ref('Pricebook2Id', 'Pricebook2', 'Pricebook2', { required: true, updateable: false }),
-      ref('Product2Id', 'Product2', 'Product2', { required: true, updateable: false }),
+      ref('Pricebook2Id', 'Pricebook2', 'Pricebook2', { required: true, updateable: false, childRelationshipName: 'PricebookEntries' }),
+      ref('Product2Id', 'Product2', 'Product2', { required: true, updateable: false, childRelationshipName: 'PricebookEntries' }),
       f('UnitPrice', 'currency', { required: true }),
       f('IsActive', 'boolean', { defaultValue: false }),
       f('UseStandardPrice', 'boolean', { defaultValue: false }),
@@ -242,7 +244,7 @@ const OBJECTS: ObjectDef[] = [
       ...owned(),
       f('Subject', 'string', { required: true }),
       f('Description', 'textarea', { filterable: false }),
-      ref('WhatId', 'Case', 'What'),
+      ref('WhatId', 'Case', 'What', { childRelationshipName: 'Tasks' }),
       f('Status', 'picklist', { defaultValue: 'Not Started' }),
       f('Priority', 'picklist', { defaultValue: 'Normal' }),
       f('ActivityDate', 'date'),
@@ -260,7 +262,7 @@ const OBJECTS: ObjectDef[] = [
       ...owned(),
       f('Name', 'string', { createable: false, updateable: false }),
       f('External_Id__c', 'string', { required: true, externalId: true, unique: true }),
-      ref('Case__c', 'Case', 'Case__r'),
+      ref('Case__c', 'Case', 'Case__r', { childRelationshipName: 'Customer_Adjustments__r' }),
       f('Order_Number__c', 'string'),
       f('Amount__c', 'currency', { required: true }),
       f('CurrencyIsoCode', 'picklist', { defaultValue: 'USD' }),
@@ -317,6 +319,24 @@ export function findRelationship(object: ObjectDef, relationshipName: string): F
   return object.fields.find((fd) => fd.relationshipName?.toLowerCase() === lower);
 }
 
+/** A child relationship of `parent` (Account's Contacts, Case's CaseComments…): the child object and its reference field. */
+export interface ChildRelationship {
+  relationshipName: string;
+  child: ObjectDef;
+  field: FieldDef;
+}
+
+export function childRelationships(parent: ObjectDef): ChildRelationship[] {
+  return OBJECTS.flatMap((child) =>
+    child.fields.filter((fd) => fd.referenceTo === parent.name && fd.childRelationshipName).map((field) => ({ relationshipName: field.childRelationshipName!, child, field })),
+  );
+}
+
+export function findChildRelationship(parent: ObjectDef, name: string): ChildRelationship | undefined {
+  const lower = name.toLowerCase();
+  return childRelationships(parent).find((c) => c.relationshipName.toLowerCase() === lower);
+}
+
 export function objectByPrefix(id: string): ObjectDef | undefined {
   return OBJECTS.find((o) => id.startsWith(o.keyPrefix));
 }
@@ -344,6 +364,17 @@ export function describe(object: ObjectDef, baseUrl: string): Record<string, unk
       referenceTo: fd.referenceTo ? [fd.referenceTo] : [],
       relationshipName: fd.relationshipName ?? null,
       defaultValue: fd.defaultValue ?? null,
+    })),
+    // Deleting a parent here leaves its children in place, so no relationship cascades.
+    childRelationships: childRelationships(object).map((c) => ({
+      childSObject: c.child.name,
+      field: c.field.name,
+      relationshipName: c.relationshipName,
+      cascadeDelete: false,
+      restrictedDelete: false,
+      deprecatedAndHidden: false,
+      junctionIdListNames: [],
+      junctionReferenceTo: [],
     })),
   };
 }

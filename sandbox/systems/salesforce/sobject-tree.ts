@@ -3,37 +3,11 @@ import { apiVersion } from './data-routes';
 import { SfError } from './errors';
 import type { Effect } from './records';
 import { snapshot, write, type Ctx } from './respond';
-import { findObject, objectNames, type ObjectDef } from './schema';
+import { findChildRelationship, findObject, type ObjectDef } from './schema';
 
 const MAX_RECORDS = 200;
 const MAX_TYPES = 5;
 const MAX_DEPTH = 5;
-
-interface Relationship {
-  name: string;
-  child: ObjectDef;
-  field: string;
-}
-
-const relationshipCache = new Map<string, Map<string, Relationship>>();
-/**
- * A parent's child relationships, named as Salesforce names them: the plural of a standard child
- * (Contacts, OrderItems, PricebookEntries), `Child__r` style for a custom lookup (Customer_Adjustments__r).
- */
-function childRelationships(parent: ObjectDef): Map<string, Relationship> {
-  let map = relationshipCache.get(parent.name);
-  if (map) return map;
-  map = new Map();
-  for (const child of objectNames().map((n) => findObject(n)!)) {
-    for (const field of child.fields) {
-      if (field.referenceTo !== parent.name || !field.relationshipName) continue;
-      const name = field.name.endsWith('__c') ? `${child.name.replace(/__c$/, '')}s__r` : child.name.replace(/y$/, 'ie') + 's';
-      map.set(name.toLowerCase(), { name, child, field: field.name });
-    }
-  }
-  relationshipCache.set(parent.name, map);
-  return map;
-}
 
 interface TreeNode {
   referenceId: string;
@@ -68,12 +42,12 @@ function flatten(records: unknown, object: ObjectDef, level: number, parent: Tre
         node.fields[key] = value;
         continue;
       }
-      const relationship = childRelationships(object).get(key.toLowerCase());
+      const relationship = findChildRelationship(object, key);
       if (!relationship) {
         problems.push(recordError(referenceId, 'INVALID_FIELD', `No such column '${key}' on sobject of type ${object.name}`, [key]));
         continue;
       }
-      flatten(value.records, relationship.child, level + 1, { node, field: relationship.field }, nodes, problems);
+      flatten(value.records, relationship.child, level + 1, { node, field: relationship.field.name }, nodes, problems);
     }
   }
 }

@@ -1,13 +1,15 @@
 import { SfError } from './errors';
 import { normalizeId } from './ids';
-import { findField, findObject, findRelationship, type FieldDef, type ObjectDef } from './schema';
+import { findChildRelationship, findField, findObject, findRelationship, type ChildRelationship, type FieldDef, type ObjectDef } from './schema';
+import { compareToRange, dateLiteralKind, dateLiteralRange, instantOf, type DateRange } from './soql-dates';
 import type { FieldValue, SfRecord } from './state';
 
 /**
  * The SOQL subset the orchestrator and its tests use, parsed and evaluated for real:
- * SELECT fields | COUNT() FROM object [WHERE ...] [ORDER BY ...] [LIMIT n] [OFFSET n], with
+ * SELECT fields | COUNT() FROM object [WHERE ...] [GROUP BY ...] [HAVING ...] [ORDER BY ...] [LIMIT n] [OFFSET n], with
  * =, !=, <>, <, <=, >, >=, LIKE, IN, NOT IN, AND, OR, NOT, parentheses, string/number/boolean/
- * null/date/datetime literals, TODAY/YESTERDAY/TOMORROW, and one level of parent relationships.
+ * null/date/datetime literals, date literals (soql-dates.ts), one level of parent relationships,
+ * child relationship subqueries in the select list, and aggregate functions (soql-aggregate.ts).
  */
 type Literal =
   | { kind: 'string'; value: string }
@@ -15,23 +17,45 @@ type Literal =
   | { kind: 'boolean'; value: boolean }
   | { kind: 'null' }
   | { kind: 'date'; value: string }
-  | { kind: 'datetime'; value: string };
+  | { kind: 'datetime'; value: string }
+  /** TODAY, LAST_N_DAYS:30…: a span of time, resolved when the query runs. */
+  | { kind: 'dateLiteral'; name: string; n?: number };
+
+export type AggregateFunction = 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max';
+export interface AggregateCall {
+  fn: AggregateFunction;
+  field: string;
+}
 
 type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'like';
+/** `aggregate` is set when the left side is an aggregate function (HAVING); `field` then holds its text, e.g. COUNT(Id). */
 export type Condition =
   | { op: 'and' | 'or'; items: Condition[] }
   | { op: 'not'; item: Condition }
-  | { op: 'cmp'; field: string; cmp: CompareOp; value: Literal }
-  | { op: 'in'; field: string; negate: boolean; values: Literal[] };
+  | { op: 'cmp'; field: string; cmp: CompareOp; value: Literal; aggregate?: AggregateCall }
+  | { op: 'in'; field: string; negate: boolean; values: Literal[]; aggregate?: AggregateCall };
+
+export type SelectItem = { field: string; alias?: string; aggregate?: undefined } | { aggregate: AggregateCall; alias?: string };
+
+export interface OrderKey {
+  field: string;
+  desc: boolean;
+  nullsLast: boolean;
+  /** ORDER BY SUM(Amount__c): only in aggregate queries. */
+  aggregate?: AggregateCall;
+}
 
 export interface SoqlQuery {
   count: boolean;
+  /** The select list's fields; a child subquery appears as its own text, e.g. '(SELECT Id FROM Contacts)'. */
   fields: string[];
   object: string;
   where?: Condition;
-  orderBy: { field: string; desc: boolean; nullsLast: boolean }[];
+  orderBy: OrderKey[];
   limit?: number;
   offset?: number;
+  /** Set for aggregate queries (an aggregate function, GROUP BY or HAVING): their rows are AggregateResults. */
+  aggregate?: { items: SelectItem[]; groupBy: string[]; having?: Condition };
 }
 
 type Token = { type: 'word' | 'string' | 'number' | 'date' | 'datetime' | 'punct'; text: string; pos: number };
@@ -97,11 +121,18 @@ function tokenize(soql: string): Token[] {
   return tokens;
 }
 
-const KEYWORDS = new Set(['select', 'from', 'where', 'and', 'or', 'not', 'in', 'like', 'order', 'by', 'asc', 'desc', 'nulls', 'first', 'last', 'limit', 'offset', 'null', 'true', 'false']);
+const KEYWORDS = new Set(['select', 'from', 'where', 'and', 'or', 'not', 'in', 'like', 'order', 'by', 'asc', 'desc', 'nulls', 'first', 'last', 'limit', 'offset', 'null', 'true', 'false', 'group', 'having']);
+const AGGREGATES = new Set<string>(['count', 'count_distinct', 'sum', 'avg', 'min', 'max']);
+
+/** How an aggregate call is written back in messages and HAVING/ORDER BY keys: COUNT(Id). */
+export const aggregateText = (call: AggregateCall): string => `${call.fn.toUpperCase()}(${call.field})`;
 
 class Parser {
   private i = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly source: string,
+  ) {}
 
   private peek(): Token | undefined {
     return this.tokens[this.i];
@@ -118,30 +149,79 @@ class Parser {
     const t = this.next();
     if (!this.isWord(word, t)) throw malformed(`unexpected token: '${t.text}', expected ${word.toUpperCase()}`);
   }
-  private expectPunct(p: string): void {
+  private expectPunct(p: string): Token {
     const t = this.next();
     if (t.type !== 'punct' || t.text !== p) throw malformed(`unexpected token: '${t.text}', expected '${p}'`);
+    return t;
   }
   private identifier(): string {
     const t = this.next();
     if (t.type !== 'word' || KEYWORDS.has(t.text.toLowerCase())) throw malformed(`unexpected token: '${t.text}'`);
     return t.text;
   }
+  /** An aggregate function call starts here: a function name directly followed by '('. */
+  private atAggregate(): boolean {
+    const t = this.peek();
+    return !!t && t.type === 'word' && AGGREGATES.has(t.text.toLowerCase()) && this.tokens[this.i + 1]?.text === '(';
+  }
+  private aggregateCall(): AggregateCall {
+    const fn = this.next().text.toLowerCase() as AggregateFunction;
+    this.expectPunct('(');
+    const field = this.identifier();
+    this.expectPunct(')');
+    return { fn, field };
+  }
+  private alias(): string | undefined {
+    const t = this.peek();
+    if (!t || t.type !== 'word' || KEYWORDS.has(t.text.toLowerCase())) return undefined;
+    this.i++;
+    return t.text;
+  }
 
   parse(): SoqlQuery {
+    const query = this.query(false);
+    const extra = this.peek();
+    if (extra) throw malformed(`unexpected token: '${extra.text}'`);
+    return query;
+  }
+
+  /** A child subquery as written, '(SELECT … )': the tokens must be exactly that. */
+  parseSubquery(): SoqlQuery {
+    this.expectPunct('(');
+    const query = this.query(true);
+    this.expectPunct(')');
+    const extra = this.peek();
+    if (extra) throw malformed(`unexpected token: '${extra.text}'`);
+    return query;
+  }
+
+  /** One SELECT; `nested` for a child subquery, which ends at its ')' and allows neither aggregates nor further nesting. */
+  private query(nested: boolean): SoqlQuery {
     this.expectWord('select');
     const query: SoqlQuery = { count: false, fields: [], object: '', orderBy: [] };
-    if (this.isWord('count') && this.tokens[this.i + 1]?.text === '(') {
-      this.i++;
-      this.expectPunct('(');
-      this.expectPunct(')');
+    const items: SelectItem[] = [];
+    if (!nested && this.isWord('count') && this.tokens[this.i + 1]?.text === '(' && this.tokens[this.i + 2]?.text === ')') {
+      this.i += 3;
       query.count = true;
     } else {
-      query.fields.push(this.identifier());
-      while (this.peek()?.text === ',') {
-        this.i++;
-        query.fields.push(this.identifier());
-      }
+      do {
+        if (this.peek()?.text === ',') this.i++;
+        const t = this.peek();
+        if (t?.text === '(' && t.type === 'punct') {
+          if (nested) throw malformed(`unexpected token: '('`);
+          const open = this.next();
+          this.query(true);
+          const close = this.expectPunct(')');
+          query.fields.push(this.source.slice(open.pos, close.pos + 1));
+        } else if (this.atAggregate()) {
+          if (nested) throw malformed(`unexpected token: '${t!.text}'`);
+          items.push({ aggregate: this.aggregateCall(), alias: this.alias() });
+        } else {
+          const field = this.identifier();
+          query.fields.push(field);
+          items.push({ field, alias: nested ? undefined : this.alias() });
+        }
+      } while (this.peek()?.text === ',');
     }
     this.expectWord('from');
     // Object names may be keywords (FROM Order), so any word is taken here.
@@ -150,14 +230,30 @@ class Parser {
     query.object = object.text;
     if (this.isWord('where')) {
       this.i++;
-      query.where = this.orExpr();
+      query.where = this.orExpr(false);
+    }
+    let groupBy: string[] | undefined;
+    if (!nested && this.isWord('group')) {
+      this.i++;
+      this.expectWord('by');
+      groupBy = [this.identifier()];
+      while (this.peek()?.text === ',') {
+        this.i++;
+        groupBy.push(this.identifier());
+      }
+    }
+    let having: Condition | undefined;
+    if (!nested && this.isWord('having')) {
+      this.i++;
+      having = this.orExpr(true);
     }
     if (this.isWord('order')) {
       this.i++;
       this.expectWord('by');
       do {
         if (this.peek()?.text === ',') this.i++;
-        const field = this.identifier();
+        const aggregate = !nested && this.atAggregate() ? this.aggregateCall() : undefined;
+        const field = aggregate ? aggregateText(aggregate) : this.identifier();
         let desc = false;
         if (this.isWord('asc')) this.i++;
         else if (this.isWord('desc')) {
@@ -171,7 +267,7 @@ class Parser {
           if (!this.isWord('first', t) && !this.isWord('last', t)) throw malformed(`unexpected token: '${t.text}'`);
           nullsLast = this.isWord('last', t);
         }
-        query.orderBy.push({ field, desc, nullsLast });
+        query.orderBy.push({ field, desc, nullsLast, ...(aggregate ? { aggregate } : {}) });
       } while (this.peek()?.text === ',');
     }
     if (this.isWord('limit')) {
@@ -183,8 +279,18 @@ class Parser {
       query.offset = this.integer();
       if (query.offset > 2000) throw new SfError(400, 'NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is 2000`);
     }
-    const extra = this.peek();
-    if (extra) throw malformed(`unexpected token: '${extra.text}'`);
+    const aggregated = !!groupBy || !!having || items.some((it) => it.aggregate) || query.orderBy.some((o) => o.aggregate);
+    if (aggregated) {
+      // COUNT() only ever stands alone, and its answer is a bare totalSize.
+      if (query.count) throw malformed(`unexpected token: '${groupBy ? 'GROUP' : 'HAVING'}'`);
+      const sub = query.fields.find((f) => f.startsWith('('));
+      if (sub) throw malformed(`unexpected token: '('`);
+      query.aggregate = { items, groupBy: groupBy ?? [], ...(having ? { having } : {}) };
+    } else {
+      // Aliases name columns of aggregate results only.
+      const aliased = items.find((it) => it.alias);
+      if (aliased) throw malformed(`unexpected token: '${aliased.alias}'`);
+    }
     return query;
   }
 
@@ -194,36 +300,42 @@ class Parser {
     return Number(t.text);
   }
 
-  private orExpr(): Condition {
-    const items = [this.andExpr()];
+  private orExpr(having: boolean): Condition {
+    const items = [this.andExpr(having)];
     while (this.isWord('or')) {
       this.i++;
-      items.push(this.andExpr());
+      items.push(this.andExpr(having));
     }
     return items.length === 1 ? items[0] : { op: 'or', items };
   }
 
-  private andExpr(): Condition {
-    const items = [this.unary()];
+  private andExpr(having: boolean): Condition {
+    const items = [this.unary(having)];
     while (this.isWord('and')) {
       this.i++;
-      items.push(this.unary());
+      items.push(this.unary(having));
     }
     return items.length === 1 ? items[0] : { op: 'and', items };
   }
 
-  private unary(): Condition {
+  private unary(having: boolean): Condition {
     if (this.isWord('not')) {
       this.i++;
-      return { op: 'not', item: this.unary() };
+      return { op: 'not', item: this.unary(having) };
     }
     if (this.peek()?.text === '(') {
       this.i++;
-      const inner = this.orExpr();
+      const inner = this.orExpr(having);
       this.expectPunct(')');
       return inner;
     }
-    const field = this.identifier();
+    let aggregate: AggregateCall | undefined;
+    if (this.atAggregate()) {
+      if (!having) throw malformed(`Aggregate functions are not allowed in the WHERE clause: '${this.peek()!.text}'`);
+      aggregate = this.aggregateCall();
+    }
+    const field = aggregate ? aggregateText(aggregate) : this.identifier();
+    const extra = aggregate ? { aggregate } : {};
     const t = this.next();
     if (this.isWord('in', t) || (this.isWord('not', t) && this.isWord('in'))) {
       const negate = this.isWord('not', t);
@@ -235,10 +347,10 @@ class Parser {
         values.push(this.literal());
       }
       this.expectPunct(')');
-      return { op: 'in', field, negate, values };
+      return { op: 'in', field, negate, values, ...extra };
     }
-    if (this.isWord('like', t)) return { op: 'cmp', field, cmp: 'like', value: this.literal() };
-    if (t.type === 'punct' && ['=', '!=', '<', '<=', '>', '>='].includes(t.text)) return { op: 'cmp', field, cmp: t.text as CompareOp, value: this.literal() };
+    if (this.isWord('like', t)) return { op: 'cmp', field, cmp: 'like', value: this.literal(), ...extra };
+    if (t.type === 'punct' && ['=', '!=', '<', '<=', '>', '>='].includes(t.text)) return { op: 'cmp', field, cmp: t.text as CompareOp, value: this.literal(), ...extra };
     throw malformed(`unexpected token: '${t.text}'`);
   }
 
@@ -257,8 +369,16 @@ class Parser {
         const w = t.text.toLowerCase();
         if (w === 'null') return { kind: 'null' };
         if (w === 'true' || w === 'false') return { kind: 'boolean', value: w === 'true' };
-        const days = { today: 0, yesterday: -1, tomorrow: 1 }[w];
-        if (days !== undefined) return { kind: 'date', value: new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10) };
+        const kind = dateLiteralKind(w);
+        if (kind === 'fixed') return { kind: 'dateLiteral', name: t.text.toUpperCase() };
+        if (kind === 'n') {
+          // LAST_N_DAYS:n needs its colon and a whole number, nothing else.
+          const colon = this.next();
+          if (colon.type !== 'punct' || colon.text !== ':') throw malformed(`unexpected token: '${colon.text}', expected ':' after ${t.text.toUpperCase()}`);
+          const n = this.next();
+          if (n.type !== 'number' || !/^\d+$/.test(n.text)) throw malformed(`unexpected token: '${n.text}', expected a non-negative integer after ${t.text.toUpperCase()}:`);
+          return { kind: 'dateLiteral', name: t.text.toUpperCase(), n: Number(n.text) };
+        }
         throw malformed(`unexpected token: '${t.text}'`);
       }
       default:
@@ -268,11 +388,19 @@ class Parser {
 }
 
 export function parseSoql(soql: string): SoqlQuery {
-  return new Parser(tokenize(soql)).parse();
+  return new Parser(tokenize(soql), soql).parse();
 }
 
+/** A child subquery's text, '(SELECT … FROM Contacts …)', as the query it is. */
+export function parseSubquery(text: string): SoqlQuery {
+  return new Parser(tokenize(text), text).parseSubquery();
+}
+
+/** Whether a select list entry is a child subquery rather than a field. */
+export const isSubquery = (entry: string): boolean => entry.startsWith('(');
+
 /** A field reference resolved against the schema: a direct field, or one hop through a parent relationship. */
-interface ResolvedField {
+export interface ResolvedField {
   name: string;
   field: FieldDef;
   via?: { reference: FieldDef; relationshipName: string; target: ObjectDef };
@@ -282,10 +410,28 @@ export interface QueryData {
   table: (object: ObjectDef) => Record<string, SfRecord>;
 }
 
-const STRINGISH = new Set(['string', 'textarea', 'picklist', 'email', 'phone']);
-const NUMERIC = new Set(['double', 'currency', 'int']);
+/** A child subquery resolved against its parent object: the relationship, its own select list, filter and order. */
+interface ChildPlan {
+  relationship: ChildRelationship;
+  query: SoqlQuery;
+  select: string[];
+  keep: (r: SfRecord) => boolean;
+  order: ((a: SfRecord, b: SfRecord) => number) | undefined;
+}
+
+/** What a condition's left side reads, for WHERE (records) and HAVING (groups) alike. */
+export interface ConditionScope<T> {
+  resolve: (cond: { field: string; aggregate?: AggregateCall }) => ResolvedField;
+  value: (row: T, ref: ResolvedField) => FieldValue;
+}
+
+export const STRINGISH = new Set(['string', 'textarea', 'picklist', 'email', 'phone']);
+export const NUMERIC = new Set(['double', 'currency', 'int']);
 
 export class SoqlEngine {
+  private readonly children = new Map<string, ChildPlan>();
+  private readonly childIndexes = new Map<string, Map<string, SfRecord[]>>();
+
   constructor(private readonly data: QueryData) {}
 
   resolveObject(name: string): ObjectDef {
@@ -311,38 +457,56 @@ export class SoqlEngine {
     return { name: `${reference.relationshipName}.${field.name}`, field, via: { reference, relationshipName: reference.relationshipName!, target } };
   }
 
-  /** Matching record ids in result order, plus the resolved select list. */
+  /** Matching record ids in result order, plus the resolved select list (child subqueries kept as their text). */
   run(query: SoqlQuery): { object: ObjectDef; select: string[]; ids: string[]; count: number } {
+    // Aggregate rows are not records: callers that take them ask aggregate() (soql-aggregate.ts).
+    if (query.aggregate) throw malformed('Aggregate queries are not supported in this call');
     const object = this.resolveObject(query.object);
-    const select = [...new Set(query.fields.map((f) => this.resolveField(object, f).name))];
-    const predicate = query.where ? this.compile(object, query.where) : () => true;
-    let rows = Object.values(this.data.table(object)).filter(predicate);
-    if (query.orderBy.length) {
-      const keys = query.orderBy.map((o) => ({ ...o, ref: this.resolveField(object, o.field) }));
-      rows = [...rows].sort((a, b) => {
-        for (const k of keys) {
-          const va = this.value(a, k.ref);
-          const vb = this.value(b, k.ref);
-          // Null placement is its own setting, not flipped by DESC.
-          if (va === null || vb === null) {
-            if (va === vb) continue;
-            return (va === null) === k.nullsLast ? 1 : -1;
-          }
-          const c = compareValues(va, vb);
-          if (c !== 0) return k.desc ? -c : c;
-        }
-        return 0;
-      });
-    }
+    const select = [...new Set(query.fields.map((f) => (isSubquery(f) ? (this.childPlan(object, f), f) : this.resolveField(object, f).name)))];
+    const rows = this.matching(object, query);
     const offset = query.offset ?? 0;
     const sliced = rows.slice(offset, query.limit !== undefined ? offset + query.limit : undefined);
     return { object, select, ids: sliced.map((r) => r.Id as string), count: query.count ? sliced.length : rows.length };
   }
 
-  /** The record as the REST API returns it: attributes, then the selected fields (parents nested). */
+  /** The object's records that pass WHERE, in ORDER BY order (no LIMIT/OFFSET applied). */
+  matching(object: ObjectDef, query: Pick<SoqlQuery, 'where' | 'orderBy'>, rows: SfRecord[] = Object.values(this.data.table(object))): SfRecord[] {
+    const keep = this.wherePredicate(object, query.where);
+    const order = this.recordOrder(object, query.orderBy);
+    const kept = rows.filter(keep);
+    return order ? kept.sort(order) : kept;
+  }
+
+  /** A WHERE clause as a predicate over the object's records; aggregate functions are refused there. */
+  wherePredicate(object: ObjectDef, where: Condition | undefined): (r: SfRecord) => boolean {
+    if (!where) return () => true;
+    return this.predicate<SfRecord>(where, {
+      resolve: (c) => {
+        if (c.aggregate) throw malformed(`Aggregate functions are not allowed in the WHERE clause: ${c.field}`);
+        return this.filterable(object, c.field);
+      },
+      value: (r, ref) => this.value(r, ref),
+    });
+  }
+
+  private recordOrder(object: ObjectDef, orderBy: OrderKey[]): ((a: SfRecord, b: SfRecord) => number) | undefined {
+    if (!orderBy.length) return undefined;
+    const keys = orderBy.map((o) => {
+      if (o.aggregate) throw malformed(`Ordered field must be grouped or aggregated: ${o.field}`);
+      return { ...o, ref: this.resolveField(object, o.field) };
+    });
+    return (a, b) => compareBy(keys, (row, k) => this.value(row, k.ref), a, b);
+  }
+
+  /** The record as the REST API returns it: attributes, then the selected fields (parents nested, child subqueries as nested query results). */
   shape(object: ObjectDef, record: SfRecord, select: string[], baseUrl: string): Record<string, unknown> {
     const out: Record<string, unknown> = { attributes: { type: object.name, url: `${baseUrl}/sobjects/${object.name}/${String(record.Id)}` } };
     for (const name of select) {
+      if (isSubquery(name)) {
+        const plan = this.childPlan(object, name);
+        out[plan.relationship.relationshipName] = this.childResult(plan, record, baseUrl);
+        continue;
+      }
       const ref = this.resolveField(object, name);
       if (!ref.via) {
         out[ref.field.name] = record[ref.field.name] ?? null;
@@ -362,54 +526,123 @@ export class SoqlEngine {
     return out;
   }
 
-  private value(record: SfRecord, ref: ResolvedField): FieldValue {
+  /** A subquery's answer for one parent: a query result of its own, or null when the parent has no matching children. */
+  private childResult(plan: ChildPlan, parent: SfRecord, baseUrl: string): Record<string, unknown> | null {
+    const { child, field } = plan.relationship;
+    let rows = (this.childIndex(child, field).get(String(parent.Id)) ?? []).filter(plan.keep);
+    if (plan.order) rows = [...rows].sort(plan.order);
+    const offset = plan.query.offset ?? 0;
+    rows = rows.slice(offset, plan.query.limit !== undefined ? offset + plan.query.limit : undefined);
+    if (!rows.length) return null;
+    return { totalSize: rows.length, done: true, records: rows.map((r) => this.shape(child, r, plan.select, baseUrl)) };
+  }
+
+  /** The child table grouped by its reference to the parent, built once per engine (one request). */
+  private childIndex(child: ObjectDef, field: FieldDef): Map<string, SfRecord[]> {
+    const key = `${child.name}.${field.name}`;
+    let index = this.childIndexes.get(key);
+    if (!index) {
+      index = new Map();
+      for (const r of Object.values(this.data.table(child))) {
+        const parentId = r[field.name];
+        if (typeof parentId !== 'string') continue;
+        const list = index.get(parentId);
+        if (list) list.push(r);
+        else index.set(parentId, [r]);
+      }
+      this.childIndexes.set(key, index);
+    }
+    return index;
+  }
+
+  /** Resolves (and checks, so errors surface even when no parent matches) a child subquery against its parent object. */
+  private childPlan(parent: ObjectDef, text: string): ChildPlan {
+    const key = `${parent.name}|${text}`;
+    const cached = this.children.get(key);
+    if (cached) return cached;
+    const query = parseSubquery(text);
+    const relationship = findChildRelationship(parent, query.object);
+    if (!relationship) {
+      throw new SfError(
+        400,
+        'INVALID_TYPE',
+        `Didn't understand relationship '${query.object}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+      );
+    }
+    const child = relationship.child;
+    const plan: ChildPlan = {
+      relationship,
+      query,
+      select: [...new Set(query.fields.map((f) => this.resolveField(child, f).name))],
+      keep: this.wherePredicate(child, query.where),
+      order: this.recordOrder(child, query.orderBy),
+    };
+    this.children.set(key, plan);
+    return plan;
+  }
+
+  /** A field's value on a record, following one parent relationship when the reference has one. */
+  value(record: SfRecord, ref: ResolvedField): FieldValue {
     if (!ref.via) return record[ref.field.name] ?? null;
     const parentId = record[ref.via.reference.name];
     const parent = typeof parentId === 'string' ? this.data.table(ref.via.target)[parentId] : undefined;
     return parent?.[ref.field.name] ?? null;
   }
 
-  private compile(object: ObjectDef, cond: Condition): (r: SfRecord) => boolean {
+  /** A condition as a predicate; `scope` says what its left sides name and how to read them from a row. */
+  predicate<T>(cond: Condition, scope: ConditionScope<T>): (r: T) => boolean {
     switch (cond.op) {
       case 'and': {
-        const parts = cond.items.map((c) => this.compile(object, c));
+        const parts = cond.items.map((c) => this.predicate(c, scope));
         return (r) => parts.every((p) => p(r));
       }
       case 'or': {
-        const parts = cond.items.map((c) => this.compile(object, c));
+        const parts = cond.items.map((c) => this.predicate(c, scope));
         return (r) => parts.some((p) => p(r));
       }
       case 'not': {
-        const inner = this.compile(object, cond.item);
+        const inner = this.predicate(cond.item, scope);
         return (r) => !inner(r);
       }
       case 'in': {
-        const ref = this.filterable(object, cond.field);
-        const values = cond.values.map((v) => this.operand(ref, v));
+        const ref = scope.resolve(cond);
+        const tests = cond.values.map((v): ((actual: FieldValue) => boolean) => {
+          if (v.kind === 'dateLiteral') {
+            const range = this.dateOperand(ref, v);
+            return (actual) => inRange(actual, '=', range);
+          }
+          const expected = this.operand(ref, v);
+          return (actual) => equals(actual, expected, ref.field);
+        });
         return (r) => {
-          const actual = this.value(r, ref);
-          const hit = values.some((v) => equals(actual, v, ref.field));
+          const actual = scope.value(r, ref);
+          const hit = tests.some((t) => t(actual));
           return cond.negate ? !hit : hit;
         };
       }
       case 'cmp': {
-        const ref = this.filterable(object, cond.field);
+        const ref = scope.resolve(cond);
         if (cond.cmp === 'like') {
           if (!STRINGISH.has(ref.field.type) || cond.value.kind !== 'string') throw new SfError(400, 'INVALID_FIELD', `invalid operator on field '${ref.name}': LIKE applies to string fields`);
           const re = new RegExp(`^${cond.value.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'is');
           return (r) => {
-            const actual = this.value(r, ref);
+            const actual = scope.value(r, ref);
             return typeof actual === 'string' && re.test(actual);
           };
         }
+        const cmp = cond.cmp;
+        if (cond.value.kind === 'dateLiteral') {
+          const range = this.dateOperand(ref, cond.value);
+          return (r) => inRange(scope.value(r, ref), cmp, range);
+        }
         const expected = this.operand(ref, cond.value);
         return (r) => {
-          const actual = this.value(r, ref);
-          if (cond.cmp === '=') return equals(actual, expected, ref.field);
-          if (cond.cmp === '!=') return !equals(actual, expected, ref.field);
+          const actual = scope.value(r, ref);
+          if (cmp === '=') return equals(actual, expected, ref.field);
+          if (cmp === '!=') return !equals(actual, expected, ref.field);
           if (actual === null || expected === null) return false;
           const c = compareValues(actual, expected);
-          return cond.cmp === '<' ? c < 0 : cond.cmp === '<=' ? c <= 0 : cond.cmp === '>' ? c > 0 : c >= 0;
+          return cmp === '<' ? c < 0 : cmp === '<=' ? c <= 0 : cmp === '>' ? c > 0 : c >= 0;
         };
       }
     }
@@ -419,6 +652,15 @@ export class SoqlEngine {
     const ref = this.resolveField(object, name);
     if (ref.field.filterable === false) throw new SfError(400, 'INVALID_FIELD', `field '${ref.name}' can not be filtered in a query call`);
     return ref;
+  }
+
+  /**
+   * A date literal's span, for date and datetime fields only; on any other field it is the same
+   * type error as any wrongly typed value. The span is taken when the query runs (GMT: soql-dates.ts).
+   */
+  private dateOperand(ref: ResolvedField, literal: Extract<Literal, { kind: 'dateLiteral' }>): DateRange {
+    if (ref.field.type !== 'date' && ref.field.type !== 'datetime') this.operand(ref, literal);
+    return dateLiteralRange(literal.name, literal.n);
   }
 
   /** A literal checked against the field's type, the way SOQL refuses quoted dates and unquoted strings. */
@@ -454,6 +696,28 @@ export class SoqlEngine {
   }
 }
 
+/** A stored value against a date literal's span; a null or unparsable value is only ever "not equal". */
+function inRange(actual: FieldValue, cmp: Exclude<CompareOp, 'like'>, range: DateRange): boolean {
+  const at = instantOf(actual);
+  if (Number.isNaN(at)) return cmp === '!=';
+  return compareToRange(at, cmp, range);
+}
+
+/** ORDER BY over any rows: nulls placed by their own setting (not flipped by DESC), then the values compared. */
+export function compareBy<T, K extends { desc: boolean; nullsLast: boolean }>(keys: K[], read: (row: T, key: K) => FieldValue, a: T, b: T): number {
+  for (const k of keys) {
+    const va = read(a, k);
+    const vb = read(b, k);
+    if (va === null || vb === null) {
+      if (va === vb) continue;
+      return (va === null) === k.nullsLast ? 1 : -1;
+    }
+    const c = compareValues(va, vb);
+    if (c !== 0) return k.desc ? -c : c;
+  }
+  return 0;
+}
+
 function equals(actual: FieldValue, expected: FieldValue, field: FieldDef): boolean {
   if (expected === null) return actual === null || actual === undefined;
   if (actual === null || actual === undefined) return false;
@@ -462,7 +726,7 @@ function equals(actual: FieldValue, expected: FieldValue, field: FieldDef): bool
   return actual === expected;
 }
 
-function compareValues(a: FieldValue, b: FieldValue): number {
+export function compareValues(a: FieldValue, b: FieldValue): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   const da = typeof a === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(a) ? Date.parse(a) : NaN;
