@@ -39,6 +39,9 @@ describe('sandbox: Salesforce SOQL (date literals, child subqueries, aggregates)
   describe('date literals', () => {
     let orders: { Id: string; CreatedDate: string; EffectiveDate: string }[];
     before(async () => {
+      // The tests compute "today" beside the sandbox: never let a GMT midnight fall between the two.
+      const untilMidnight = todayStart() + DAY - Date.now();
+      if (untilMidnight < 20_000) await new Promise((resolve) => setTimeout(resolve, untilMidnight + 100));
       orders = (await query('SELECT Id, CreatedDate, EffectiveDate FROM Order')).records as typeof orders;
       assert.ok(orders.length > 100, 'the seed has orders spread over two months');
     });
