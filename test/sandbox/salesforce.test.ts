@@ -616,6 +616,20 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.equal(resources.body.sobjects, '/services/data/v62.0/sobjects');
     });
 
+    it('answers identity and userinfo for the session\'s own user from its User record, and no one else\'s', async () => {
+      const conn = new Connection({ instanceUrl: url, accessToken: token, version: '62.0' });
+      const me = await conn.identity();
+      const record = await conn.sobject('User').retrieve(me.user_id);
+      assert.deepEqual([me.username, me.display_name, me.email], [record.Username, record.Name, record.Email]);
+      const info = (await conn.request('/services/oauth2/userinfo')) as Record<string, unknown>;
+      assert.deepEqual([info.user_id, info.preferred_username, info.email, info.sub], [me.user_id, record.Username, record.Email, me.id]);
+      const other = (await conn.query<{ Id: string }>(`SELECT Id FROM User WHERE Id != '${me.user_id}' LIMIT 1`)).records[0].Id;
+      const theirs = await fetch(me.id.replace(me.user_id, other), { headers: { authorization: `Bearer ${token}` } });
+      assert.deepEqual([theirs.status, await theirs.text()], [403, 'Bad_Id']);
+      const forged = await fetch(`${url}/services/oauth2/userinfo`, { headers: { authorization: 'Bearer not-a-session' } });
+      assert.deepEqual([forged.status, await forged.text()], [403, 'Bad_OAuth_Token']);
+    });
+
     it('keeps at most 10 query cursors per user: the oldest is released and its next page is INVALID_QUERY_LOCATOR', async () => {
       const seeded = await fetch(`${url}/__sandbox/salesforce/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ object: 'Product2', count: 300, fields: { Family: 'Cursors' } }) });
       assert.equal(seeded.status, 201);

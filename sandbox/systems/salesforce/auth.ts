@@ -170,11 +170,63 @@ export function registerAuth(app: FastifyInstance, ctx: SystemContext<Salesforce
     },
   });
 
+  // Identity: only the session's own user, read from its User record (a session reads no one else's identity).
+  const userOf = (userId: string) => ctx.store.data.records.User?.[userId] as Record<string, unknown> | undefined;
   app.get('/id/:orgId/:userId', async (request, reply) => {
-    if (!sessionValid(ctx, request)) return invalidSession(reply);
+    const sessionUserId = sessionUser(ctx, request);
+    if (!sessionUserId) return invalidSession(reply);
     const { orgId, userId } = request.params as { orgId: string; userId: string };
-    return reply.header('content-type', SF_JSON).send({ id: `${ctx.url()}/id/${orgId}/${userId}`, organization_id: orgId, user_id: userId, username: USERNAME, display_name: 'Retail Integration', active: true });
+    const user = userOf(userId);
+    if (orgId !== ORG_ID || userId !== sessionUserId || !user) return reply.code(403).header('content-type', 'text/plain').send('Bad_Id');
+    return reply.header('content-type', SF_JSON).send({
+      id: `${ctx.url()}/id/${orgId}/${userId}`,
+      organization_id: orgId,
+      user_id: userId,
+      username: user.Username,
+      display_name: user.Name,
+      email: user.Email,
+      first_name: user.FirstName ?? null,
+      last_name: user.LastName,
+      active: user.IsActive === true,
+      user_type: 'STANDARD',
+      language: 'en_US',
+      locale: 'en_US',
+      utcOffset: 0,
+      last_modified_date: user.LastModifiedDate,
+      urls: identityUrls(userId),
+    });
   });
+
+  // OpenID Connect's userinfo: the same user in the standard claims; a bad token is 403 Bad_OAuth_Token as in Salesforce.
+  app.get('/services/oauth2/userinfo', async (request, reply) => {
+    const userId = sessionUser(ctx, request);
+    const user = userId ? userOf(userId) : undefined;
+    if (!userId || !user) return reply.code(403).header('content-type', 'text/plain').send('Bad_OAuth_Token');
+    return reply.header('content-type', SF_JSON).send({
+      sub: `${ctx.url()}/id/${ORG_ID}/${userId}`,
+      user_id: userId,
+      organization_id: ORG_ID,
+      preferred_username: user.Username,
+      nickname: String(user.Username).split('@')[0],
+      name: user.Name,
+      email: user.Email,
+      email_verified: true,
+      given_name: user.FirstName ?? null,
+      family_name: user.LastName,
+      zoneinfo: 'GMT',
+      active: user.IsActive === true,
+      user_type: 'STANDARD',
+      language: 'en_US',
+      locale: 'en_US',
+      utcOffset: 0,
+      updated_at: user.LastModifiedDate,
+      urls: identityUrls(userId),
+    });
+  });
+  const identityUrls = (userId: string) => {
+    const data = `${ctx.url()}/services/data/v{version}`;
+    return { rest: `${data}/`, sobjects: `${data}/sobjects/`, query: `${data}/query/`, search: `${data}/search/`, profile: `${ctx.url()}/${userId}`, custom_domain: ctx.url() };
+  };
 
   // Test hook: every issued session becomes invalid, as when an admin revokes them or they time out.
   app.post('/__sandbox/salesforce/expire-tokens', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sessionUser } from './auth';
 import { SfError } from './errors';
-import { INTEGRATION_USER_ID, makeId } from './ids';
+import { INTEGRATION_USER_ID, ORG_ID, makeId } from './ids';
 import { Org, type Effect } from './records';
 import { read, snapshot, write, type Ctx } from './respond';
 import { describe, findObject, objectByPrefix, objectNames, type ObjectDef } from './schema';
@@ -146,7 +146,9 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
     read(reply, () => {
       const base = dataBase(ctx, request);
       const names = ['sobjects', 'query', 'queryAll', 'search', 'parameterizedSearch', 'composite', 'limits'];
-      return { status: 200, body: Object.fromEntries(names.map((n) => [n, `${base}/${n}`])) };
+      // jsforce's identity() reads the session user's identity URL from here when it has only a token.
+      const identity = `${ctx.url()}/id/${ORG_ID}/${sessionUser(ctx, request) ?? INTEGRATION_USER_ID}`;
+      return { status: 200, body: { ...Object.fromEntries(names.map((n) => [n, `${base}/${n}`])), identity } };
     }),
   );
 
