@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { salesforceSession } from './sandbox';
 
 /**
  * A plain gRPC client of the Pub/Sub API, straight from Salesforce's proto (no product code), so
@@ -18,12 +19,7 @@ export function pubSubClient(address: string): PubSubClient {
 
 /** A session on the sandbox org: token, instance URL and tenant id as gRPC metadata. */
 export async function pubSubMetadata(instanceUrl: string): Promise<{ metadata: grpc.Metadata; token: string; orgId: string }> {
-  const res = await fetch(`${instanceUrl}/services/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' }),
-  });
-  const body = (await res.json()) as { access_token: string; id: string; instance_url: string };
+  const body = await salesforceSession(instanceUrl);
   const orgId = body.id.split('/').at(-2)!;
   const metadata = new grpc.Metadata();
   metadata.set('accesstoken', body.access_token);

@@ -69,6 +69,17 @@ export function admin(baseUrl: string) {
   };
 }
 
+/** A session on the sandbox's Salesforce through the client credentials grant, as the product's connected app gets one. */
+export async function salesforceSession(baseUrl: string): Promise<{ access_token: string; id: string; instance_url: string }> {
+  const res = await fetch(`${baseUrl}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' }),
+  });
+  if (!res.ok) throw new Error(`sandbox Salesforce token: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { access_token: string; id: string; instance_url: string };
+}
+
 /** A loopback HTTP server standing in for the event API: records what the sandbox's webhooks deliver. */
 export async function startWebhookReceiver(status = 202): Promise<{ url: string; received: { headers: IncomingHttpHeaders; body: string }[]; close: () => Promise<void> }> {
   const received: { headers: IncomingHttpHeaders; body: string }[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Sandbox } from '../../sandbox';
-import { startTestSandbox } from '../helpers/sandbox';
+import { salesforceSession, startTestSandbox } from '../helpers/sandbox';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -30,8 +30,7 @@ describe('sandbox: prices and promotions', function () {
     sandbox = await startTestSandbox(['erpCloud', 'salesforce']);
     erp = sandbox.urls.erpCloud!;
     sf = sandbox.urls.salesforce!;
-    const res = await fetch(`${sf}/services/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' }) });
-    token = ((await res.json()) as { access_token: string }).access_token;
+    token = (await salesforceSession(sf)).access_token;
   });
   after(async () => {
     await sandbox?.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Connection } from 'jsforce';
 import type { Sandbox } from '../../sandbox';
-import { admin, startTestSandbox } from '../helpers/sandbox';
+import { admin, salesforceSession, startTestSandbox } from '../helpers/sandbox';
 
 type Json = Record<string, unknown>;
 interface SaveResult {
@@ -59,12 +59,7 @@ describe('sandbox: Salesforce Bulk API 1.0', function () {
     sandbox = await startTestSandbox(['salesforce']);
     url = sandbox.urls.salesforce!;
     sfAdmin = admin(url);
-    const res = await fetch(`${url}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' }),
-    });
-    token = ((await res.json()) as { access_token: string }).access_token;
+    token = (await salesforceSession(url)).access_token;
   });
   after(async () => {
     await sandbox?.close();
@@ -330,11 +325,6 @@ describe('sandbox: Salesforce Bulk API 1.0', function () {
     const results = (await conn.bulk.load('Task', 'insert', [{ Subject: 'bulk1 after refresh' }])) as SaveResult[];
     assert.equal(results[0].success, true);
     assert.notEqual(conn.accessToken, before);
-    const res = await fetch(`${url}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' }),
-    });
-    token = ((await res.json()) as { access_token: string }).access_token;
+    token = (await salesforceSession(url)).access_token;
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Connection } from 'jsforce';
 import type { Sandbox } from '../../sandbox';
-import { admin, startTestSandbox } from '../helpers/sandbox';
+import { admin, salesforceSession, startTestSandbox } from '../helpers/sandbox';
 
 type Json = Record<string, unknown>;
 interface SubResult {
@@ -46,12 +46,7 @@ describe('sandbox: Salesforce composite resources', function () {
     sandbox = await startTestSandbox(['salesforce']);
     url = sandbox.urls.salesforce!;
     sfAdmin = admin(url);
-    const res = await fetch(`${url}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' }),
-    });
-    const token = ((await res.json()) as { access_token: string }).access_token;
+    const token = (await salesforceSession(url)).access_token;
     conn = new Connection({ instanceUrl: url, accessToken: token, version: '62.0' });
   });
   after(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Connection } from 'jsforce';
 import type { Sandbox } from '../../sandbox';
-import { startTestSandbox } from '../helpers/sandbox';
+import { salesforceSession, startTestSandbox } from '../helpers/sandbox';
 
 type Rec = { attributes: { type: string; url: string }; [field: string]: unknown };
 
@@ -29,12 +29,7 @@ describe('sandbox: Salesforce search (SOSL and parameterized search)', function 
   before(async () => {
     sandbox = await startTestSandbox(['salesforce']);
     url = sandbox.urls.salesforce!;
-    const res = await fetch(`${url}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'retail-orchestrator', client_secret: 'sandbox-client-secret' }),
-    });
-    token = ((await res.json()) as { access_token: string }).access_token;
+    token = (await salesforceSession(url)).access_token;
     conn = new Connection({ instanceUrl: url, accessToken: token, version: '62.0' });
     // Words no seeded record contains, so every expectation below is exact.
     ids.marrowfield = await create('Account', { Name: 'Quillon Marrowfield Trading', Phone: '+1-555-777-0199' });
