@@ -114,6 +114,8 @@ describe('sandbox: Salesforce search (SOSL and parameterized search)', function 
     await refused('FIND {Quillon} RETURNING OrderItem(Id)', 'INVALID_TYPE', /does not support search/);
     await refused('FIND {Quillon} RETURNING Account(Nmae)', 'INVALID_FIELD', /No such column 'Nmae' on entity 'Account'/);
     await refused('FIND {Quillon} RETURNING Account(Id WHERE Nmae = null)', 'INVALID_FIELD', /No such column 'Nmae'/);
+    await refused('FIND {Quillon} RETURNING Account(COUNT(Id))', 'MALFORMED_SEARCH', /aggregate functions are not supported/);
+    await refused('FIND {Quillon} RETURNING Account(Id, (SELECT Id FROM Contacts))', 'MALFORMED_SEARCH', /child relationship queries are not supported/);
     const res = await fetch(`${url}/services/data/v62.0/search?q=${encodeURIComponent('FIND {Q}')}`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 400);
     assert.equal(res.headers.get('content-type'), 'application/json;charset=UTF-8');

@@ -3,7 +3,7 @@ import { SfError } from './errors';
 import { apiVersion, dataBase, engine } from './data-routes';
 import { read, type Ctx } from './respond';
 import { findField, findObject, objectNames, type FieldDef, type ObjectDef } from './schema';
-import { parseSoql, type SoqlQuery, type SoqlEngine } from './soql';
+import { isSubquery, parseSoql, type SoqlQuery, type SoqlEngine } from './soql';
 import { malformedSearch, parseSearchQuery, parseSosl, SEARCH_GROUPS, words, type ReturningSpec, type SearchExpr, type SearchGroup, type SearchTerm } from './sosl';
 import { queryTable, type SalesforceState, type SfRecord } from './state';
 
@@ -106,7 +106,9 @@ function plan(eng: SoqlEngine, spec: ReturningSpec): Plan {
     if (err instanceof SfError && err.errorCode === 'MALFORMED_QUERY') throw malformedSearch(err.message);
     throw err;
   }
-  if (query.count) throw malformedSearch(`unexpected token: 'COUNT' in RETURNING ${spec.object}`);
+  // RETURNING takes fields only: no aggregates and no child subqueries.
+  if (query.count || query.aggregate) throw malformedSearch(`aggregate functions are not supported in RETURNING ${spec.object}`);
+  if (query.fields.some(isSubquery)) throw malformedSearch(`child relationship queries are not supported in RETURNING ${spec.object}`);
   const object = eng.resolveObject(spec.object);
   if (NOT_SEARCHABLE.has(object.name)) throw new SfError(400, 'INVALID_TYPE', `entity type ${object.name} does not support search`);
   return { object, query: { ...query, limit: undefined, offset: undefined }, limit: query.limit, offset: query.offset ?? 0 };
