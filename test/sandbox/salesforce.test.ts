@@ -610,6 +610,11 @@ describe('sandbox: Salesforce REST surface', function () {
         (e: Error & { errorCode?: string }) => e,
       );
       assert.equal(refused.errorCode, 'INVALID_FIELD');
+      const basic = await conn.sobject('Case').recent();
+      assert.deepEqual(basic, [], 'nothing viewed or referenced');
+      const info = await call<{ objectDescribe: { name: string; keyPrefix: string } }>('GET', '/sobjects/Case');
+      assert.deepEqual([info.status, info.body.objectDescribe.name, info.body.objectDescribe.keyPrefix], [200, 'Case', '500']);
+      assert.equal((await call('GET', '/sobjects/Widget__c')).status, 404);
       const resources = await call<Record<string, string>>('GET', '');
       assert.equal(resources.status, 200);
       assert.equal(resources.body.query, '/services/data/v62.0/query');

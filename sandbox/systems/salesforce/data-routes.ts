@@ -160,11 +160,20 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
     }),
   );
 
+  /** An object as describeGlobal lists it, and as its basic information describes it. */
+  const summary = (d: ObjectDef, base: string) => ({ name: d.name, label: d.label, keyPrefix: d.keyPrefix, custom: d.name.endsWith('__c'), queryable: true, urls: { sobject: `${base}/sobjects/${d.name}`, describe: `${base}/sobjects/${d.name}/describe` } });
+
   app.get(`${prefix}/sobjects`, async (request, reply) =>
     read(reply, () => {
       const base = dataBase(ctx, request);
-      return { status: 200, body: { encoding: 'UTF-8', maxBatchSize: 200, sobjects: objectNames().map((n) => { const d = findObject(n)!; return { name: d.name, label: d.label, keyPrefix: d.keyPrefix, custom: d.name.endsWith('__c'), queryable: true, urls: { sobject: `${base}/sobjects/${d.name}` } }; }) } };
+      return { status: 200, body: { encoding: 'UTF-8', maxBatchSize: 200, sobjects: objectNames().map((n) => summary(findObject(n)!, base)) } };
     }),
+  );
+
+  // Basic information (jsforce's sobject().recent()): recent items are those the user viewed or referenced
+  // (SOQL FOR VIEW / FOR REFERENCE in Salesforce's UI and APIs); the sandbox records none, so the list is empty.
+  app.get(`${prefix}/sobjects/:type`, async (request, reply) =>
+    read(reply, () => ({ status: 200, body: { objectDescribe: summary(objectOf((request.params as P).type), dataBase(ctx, request)), recentItems: [] } })),
   );
 
   app.get(`${prefix}/sobjects/:type/describe`, async (request, reply) =>
