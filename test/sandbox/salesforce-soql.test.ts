@@ -327,4 +327,170 @@ describe('sandbox: Salesforce SOQL (date literals, child subqueries, aggregates)
       assert.equal((await failure('SELECT Id x FROM Case')).errorCode, 'MALFORMED_QUERY');
     });
   });
+
+  describe('semi-joins and anti-joins', () => {
+    it('keeps the rows whose Id or reference is (IN) or is not (NOT IN) among the ids the subquery selects', async () => {
+      const accounts = (await query('SELECT Id, Name FROM Account')).records;
+      const contacts = (await query('SELECT Id, LastName, AccountId FROM Contact')).records;
+      const orders = (await query('SELECT Id, AccountId FROM Order')).records;
+      const withA = new Set(contacts.filter((c) => /^a/i.test(String(c.LastName))).map((c) => c.AccountId));
+      const semi = sorted(accounts.filter((a) => withA.has(a.Id)).map((a) => a.Id));
+      assert.ok(semi.length > 0 && semi.length < accounts.length, 'the seed has accounts on both sides');
+      assert.deepEqual(await ids("SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact WHERE LastName LIKE 'A%')"), semi);
+      assert.deepEqual(await ids("SELECT Id FROM Account WHERE Id NOT IN (SELECT AccountId FROM Contact WHERE LastName LIKE 'A%')"), sorted(accounts.filter((a) => !withA.has(a.Id)).map((a) => a.Id)));
+
+      const aNamed = new Set<unknown>(accounts.filter((a) => /^a/i.test(String(a.Name))).map((a) => a.Id));
+      const anti = sorted(orders.filter((o) => !aNamed.has(o.AccountId)).map((o) => o.Id));
+      assert.ok(anti.length > 0 && anti.length < orders.length);
+      assert.deepEqual(await ids("SELECT Id FROM Order WHERE AccountId NOT IN (SELECT Id FROM Account WHERE Name LIKE 'A%')"), anti);
+      assert.deepEqual(await ids("SELECT Id FROM Order WHERE AccountId IN (SELECT Id FROM Account WHERE Name LIKE 'A%')"), sorted(orders.filter((o) => aNamed.has(o.AccountId)).map((o) => o.Id)));
+    });
+
+    it('combines two of them with AND, beside ordinary conditions and in parentheses', async () => {
+      const accounts = (await query('SELECT Id, Name FROM Account')).records;
+      const withContacts = new Set((await query('SELECT AccountId FROM Contact')).records.map((c) => c.AccountId));
+      const withCases = new Set((await query('SELECT AccountId FROM Case')).records.map((c) => c.AccountId));
+      const expected = sorted(accounts.filter((a) => withContacts.has(a.Id) && !withCases.has(a.Id) && !/^a/i.test(String(a.Name))).map((a) => a.Id));
+      assert.ok(expected.length > 0);
+      assert.deepEqual(
+        await ids("SELECT Id FROM Account WHERE (NOT Name LIKE 'A%') AND (Id IN (SELECT AccountId FROM Contact) AND Id NOT IN (SELECT AccountId FROM Case))"),
+        expected,
+      );
+      assert.equal((await conn.query("SELECT COUNT() FROM Account WHERE Id IN (SELECT AccountId FROM Contact) AND Id NOT IN (SELECT AccountId FROM Case) AND (NOT Name LIKE 'A%')")).totalSize, expected.length);
+    });
+
+    it('leaves deleted rows out of the subquery, under queryAll too', async () => {
+      const tag = `Semi${Date.now()}`;
+      const account = await conn.sobject('Account').create({ Name: `${tag} Account` });
+      const contact = await conn.sobject('Contact').create({ LastName: tag, AccountId: account.id });
+      const soql = `SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact WHERE LastName = '${tag}')`;
+      assert.deepEqual(await ids(soql), [account.id]);
+      await conn.sobject('Contact').destroy(contact.id!);
+      assert.deepEqual(await ids(soql), []);
+      assert.deepEqual(await ids(soql, true), [], 'queryAll: the deleted contact still does not join');
+      assert.ok((await ids(`SELECT Id FROM Contact WHERE LastName = '${tag}'`, true)).includes(contact.id!), 'the contact is in the recycle bin');
+      assert.deepEqual(await ids(`SELECT Id FROM Account WHERE Name = '${tag} Account' AND Id NOT IN (SELECT AccountId FROM Contact)`), [account.id]);
+    });
+
+    it('refuses what Salesforce refuses', async () => {
+      const refused = async (soql: string, message: RegExp) => {
+        const err = await failure(soql);
+        assert.equal(err.errorCode, 'MALFORMED_QUERY', soql);
+        assert.match(err.message, message, soql);
+      };
+      await refused('SELECT Id FROM Account WHERE Id IN (SELECT Id, AccountId FROM Contact)', /exactly one/);
+      await refused('SELECT Id FROM Account WHERE Id IN (SELECT LastName FROM Contact)', /Id or a reference field/);
+      await refused('SELECT Id FROM Account WHERE Name IN (SELECT AccountId FROM Contact)', /Id or a reference field/);
+      await refused('SELECT Id FROM Contact WHERE Account.Id IN (SELECT AccountId FROM Case)', /left operand/);
+      await refused('SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact ORDER BY LastName)', /ORDER is not allowed/);
+      await refused('SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact LIMIT 5)', /LIMIT is not allowed/);
+      await refused('SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact WHERE Id IN (SELECT ContactId FROM Case))', /Nesting/);
+      await refused(
+        'SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact) AND Id IN (SELECT AccountId FROM Case) AND Id NOT IN (SELECT AccountId FROM Order)',
+        /Maximum of 2/,
+      );
+      await refused("SELECT Id FROM Account WHERE Name LIKE 'A%' OR Id IN (SELECT AccountId FROM Contact)", /'OR' operator/);
+      await refused("SELECT Id FROM Account WHERE Name LIKE 'A%' AND (Type = 'Customer' OR Id IN (SELECT AccountId FROM Contact))", /top level/);
+      await refused('SELECT Id FROM Account WHERE NOT Id IN (SELECT AccountId FROM Contact)', /top level/);
+      await refused('SELECT Id FROM Account WHERE Id IN (SELECT Id FROM Account)', /same object type/);
+      await refused('SELECT Id, (SELECT Id FROM Contacts WHERE Id IN (SELECT ContactId FROM Case)) FROM Account', /relationship subquery/);
+      assert.equal((await failure('SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Nope__c)')).errorCode, 'INVALID_TYPE');
+    });
+  });
+
+  describe('FIELDS()', () => {
+    let described: string[];
+    before(async () => {
+      described = (await conn.sobject('Account').describe()).fields.map((f) => f.name);
+    });
+    const keys = (r: Rec) => Object.keys(r).filter((k) => k !== 'attributes').sort();
+
+    it('expands STANDARD to the non-custom fields, with or without a LIMIT', async () => {
+      const standard = described.filter((n) => !n.endsWith('__c')).sort();
+      const all = await query('SELECT FIELDS(STANDARD) FROM Account');
+      assert.equal(all.totalSize, (await conn.query('SELECT COUNT() FROM Account')).totalSize);
+      for (const r of all.records.slice(0, 5)) assert.deepEqual(keys(r), standard);
+    });
+
+    it('expands CUSTOM and ALL under a LIMIT of at most 200, with the values the record has', async () => {
+      const custom = described.filter((n) => n.endsWith('__c')).sort();
+      const some = await query('SELECT FIELDS(CUSTOM) FROM Account LIMIT 5');
+      assert.equal(some.records.length, 5);
+      for (const r of some.records) assert.deepEqual(keys(r), custom);
+      const [first] = (await query('SELECT Id, FIELDS(ALL) FROM Account ORDER BY Name LIMIT 200')).records;
+      assert.deepEqual(keys(first), [...described].sort());
+      const whole = (await conn.sobject('Account').retrieve(String(first.Id))) as Rec;
+      for (const name of described) assert.deepEqual(first[name], whole[name], name);
+    });
+
+    it('expands inside a child subquery against the child object', async () => {
+      const contactFields = (await conn.sobject('Contact').describe()).fields.map((f) => f.name).filter((n) => !n.endsWith('__c')).sort();
+      const rows = (await query('SELECT Id, (SELECT FIELDS(STANDARD) FROM Contacts) FROM Account WHERE Id IN (SELECT AccountId FROM Contact) LIMIT 3')).records;
+      assert.equal(rows.length, 3);
+      for (const r of rows) assert.deepEqual(keys((r.Contacts as NonNullable<SubResult>).records[0]), contactFields);
+    });
+
+    it('refuses FIELDS(ALL) and FIELDS(CUSTOM) without a LIMIT of at most 200', async () => {
+      for (const soql of ['SELECT FIELDS(ALL) FROM Account', 'SELECT FIELDS(CUSTOM) FROM Account LIMIT 201', 'SELECT Id, FIELDS(ALL) FROM Account OFFSET 1']) {
+        const err = await failure(soql);
+        assert.equal(err.errorCode, 'MALFORMED_QUERY', soql);
+        assert.match(err.message, /The SOQL FIELDS function must have a LIMIT of at most 200/, soql);
+      }
+      assert.equal((await failure('SELECT FIELDS(EVERY) FROM Account LIMIT 1')).errorCode, 'MALFORMED_QUERY');
+      assert.equal((await failure('SELECT FIELDS(STANDARD), COUNT(Id) FROM Account')).errorCode, 'MALFORMED_QUERY');
+    });
+  });
+
+  describe('FOR VIEW, FOR REFERENCE, FOR UPDATE', () => {
+    it('accepts them at the end of a query and answers the same rows', async () => {
+      const plain = await ids("SELECT Id FROM Account WHERE Name LIKE 'A%'");
+      assert.ok(plain.length > 0);
+      for (const tail of ['FOR VIEW', 'FOR REFERENCE', 'FOR UPDATE', 'LIMIT 1000 FOR UPDATE']) {
+        assert.deepEqual(await ids(`SELECT Id FROM Account WHERE Name LIKE 'A%' ${tail}`), plain, tail);
+      }
+      const ordered = (await query("SELECT Id FROM Account WHERE Name LIKE 'A%' ORDER BY Name FOR VIEW")).records.map((r) => r.Id);
+      assert.deepEqual(ordered, (await query("SELECT Id FROM Account WHERE Name LIKE 'A%' ORDER BY Name")).records.map((r) => r.Id));
+    });
+
+    it('refuses FOR UPDATE with ORDER BY, and anything else after FOR', async () => {
+      const err = await failure('SELECT Id FROM Account ORDER BY Name FOR UPDATE');
+      assert.equal(err.errorCode, 'MALFORMED_QUERY');
+      assert.match(err.message, /ORDER BY/);
+      assert.equal((await failure('SELECT Id FROM Account FOR LUNCH')).errorCode, 'MALFORMED_QUERY');
+      assert.equal((await failure('SELECT Id FROM Account FOR VIEW LIMIT 5')).errorCode, 'MALFORMED_QUERY');
+    });
+  });
+
+  describe('USING SCOPE', () => {
+    let me: string;
+    let mine: string;
+    let theirs: string;
+    before(async () => {
+      me = String((await query("SELECT Id FROM User WHERE Username = 'integration@retail.example'")).records[0].Id);
+      const other = String((await query(`SELECT Id FROM User WHERE Id != '${me}' LIMIT 1`)).records[0].Id);
+      const tag = `Scope${Date.now()}`;
+      mine = (await conn.sobject('Account').create({ Name: `${tag} mine`, OwnerId: me })).id!;
+      theirs = (await conn.sobject('Account').create({ Name: `${tag} theirs`, OwnerId: other })).id!;
+    });
+
+    it('answers Everything with every row and Mine with the rows the session user owns', async () => {
+      const everything = await ids('SELECT Id FROM Account USING SCOPE Everything');
+      assert.deepEqual(everything, await ids('SELECT Id FROM Account'));
+      const owned = await ids(`SELECT Id FROM Account WHERE OwnerId = '${me}'`);
+      const scoped = await ids("SELECT Id FROM Account USING SCOPE Mine WHERE Name != 'x'");
+      assert.deepEqual(scoped, owned);
+      assert.ok(scoped.includes(mine) && !scoped.includes(theirs) && everything.includes(theirs));
+      assert.equal((await conn.query('SELECT COUNT() FROM Account USING SCOPE mine')).totalSize, owned.length);
+      const [agg] = (await query('SELECT COUNT(Id) n FROM Account USING SCOPE Mine')).records;
+      assert.equal(agg.n, owned.length);
+    });
+
+    it('refuses unknown scopes, and Mine on objects nobody owns', async () => {
+      const unknown = await failure('SELECT Id FROM Account USING SCOPE Nobody');
+      assert.equal(unknown.errorCode, 'MALFORMED_QUERY');
+      assert.match(unknown.message, /scope/i);
+      assert.equal((await failure('SELECT Id FROM Product2 USING SCOPE Mine')).errorCode, 'MALFORMED_QUERY');
+      assert.ok((await ids('SELECT Id FROM Product2 USING SCOPE Everything')).length > 0);
+    });
+  });
 });

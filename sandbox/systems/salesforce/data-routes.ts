@@ -27,10 +27,13 @@ function objectOf(type: string): ObjectDef {
   return def;
 }
 
-/** A query engine over the org's rows; `withDeleted` (queryAll) sees the recycle bin too, each table merged once per engine. */
-export const engine = (state: SalesforceState, withDeleted = false): SoqlEngine => {
+/**
+ * A query engine over the org's rows; `withDeleted` (queryAll) sees the recycle bin too, each table merged once per engine.
+ * `userId` is who runs the query (USING SCOPE Mine); without it, the integration user.
+ */
+export const engine = (state: SalesforceState, withDeleted = false, userId?: string): SoqlEngine => {
   const tables = new Map<string, Record<string, SfRecord>>();
-  return new SoqlEngine({ table: (o) => tables.get(o.name) ?? tables.set(o.name, queryTable(state, o.name, withDeleted)).get(o.name)! });
+  return new SoqlEngine({ table: (o) => tables.get(o.name) ?? tables.set(o.name, queryTable(state, o.name, withDeleted)).get(o.name)!, userId });
 };
 
 /** A whole record (or the requested fields) as the sObject Rows resource returns it. */
@@ -308,7 +311,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: Ctx): void {
       const base = dataBase(ctx, request);
       const q = (request.query as { q?: string }).q;
       if (!q) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-      const eng = engine(state(), withDeleted);
+      const eng = engine(state(), withDeleted, sessionUser(ctx, request));
       const parsed = parseSoql(q);
       // Aggregate results come whole, without a locator (at most 2,000 rows).
       if (parsed.aggregate) {

@@ -98,7 +98,7 @@ export function aggregateQuery(engine: SoqlEngine, query: SoqlQuery): Record<str
     return { ...o, read: (g: Group) => groupValue(g, ref) };
   });
 
-  const rows = engine.matching(object, { where: query.where, orderBy: [] });
+  const rows = engine.matching(object, { where: query.where, orderBy: [], scope: query.scope });
   let groups: Group[];
   if (!groupRefs.length) {
     // Without GROUP BY there is exactly one row, even over no records (COUNT 0, SUM null).

@@ -1,5 +1,5 @@
 import { SfError } from './errors';
-import { normalizeId } from './ids';
+import { INTEGRATION_USER_ID, normalizeId } from './ids';
 import { findChildRelationship, findField, findObject, findRelationship, type ChildRelationship, type FieldDef, type ObjectDef } from './schema';
 import { compareToRange, dateLiteralKind, dateLiteralRange, instantOf, type DateRange } from './soql-dates';
 import type { FieldValue, SfRecord } from './state';
@@ -9,7 +9,9 @@ import type { FieldValue, SfRecord } from './state';
  * SELECT fields | COUNT() FROM object [WHERE ...] [GROUP BY ...] [HAVING ...] [ORDER BY ...] [LIMIT n] [OFFSET n], with
  * =, !=, <>, <, <=, >, >=, LIKE, IN, NOT IN, AND, OR, NOT, parentheses, string/number/boolean/
  * null/date/datetime literals, date literals (soql-dates.ts), one level of parent relationships,
- * child relationship subqueries in the select list, and aggregate functions (soql-aggregate.ts).
+ * child relationship subqueries in the select list, and aggregate functions (soql-aggregate.ts); also
+ * semi-joins and anti-joins (`Id IN (SELECT AccountId FROM Contact …)`), FIELDS(ALL|STANDARD|CUSTOM),
+ * USING SCOPE and a trailing FOR VIEW | FOR REFERENCE | FOR UPDATE.
  */
 type Literal =
   | { kind: 'string'; value: string }
@@ -33,7 +35,9 @@ export type Condition =
   | { op: 'and' | 'or'; items: Condition[] }
   | { op: 'not'; item: Condition }
   | { op: 'cmp'; field: string; cmp: CompareOp; value: Literal; aggregate?: AggregateCall }
-  | { op: 'in'; field: string; negate: boolean; values: Literal[]; aggregate?: AggregateCall };
+  | { op: 'in'; field: string; negate: boolean; values: Literal[]; aggregate?: AggregateCall }
+  /** A semi-join (IN) or anti-join (NOT IN): the field against the one Id or reference field the subquery selects. */
+  | { op: 'semi'; field: string; negate: boolean; query: SoqlQuery; aggregate?: undefined };
 
 export type SelectItem = { field: string; alias?: string; aggregate?: undefined } | { aggregate: AggregateCall; alias?: string };
 
@@ -56,7 +60,27 @@ export interface SoqlQuery {
   offset?: number;
   /** Set for aggregate queries (an aggregate function, GROUP BY or HAVING): their rows are AggregateResults. */
   aggregate?: { items: SelectItem[]; groupBy: string[]; having?: Condition };
+  /** USING SCOPE, lower-cased: 'everything', 'mine', … (absent: every row, as Everything). */
+  scope?: string;
+  /** A trailing FOR VIEW | FOR REFERENCE | FOR UPDATE: it changes no rows here. */
+  forClause?: 'view' | 'reference' | 'update';
 }
+
+/** The select list's FIELDS(ALL|STANDARD|CUSTOM) entries, kept as written upper-cased and expanded against the object when run. */
+export type FieldsFunction = 'ALL' | 'STANDARD' | 'CUSTOM';
+export const fieldsFunctionOf = (entry: string): FieldsFunction | undefined => /^FIELDS\((ALL|STANDARD|CUSTOM)\)$/.exec(entry)?.[1] as FieldsFunction | undefined;
+
+/** The fields a FIELDS() entry stands for: custom fields end in __c, standard fields are all the others. */
+export function fieldsOf(object: ObjectDef, fn: FieldsFunction): string[] {
+  return object.fields.filter((f) => fn === 'ALL' || f.name.endsWith('__c') === (fn === 'CUSTOM')).map((f) => f.name);
+}
+
+/** The filter scopes SOQL names after USING SCOPE; which ones an object supports is the engine's business. */
+const SCOPES = new Set(['delegated', 'everything', 'mine', 'mine_and_my_groups', 'my_territory', 'my_team_territory', 'team', 'scopingrule']);
+/** Salesforce caps semi-joins and anti-joins at two per WHERE clause. */
+const MAX_SEMI_JOINS = 2;
+/** FIELDS(ALL) and FIELDS(CUSTOM) are bounded: Salesforce wants a LIMIT of at most this. */
+const FIELDS_LIMIT = 200;
 
 type Token = { type: 'word' | 'string' | 'number' | 'date' | 'datetime' | 'punct'; text: string; pos: number };
 
@@ -195,11 +219,15 @@ class Parser {
     return query;
   }
 
-  /** One SELECT; `nested` for a child subquery, which ends at its ')' and allows neither aggregates nor further nesting. */
-  private query(nested: boolean): SoqlQuery {
+  /**
+   * One SELECT; `nested` for a child subquery, which ends at its ')' and allows neither aggregates nor further nesting.
+   * `semi` for a semi-join's subquery, which also selects exactly one field and has no ORDER BY, LIMIT or OFFSET.
+   */
+  private query(nested: boolean, semi = false): SoqlQuery {
     this.expectWord('select');
     const query: SoqlQuery = { count: false, fields: [], object: '', orderBy: [] };
     const items: SelectItem[] = [];
+    const fieldsFunctions: FieldsFunction[] = [];
     if (!nested && this.isWord('count') && this.tokens[this.i + 1]?.text === '(' && this.tokens[this.i + 2]?.text === ')') {
       this.i += 3;
       query.count = true;
@@ -213,6 +241,15 @@ class Parser {
           this.query(true);
           const close = this.expectPunct(')');
           query.fields.push(this.source.slice(open.pos, close.pos + 1));
+        } else if (this.isWord('fields') && this.tokens[this.i + 1]?.text === '(') {
+          if (semi) throw malformed('FIELDS() is not allowed in a semi join sub-select');
+          this.i += 2;
+          const arg = this.next();
+          const fn = arg.type === 'word' ? arg.text.toUpperCase() : '';
+          if (fn !== 'ALL' && fn !== 'STANDARD' && fn !== 'CUSTOM') throw malformed(`unexpected token: '${arg.text}', expected ALL, STANDARD or CUSTOM`);
+          this.expectPunct(')');
+          fieldsFunctions.push(fn);
+          query.fields.push(`FIELDS(${fn})`);
         } else if (this.atAggregate()) {
           if (nested) throw malformed(`unexpected token: '${t!.text}'`);
           items.push({ aggregate: this.aggregateCall(), alias: this.alias() });
@@ -228,9 +265,26 @@ class Parser {
     const object = this.next();
     if (object.type !== 'word') throw malformed(`unexpected token: '${object.text}'`);
     query.object = object.text;
+    if (!nested && this.isWord('using')) {
+      this.i++;
+      this.expectWord('scope');
+      const scope = this.next();
+      if (scope.type !== 'word' || !SCOPES.has(scope.text.toLowerCase())) throw malformed(`Invalid scope: '${scope.text}'`);
+      query.scope = scope.text.toLowerCase();
+    }
     if (this.isWord('where')) {
       this.i++;
-      query.where = this.orExpr(false);
+      const where = this.orExpr(false);
+      checkSemiJoins(where, nested ? (semi ? 'semi' : 'child') : 'main');
+      query.where = where;
+    }
+    if (semi) {
+      // Salesforce refuses ORDER BY, LIMIT and OFFSET in a semi-join: the subquery is a set of ids, not a list.
+      const t = this.peek();
+      if (t && t.type === 'word' && ['order', 'limit', 'offset', 'group', 'having'].includes(t.text.toLowerCase()))
+        throw malformed(`${t.text.toUpperCase()} is not allowed in a semi join sub-select`);
+      if (query.count || query.fields.length !== 1 || query.fields[0].startsWith('(')) throw malformed('A semi join sub-select must select exactly one Id or reference field');
+      return query;
     }
     let groupBy: string[] | undefined;
     if (!nested && this.isWord('group')) {
@@ -279,12 +333,24 @@ class Parser {
       query.offset = this.integer();
       if (query.offset > 2000) throw new SfError(400, 'NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is 2000`);
     }
+    if (!nested && this.isWord('for')) {
+      this.i++;
+      const t = this.next();
+      const mode = t.type === 'word' ? t.text.toLowerCase() : '';
+      if (mode !== 'view' && mode !== 'reference' && mode !== 'update') throw malformed(`unexpected token: '${t.text}', expected VIEW, REFERENCE or UPDATE`);
+      // Locked rows come back unordered: Salesforce refuses ORDER BY beside FOR UPDATE.
+      if (mode === 'update' && query.orderBy.length) throw malformed('ORDER BY is not allowed in a query with FOR UPDATE');
+      query.forClause = mode;
+    }
+    if (fieldsFunctions.some((fn) => fn !== 'STANDARD') && (query.limit === undefined || query.limit > FIELDS_LIMIT))
+      throw malformed(`The SOQL FIELDS function must have a LIMIT of at most ${FIELDS_LIMIT}`);
     const aggregated = !!groupBy || !!having || items.some((it) => it.aggregate) || query.orderBy.some((o) => o.aggregate);
     if (aggregated) {
       // COUNT() only ever stands alone, and its answer is a bare totalSize.
       if (query.count) throw malformed(`unexpected token: '${groupBy ? 'GROUP' : 'HAVING'}'`);
       const sub = query.fields.find((f) => f.startsWith('('));
       if (sub) throw malformed(`unexpected token: '('`);
+      if (fieldsFunctions.length) throw malformed('FIELDS() is not allowed in an aggregate query');
       query.aggregate = { items, groupBy: groupBy ?? [], ...(having ? { having } : {}) };
     } else {
       // Aliases name columns of aggregate results only.
@@ -341,6 +407,12 @@ class Parser {
       const negate = this.isWord('not', t);
       if (negate) this.i++;
       this.expectPunct('(');
+      if (this.isWord('select')) {
+        if (having || aggregate) throw malformed('Semi join sub-selects are only allowed in the WHERE clause');
+        const sub = this.query(true, true);
+        this.expectPunct(')');
+        return { op: 'semi', field, negate, query: sub };
+      }
       const values = [this.literal()];
       while (this.peek()?.text === ',') {
         this.i++;
@@ -387,6 +459,29 @@ class Parser {
   }
 }
 
+/**
+ * Where semi-joins may stand, as Salesforce documents: only in the main query's WHERE (not inside another
+ * semi-join, nor in a child subquery), only joined by AND at the top level (never under OR or NOT), at most two.
+ */
+function checkSemiJoins(where: Condition, at: 'main' | 'semi' | 'child'): void {
+  let count = 0;
+  const walk = (c: Condition, top: boolean): void => {
+    if (c.op === 'and') c.items.forEach((item) => walk(item, top));
+    else if (c.op === 'or') c.items.forEach((item) => walk(item, false));
+    else if (c.op === 'not') walk(c.item, false);
+    else if (c.op === 'semi') {
+      if (at === 'semi') throw malformed('Nesting of semi join sub-selects is not supported');
+      if (at === 'child') throw malformed('Semi join sub-selects are not allowed in a relationship subquery');
+      if (!top) {
+        if (where.op === 'or') throw malformed("Semi join sub-selects are not allowed with the 'OR' operator");
+        throw malformed('Semi join sub-selects are only allowed at the top level WHERE expressions and not in nested WHERE expressions.');
+      }
+      if (++count > MAX_SEMI_JOINS) throw malformed(`Maximum of ${MAX_SEMI_JOINS} semi join sub-selects are allowed per query`);
+    }
+  };
+  walk(where, true);
+}
+
 export function parseSoql(soql: string): SoqlQuery {
   return new Parser(tokenize(soql), soql).parse();
 }
@@ -408,6 +503,8 @@ export interface ResolvedField {
 
 export interface QueryData {
   table: (object: ObjectDef) => Record<string, SfRecord>;
+  /** The user the query runs as, for USING SCOPE Mine; absent: the integration user. */
+  userId?: string;
 }
 
 /** A child subquery resolved against its parent object: the relationship, its own select list, filter and order. */
@@ -422,6 +519,8 @@ interface ChildPlan {
 /** What a condition's left side reads, for WHERE (records) and HAVING (groups) alike. */
 export interface ConditionScope<T> {
   resolve: (cond: { field: string; aggregate?: AggregateCall }) => ResolvedField;
+  /** The object a WHERE clause filters; semi-joins need it (HAVING has none, and no semi-joins). */
+  object?: ObjectDef;
   value: (row: T, ref: ResolvedField) => FieldValue;
 }
 
@@ -462,25 +561,41 @@ export class SoqlEngine {
     // Aggregate rows are not records: callers that take them ask aggregate() (soql-aggregate.ts).
     if (query.aggregate) throw malformed('Aggregate queries are not supported in this call');
     const object = this.resolveObject(query.object);
-    const select = [...new Set(query.fields.map((f) => (isSubquery(f) ? (this.childPlan(object, f), f) : this.resolveField(object, f).name)))];
+    const select = [...new Set(expandFields(object, query.fields).map((f) => (isSubquery(f) ? (this.childPlan(object, f), f) : this.resolveField(object, f).name)))];
     const rows = this.matching(object, query);
     const offset = query.offset ?? 0;
     const sliced = rows.slice(offset, query.limit !== undefined ? offset + query.limit : undefined);
     return { object, select, ids: sliced.map((r) => r.Id as string), count: query.count ? sliced.length : rows.length };
   }
 
-  /** The object's records that pass WHERE, in ORDER BY order (no LIMIT/OFFSET applied). */
-  matching(object: ObjectDef, query: Pick<SoqlQuery, 'where' | 'orderBy'>, rows: SfRecord[] = Object.values(this.data.table(object))): SfRecord[] {
-    const keep = this.wherePredicate(object, query.where);
+  /** The object's records within the query's scope that pass WHERE, in ORDER BY order (no LIMIT/OFFSET applied). */
+  matching(object: ObjectDef, query: Pick<SoqlQuery, 'where' | 'orderBy' | 'scope'>, rows: SfRecord[] = Object.values(this.data.table(object))): SfRecord[] {
+    const inScope = this.scopePredicate(object, query.scope);
+    const where = this.wherePredicate(object, query.where);
+    const keep = inScope ? (r: SfRecord) => inScope(r) && where(r) : where;
     const order = this.recordOrder(object, query.orderBy);
     const kept = rows.filter(keep);
     return order ? kept.sort(order) : kept;
+  }
+
+  /**
+   * USING SCOPE as a row filter (undefined: every row). Everything is every row; Mine (and MineAndMyGroups: this org
+   * has no queues or groups) the rows the running user owns, on objects that have an owner. Other scopes need teams,
+   * territories, delegation or scoping rules, which this org does not have, so they are refused like an unsupported scope.
+   */
+  private scopePredicate(object: ObjectDef, scope: string | undefined): ((r: SfRecord) => boolean) | undefined {
+    if (!scope || scope === 'everything') return undefined;
+    const owner = findField(object, 'OwnerId');
+    if (!owner || (scope !== 'mine' && scope !== 'mine_and_my_groups')) throw malformed(`Scope '${scope}' is not supported for entity '${object.name}'`);
+    const me = this.data.userId ?? INTEGRATION_USER_ID;
+    return (r) => r[owner.name] === me;
   }
 
   /** A WHERE clause as a predicate over the object's records; aggregate functions are refused there. */
   wherePredicate(object: ObjectDef, where: Condition | undefined): (r: SfRecord) => boolean {
     if (!where) return () => true;
     return this.predicate<SfRecord>(where, {
+      object,
       resolve: (c) => {
         if (c.aggregate) throw malformed(`Aggregate functions are not allowed in the WHERE clause: ${c.field}`);
         return this.filterable(object, c.field);
@@ -570,10 +685,11 @@ export class SoqlEngine {
       );
     }
     const child = relationship.child;
+    if (query.forClause || query.scope) throw malformed(`unexpected token: '${query.forClause ? 'FOR' : 'USING'}'`);
     const plan: ChildPlan = {
       relationship,
       query,
-      select: [...new Set(query.fields.map((f) => this.resolveField(child, f).name))],
+      select: [...new Set(expandFields(child, query.fields).map((f) => this.resolveField(child, f).name))],
       keep: this.wherePredicate(child, query.where),
       order: this.recordOrder(child, query.orderBy),
     };
@@ -620,6 +736,15 @@ export class SoqlEngine {
           return cond.negate ? !hit : hit;
         };
       }
+      case 'semi': {
+        const ref = scope.resolve(cond);
+        const ids = this.semiJoinIds(scope.object, ref, cond);
+        return (r) => {
+          const actual = scope.value(r, ref);
+          const hit = typeof actual === 'string' && ids.has(actual);
+          return cond.negate ? !hit : hit;
+        };
+      }
       case 'cmp': {
         const ref = scope.resolve(cond);
         if (cond.cmp === 'like') {
@@ -646,6 +771,29 @@ export class SoqlEngine {
         };
       }
     }
+  }
+
+  /**
+   * A semi-join's subquery run once, as the set of ids it selects. Salesforce's rules: the outer field is the object's
+   * Id or one of its reference fields, not reached through a relationship; the subquery selects one Id or reference
+   * field of another object, again without a relationship. The recycle bin stays out of the subquery even under
+   * queryAll, as Salesforce's semi-joins leave deleted rows out.
+   */
+  private semiJoinIds(outer: ObjectDef | undefined, ref: ResolvedField, cond: Extract<Condition, { op: 'semi' }>): Set<string> {
+    if (!outer) throw malformed('Semi join sub-selects are only allowed in the WHERE clause');
+    const idOrReference = (f: FieldDef) => f.type === 'id' || f.type === 'reference';
+    if (ref.via || !idOrReference(ref.field)) throw malformed(`Invalid semi join: the left operand '${cond.field}' must be an Id or a reference field of ${outer.name}`);
+    const inner = this.resolveObject(cond.query.object);
+    if (inner.name === outer.name) throw malformed('The inner and outer selects should not be on the same object type');
+    const selected = this.resolveField(inner, cond.query.fields[0]);
+    if (selected.via || !idOrReference(selected.field)) throw malformed(`Invalid semi join sub-select: '${cond.query.fields[0]}' must be an Id or a reference field of ${inner.name}`);
+    const live = Object.values(this.data.table(inner)).filter((r) => r.IsDeleted !== true);
+    const ids = new Set<string>();
+    for (const r of this.matching(inner, { where: cond.query.where, orderBy: [], scope: cond.query.scope }, live)) {
+      const id = r[selected.field.name];
+      if (typeof id === 'string') ids.add(id);
+    }
+    return ids;
   }
 
   private filterable(object: ObjectDef, name: string): ResolvedField {
@@ -694,6 +842,14 @@ export class SoqlEngine {
     if (literal.kind !== 'datetime') throw wrong('dateTime', false);
     return literal.value;
   }
+}
+
+/** The select list with each FIELDS() entry replaced by the fields it stands for on the object. */
+export function expandFields(object: ObjectDef, fields: string[]): string[] {
+  return fields.flatMap((entry) => {
+    const fn = fieldsFunctionOf(entry);
+    return fn ? fieldsOf(object, fn) : [entry];
+  });
 }
 
 /** A stored value against a date literal's span; a null or unparsable value is only ever "not equal". */
