@@ -635,6 +635,17 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.deepEqual([forged.status, await forged.text()], [403, 'Bad_OAuth_Token']);
     });
 
+    it('makes the session\'s user the owner of what it creates, unless an owner is given', async () => {
+      const conn = new Connection({ instanceUrl: url, accessToken: token, version: '62.0' });
+      const me = await conn.identity();
+      const other = (await conn.query<{ Id: string }>(`SELECT Id FROM User WHERE Id != '${me.user_id}' LIMIT 1`)).records[0].Id;
+      const [mine, theirs] = (await conn.sobject('Account').create([{ Name: 'Owned by me' }, { Name: 'Owned by another', OwnerId: other }])).map((r) => (r as { id: string }).id);
+      const owners = (await conn.query<{ Id: string; OwnerId: string }>(`SELECT Id, OwnerId FROM Account WHERE Id IN ('${mine}', '${theirs}') ORDER BY Name DESC`)).records;
+      assert.deepEqual(owners.map((r) => [r.Id, r.OwnerId]), [[mine, me.user_id], [theirs, other]]);
+      const scoped = (await conn.query<{ Id: string }>(`SELECT Id FROM Account USING SCOPE Mine WHERE Id IN ('${mine}', '${theirs}')`)).records.map((r) => r.Id);
+      assert.deepEqual(scoped, [mine]);
+    });
+
     it('keeps at most 10 query cursors per user: the oldest is released and its next page is INVALID_QUERY_LOCATOR', async () => {
       const seeded = await fetch(`${url}/__sandbox/salesforce/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ object: 'Product2', count: 300, fields: { Family: 'Cursors' } }) });
       assert.equal(seeded.status, 201);

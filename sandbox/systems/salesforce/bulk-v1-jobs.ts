@@ -162,7 +162,7 @@ function ingest(ctx: Ctx, job: ClassicJob, batch: ClassicBatch): void {
   const input = records(job, batch);
   if (input.length > MAX_BATCH_RECORDS) throw new BatchFailure(`InvalidBatch : Records in a batch can't exceed ${MAX_BATCH_RECORDS}: ${input.length}`);
   const object = findObject(job.object)!;
-  const org = new Org(ctx.store.data);
+  const org = new Org(ctx.store.data, job.createdById);
   const effects: Effect[] = [];
   for (const record of input) {
     const rowEffects: Effect[] = [];

@@ -1,5 +1,5 @@
 import { SfError, malformedId, notFound } from './errors';
-import { normalizeId } from './ids';
+import { INTEGRATION_USER_ID, normalizeId } from './ids';
 import { findField, findObject, findRelationship, objectByPrefix, type FieldDef, type ObjectDef } from './schema';
 import { nextId, sfDateTime, type FieldValue, type SalesforceState, type SfRecord } from './state';
 
@@ -20,7 +20,11 @@ type Mode = 'create' | 'update';
  * validation rules), each producing the ledger effects the caller records on commit.
  */
 export class Org {
-  constructor(private readonly state: SalesforceState) {}
+  /** `actingUserId`: the session's user, who owns what it creates unless an OwnerId is given, as in Salesforce. */
+  constructor(
+    private readonly state: SalesforceState,
+    private readonly actingUserId: string = INTEGRATION_USER_ID,
+  ) {}
 
   table(object: ObjectDef): Record<string, SfRecord> {
     return (this.state.records[object.name] ??= {});
@@ -61,6 +65,7 @@ export class Org {
       if (field.defaultValue !== undefined && values[field.name] === undefined) record[field.name] = field.defaultValue;
     }
     Object.assign(record, values);
+    if (record.OwnerId === undefined && findField(object, 'OwnerId')) record.OwnerId = this.actingUserId;
     if (object.autoNumber) {
       this.state.autoNumbers[object.name] = (this.state.autoNumbers[object.name] ?? 0) + 1;
       record[object.autoNumber.field] = object.autoNumber.format(this.state.autoNumbers[object.name]);

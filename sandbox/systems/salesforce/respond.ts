@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SystemContext } from '../../core/system';
+import { sessionUser } from './auth';
 import { SF_JSON, SfError } from './errors';
 import { publishChangeEvents } from './pubsub/bus';
 import { Org, type Effect } from './records';
@@ -27,10 +28,10 @@ export async function read(reply: FastifyReply, handler: () => Outcome | Promise
  * upserts by external id are naturally idempotent). Effects reach the ledger only when the
  * operation succeeds; errors are answered in Salesforce's dialect.
  */
-export async function write(ctx: Ctx, _request: FastifyRequest, reply: FastifyReply, handler: (org: Org, effects: Effect[]) => Outcome): Promise<FastifyReply> {
+export async function write(ctx: Ctx, request: FastifyRequest, reply: FastifyReply, handler: (org: Org, effects: Effect[]) => Outcome): Promise<FastifyReply> {
   const effects: Effect[] = [];
   try {
-    const outcome = handler(new Org(ctx.store.data), effects);
+    const outcome = handler(new Org(ctx.store.data, sessionUser(ctx, request)), effects);
     commit(ctx, effects);
     return reply.code(outcome.status).send(outcome.body);
   } catch (err) {
