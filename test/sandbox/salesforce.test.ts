@@ -429,6 +429,31 @@ describe('sandbox: Salesforce REST surface', function () {
       assert.deepEqual(await refusal(authorize(`${header}.${claims}.${signature}`)), { error: 'invalid_grant', description: 'invalid assertion' });
     });
 
+    it('runs a JWT session as its subject: identity, ownership of what it creates (REST and Bulk 2.0); an inactive user is refused', async () => {
+      const users = ['integration@retail.example', 'ana.agent@retail.example', 'lee.former@retail.example'];
+      const res = await fetch(`${url}/__sandbox/salesforce/connected-apps`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: 'retail-orchestrator', certificate: appKey.publicKey, preAuthorizedUsers: users }),
+      });
+      assert.equal(res.status, 201);
+      const ana = (await jsforce().query<{ Id: string }>("SELECT Id FROM User WHERE Username = 'ana.agent@retail.example'")).records[0].Id;
+      const conn = new Connection({ loginUrl: url, version: '62.0' });
+      await conn.authorize({ grant_type: JWT_BEARER_GRANT, assertion: assertion({ username: users[1] }) });
+      assert.equal((await conn.identity()).user_id, ana);
+      const created = (await conn.sobject('Account').create({ Name: 'Opened by Ana' })) as { id: string };
+      assert.equal((await conn.sobject('Account').retrieve(created.id)).OwnerId, ana);
+      const job = conn.bulk2.createJob({ object: 'Account', operation: 'insert' });
+      await job.open();
+      await job.uploadData('Name\nBulk by Ana\n');
+      await job.close();
+      await job.poll(100, 10_000);
+      assert.equal((await job.check()).createdById, ana);
+      const [row] = (await job.getAllResults()).successfulResults as { sf__Id: string }[];
+      assert.equal((await conn.sobject('Account').retrieve(row.sf__Id)).OwnerId, ana);
+      assert.deepEqual(await refusal(authorize(assertion({ username: users[2] }))), { error: 'invalid_grant', description: 'inactive user' });
+    });
+
     it('applies a write sent twice twice, whatever Idempotency-Key jsforce passes along', async () => {
       const conn = jsforce();
       const headers = { 'Idempotency-Key': 'same-key' };

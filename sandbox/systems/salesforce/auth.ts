@@ -19,7 +19,7 @@ const CLOCK_SKEW_S = 5;
 
 const DEFAULT_TTL_MS = 2 * 60 * 60 * 1000;
 
-/** The users a session can run as: the integration user (other users are not modelled here). */
+/** The users that sign in with a password (password grant, SOAP login): the integration user; others sign in by JWT bearer. */
 const USERS: Record<string, string> = { [USERNAME]: INTEGRATION_USER_ID };
 
 function tokenTtlMs(ctx: SystemContext<SalesforceState>): number {
@@ -71,7 +71,7 @@ const JwtClaims = z.object({
   nbf: z.number().optional(),
 });
 
-type Verdict = { ok: true; username: string } | { ok: false; error: string; description: string };
+type Verdict = { ok: true; userId: string } | { ok: false; error: string; description: string };
 
 const json = (part: string): unknown => {
   try {
@@ -106,8 +106,11 @@ function verifyAssertion(ctx: SystemContext<SalesforceState>, assertion: string 
   if (claims.data.exp <= now) return { ok: false, error: 'invalid_grant', description: 'expired authorization code' };
   if (claims.data.exp > now + MAX_ASSERTION_LIFETIME_S + CLOCK_SKEW_S) return invalid;
   if (claims.data.nbf !== undefined && claims.data.nbf > now + CLOCK_SKEW_S) return invalid;
-  if (!USERS[claims.data.sub] || !app.preAuthorizedUsers.includes(claims.data.sub)) return { ok: false, error: 'invalid_grant', description: "user hasn't approved this consumer" };
-  return { ok: true, username: claims.data.sub };
+  // Any user of the org the connected app pre-authorizes may be the subject; the session runs as that user.
+  const user = Object.values(ctx.store.data.records.User ?? {}).find((u) => u.Username === claims.data.sub);
+  if (!user || !app.preAuthorizedUsers.includes(claims.data.sub)) return { ok: false, error: 'invalid_grant', description: "user hasn't approved this consumer" };
+  if (user.IsActive !== true) return { ok: false, error: 'invalid_grant', description: 'inactive user' };
+  return { ok: true, userId: String(user.Id) };
 }
 
 const ConnectedAppInput = z
@@ -125,12 +128,12 @@ export function registerAuth(app: FastifyInstance, ctx: SystemContext<Salesforce
   app.post('/services/oauth2/token', async (request, reply) => {
     const form = (request.body ?? {}) as Record<string, string>;
     const grant = form.grant_type;
-    let username = USERNAME;
+    let userId = INTEGRATION_USER_ID;
     let clientSecret = CLIENT_SECRET;
     if (grant === JWT_BEARER) {
       const verdict = verifyAssertion(ctx, form.assertion);
       if (!verdict.ok) return oauthError(reply, verdict.error, verdict.description);
-      username = verdict.username;
+      userId = verdict.userId;
     } else if (grant === 'client_credentials' || grant === 'password') {
       const client = clientCredentials(request, form);
       const known = client.id ? connectedApps(ctx)[client.id] : undefined;
@@ -142,7 +145,6 @@ export function registerAuth(app: FastifyInstance, ctx: SystemContext<Salesforce
       return oauthError(reply, 'unsupported_grant_type', 'grant type not supported');
     }
 
-    const userId = USERS[username];
     const { accessToken, issuedAt: now } = issueSession(ctx, userId);
     const id = `${ctx.url()}/id/${ORG_ID}/${userId}`;
     const issuedAt = String(now);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sessionUser } from './auth';
 import { jobHeader } from './bulk';
 import { toCsv } from './csv';
 import { SfError } from './errors';
@@ -18,6 +19,7 @@ interface QueryJob {
   operation: 'query' | 'queryAll';
   object: string;
   state: 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Aborted' | 'Failed';
+  createdById?: string;
   createdDate: string;
   systemModstamp: string;
   apiVersion: number;
@@ -103,6 +105,7 @@ export function registerBulkQueryRoutes(app: FastifyInstance, ctx: Ctx): void {
         operation: body.operation,
         object: result.object.name,
         state: 'UploadComplete',
+        createdById: sessionUser(ctx, request),
         createdDate: sfDateTime(),
         systemModstamp: sfDateTime(),
         apiVersion: version,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseCsv, toCsv } from './csv';
 import { SfError } from './errors';
+import { sessionUser } from './auth';
 import { INTEGRATION_USER_ID } from './ids';
 import { Org, type Effect } from './records';
 import { commit, read, write, type Ctx } from './respond';
@@ -18,8 +19,8 @@ type P = { version: string; id: string };
 const DELETABLE: IngestJob['state'][] = ['UploadComplete', 'JobComplete', 'Aborted', 'Failed'];
 
 /** The fields every Bulk API 2.0 job info starts with, ingest and query alike. */
-export function jobHeader(job: Pick<IngestJob, 'id' | 'object' | 'createdDate' | 'systemModstamp'> & { operation: string; state: string }): Record<string, unknown> {
-  return { id: job.id, operation: job.operation, object: job.object, createdById: INTEGRATION_USER_ID, createdDate: job.createdDate, systemModstamp: job.systemModstamp, state: job.state };
+export function jobHeader(job: Pick<IngestJob, 'id' | 'object' | 'createdById' | 'createdDate' | 'systemModstamp'> & { operation: string; state: string }): Record<string, unknown> {
+  return { id: job.id, operation: job.operation, object: job.object, createdById: job.createdById ?? INTEGRATION_USER_ID, createdDate: job.createdDate, systemModstamp: job.systemModstamp, state: job.state };
 }
 
 function jobInfo(job: IngestJob): Record<string, unknown> {
@@ -104,7 +105,8 @@ function process(ctx: Ctx, job: IngestJob): void {
     job.unprocessed = data;
     return;
   }
-  const org = new Org(ctx.store.data);
+  // The job's rows are written as the user who opened it (owner of what it creates).
+  const org = new Org(ctx.store.data, job.createdById);
   const effects: Effect[] = [];
   for (const row of data) {
     const record: Record<string, unknown> = Object.fromEntries(header.map((col, i) => [col, row[i] ?? '']));
@@ -157,6 +159,7 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: Ctx): void {
         operation: body.operation as IngestJob['operation'],
         externalIdFieldName: body.operation === 'upsert' ? findField(object, body.externalIdFieldName!)!.name : undefined,
         state: 'Open',
+        createdById: sessionUser(ctx, request),
         createdDate: now,
         systemModstamp: now,
         apiVersion: version,

@@ -32,6 +32,8 @@ export interface IngestJob {
   operation: 'insert' | 'update' | 'upsert' | 'delete';
   externalIdFieldName?: string;
   state: 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Aborted' | 'Failed';
+  /** The user whose session opened the job (jobs persisted before it was kept ran as the integration user). */
+  createdById?: string;
   createdDate: string;
   systemModstamp: string;
   apiVersion: number;
